@@ -1,0 +1,310 @@
+// Loads one CSV file of a dataset into its canonical table, all or nothing, in one transaction:
+// stream → parse (csv-parse) → validate each row (zod) → COPY into a staging table → INSERT into
+// the target with ON CONFLICT DO NOTHING → record the file version. A retry after a crash either
+// finds the committed file version (and returns its counts) or starts from scratch.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { Transform } from 'node:stream';
+import { parse } from 'csv-parse';
+import type pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { ErrorType, inputFailure } from '../../common/errors';
+import { FILE_SPECS, rowSchema, validateRow, type CsvKind, type RowProblem } from '../../ingest/fileSpecs';
+import { copyTextField } from './copyText';
+import { fileNameFor, loadKeyOf, readDatasetSettings, datasetName } from './datasetDir';
+import { collisionSql, mergeSql } from './targetTables';
+
+export interface LoadCsvFileInput {
+  dir: string;
+  kind: CsvKind;
+  /** Usage/integration rows that may be quarantined before the file fails (null: dataset.yaml's
+   *  max_rejects, else 0). Billing files ignore it: they are always strict. */
+  maxRejects: number | null;
+  /** The load key seen when the dataset was listed; the file must not change in between. */
+  expectedLoadKey: string;
+}
+
+export interface RejectedRow {
+  line: number;
+  column: string | undefined;
+  value: string | undefined;
+  reason: string;
+}
+
+export interface LoadCsvFileResult {
+  kind: CsvKind;
+  fileName: string;
+  /** `unchanged`: this exact content was loaded before, nothing was done. */
+  status: 'loaded' | 'unchanged';
+  version: number;
+  rowsRead: number;
+  rowsLoaded: number;
+  /** Rows whose id was already stored with identical content (an earlier version, or a repeat). */
+  rowsDuplicate: number;
+  rowsRejected: number;
+  /** The first rejected rows (at most SAMPLE_LIMIT), for the summary. */
+  rejectSamples: RejectedRow[];
+}
+
+export const SAMPLE_LIMIT = 20;
+const COPY_BATCH_ROWS = 2000;
+
+export interface LoadProgress {
+  (rowsRead: number): void;
+}
+
+export async function loadCsvFile(pool: pg.Pool, input: LoadCsvFileInput, onProgress: LoadProgress = () => undefined): Promise<LoadCsvFileResult> {
+  const settings = readDatasetSettings(input.dir);
+  const spec = FILE_SPECS[input.kind];
+  const fileName = fileNameFor(input.kind, settings);
+  const filePath = path.join(input.dir, fileName);
+  const dataset = datasetName(input.dir, settings);
+  const strict = spec.billing;
+  const maxRejects = strict ? 0 : (input.maxRejects ?? settings.maxRejects ?? 0);
+
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    // One loader per (dataset, kind) at a time: version numbers and no-op checks stay exact.
+    await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`ingest:${dataset}:${input.kind}`]);
+
+    // Loaded before with identical content and settings: a no-op that reports what that load did.
+    const previous = await client.query<StoredFileRow>(
+      'SELECT version, rows_read, rows_loaded, rows_duplicate, rows_rejected FROM ingested_files WHERE load_key = $1',
+      [input.expectedLoadKey],
+    );
+    if (previous.rows[0]) {
+      await client.query('ROLLBACK');
+      const p = previous.rows[0];
+      return {
+        kind: input.kind, fileName, status: 'unchanged', version: p.version, rowsRead: p.rows_read, rowsLoaded: p.rows_loaded,
+        rowsDuplicate: p.rows_duplicate, rowsRejected: p.rows_rejected, rejectSamples: [],
+      };
+    }
+
+    const hash = crypto.createHash('sha256');
+    const stageColumns = spec.columns;
+    await client.query(
+      `CREATE TEMP TABLE stage (line integer NOT NULL, ${stageColumns.map((c) => `${c} text`).join(', ')}) ON COMMIT DROP`,
+    );
+    // The real checksum is known only after reading; the row is completed before commit.
+    const fileRow = await client.query<{ file_id: string; version: number }>(
+      `INSERT INTO ingested_files (dataset, kind, file_name, content_sha256, load_key, version, rows_read, rows_loaded, rows_duplicate, rows_rejected)
+       VALUES ($1, $2, $3, 'pending', 'pending:' || txid_current(), coalesce((SELECT max(version) FROM ingested_files WHERE dataset = $1 AND kind = $2), 0) + 1, 0, 0, 0, 0)
+       RETURNING file_id, version`,
+      [dataset, input.kind, fileName],
+    );
+    const fileId = fileRow.rows[0]!.file_id;
+    const version = fileRow.rows[0]!.version;
+
+    const rejects: RejectedRow[] = [];
+    let rejectedCount = 0;
+    const reject = (row: RejectedRow) => {
+      rejectedCount += 1;
+      if (rejects.length < Math.max(SAMPLE_LIMIT, maxRejects + 1)) rejects.push(row);
+    };
+
+    const rowsRead = await streamIntoStage(client, filePath, fileName, input.kind, settings, hash, reject, onProgress);
+    const contentSha256 = hash.digest('hex');
+    const loadKey = loadKeyOf(contentSha256, settings, input.kind);
+
+    if (loadKey !== input.expectedLoadKey) {
+      throw inputFailure(ErrorType.InvalidInputFile, `${fileName} changed while it was being ingested; run the ingest again once it is complete.`);
+    }
+    failIfTooMany(fileName, strict, maxRejects, rejectedCount, rejects);
+
+    const merged = await client.query(mergeSql(input.kind), [fileId]);
+    const rowsLoaded = merged.rowCount ?? 0;
+    let rowsDuplicate = 0;
+    const staged = rowsRead - rejectedCount;
+    if (rowsLoaded < staged) {
+      // Some ids were already stored: harmless repeats, or contradictions that must not pass silently.
+      const collisions = await client.query<Collision>(collisionSql(input.kind), [fileId]);
+      for (const c of collisions.rows) {
+        if (c.same) rowsDuplicate += 1;
+        else {
+          const where = c.same_file ? `line ${c.stored_line} of this file` : `${c.stored_file} version ${c.stored_version}, line ${c.stored_line}`;
+          reject({ line: c.line, column: spec.idColumn, value: c.id, reason: `${spec.idColumn} ${c.id} was already loaded with different content (${where})` });
+        }
+      }
+      failIfTooMany(fileName, strict, maxRejects, rejectedCount, rejects);
+    }
+
+    if (rejects.length > 0) {
+      await client.query(
+        `INSERT INTO ingest_rejects (file_id, line, column_name, value, reason)
+         SELECT $1::bigint, * FROM unnest($2::int[], $3::text[], $4::text[], $5::text[])`,
+        [fileId, rejects.map((r) => r.line), rejects.map((r) => r.column ?? null), rejects.map((r) => r.value ?? null), rejects.map((r) => r.reason)],
+      );
+    }
+    await client.query(
+      `UPDATE ingested_files SET content_sha256 = $2, load_key = $3, rows_read = $4, rows_loaded = $5, rows_duplicate = $6, rows_rejected = $7
+       WHERE file_id = $1`,
+      [fileId, contentSha256, loadKey, rowsRead, rowsLoaded, rowsDuplicate, rejectedCount],
+    );
+    await client.query('COMMIT');
+    return {
+      kind: input.kind, fileName, status: 'loaded', version, rowsRead, rowsLoaded, rowsDuplicate, rowsRejected: rejectedCount,
+      rejectSamples: rejects.slice(0, SAMPLE_LIMIT),
+    };
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+interface StoredFileRow {
+  version: number;
+  rows_read: number;
+  rows_loaded: number;
+  rows_duplicate: number;
+  rows_rejected: number;
+}
+
+interface Collision {
+  line: number;
+  id: string;
+  stored_line: number;
+  stored_file: string;
+  stored_version: number;
+  same_file: boolean;
+  same: boolean;
+}
+
+export function describeReject(fileName: string, r: RejectedRow): string {
+  const column = r.column ? `, column ${r.column}` : '';
+  const value = r.value !== undefined ? ` ${JSON.stringify(r.value)}` : '';
+  return `${fileName} line ${r.line}${column}:${value} ${r.reason}`;
+}
+
+function failIfTooMany(fileName: string, strict: boolean, maxRejects: number, count: number, rejects: RejectedRow[]): void {
+  if (count === 0 || (!strict && count <= maxRejects)) return;
+  const policy = strict
+    ? 'It is a billing file, so one bad row refuses the whole file (strict policy); nothing of it was loaded.'
+    : `That is more than --max-rejects ${maxRejects}; nothing of the file was loaded. Fix the rows, or raise --max-rejects to quarantine them.`;
+  const shown = rejects.slice(0, SAMPLE_LIMIT).map((r) => `  ${describeReject(fileName, r)}`);
+  const more = count > shown.length ? `\n  ... and ${count - shown.length} more` : '';
+  throw inputFailure(
+    ErrorType.InvalidInputFile,
+    `${fileName}: ${count} invalid row${count === 1 ? '' : 's'}. ${policy}\n${shown.join('\n')}${more}`,
+    { fileName, invalidRows: count, samples: rejects.slice(0, SAMPLE_LIMIT) },
+  );
+}
+
+/** Parses the file, validates each row, and COPYs the good ones into `stage`. Returns rows read. */
+async function streamIntoStage(
+  client: pg.PoolClient, filePath: string, fileName: string, kind: CsvKind,
+  settings: ReturnType<typeof readDatasetSettings>, hash: crypto.Hash,
+  reject: (r: RejectedRow) => void, onProgress: LoadProgress,
+): Promise<number> {
+  const spec = FILE_SPECS[kind];
+  const schema = rowSchema(kind, { timeZone: settings.timeZone, defaultCurrency: settings.defaultCurrency, platformAliases: settings.platformAliases });
+  const mapping = settings.columns[kind] ?? {};
+  const parser = parse({ bom: true, relax_column_count: true, skip_empty_lines: true, info: true });
+  const hashing = new Transform({
+    transform(chunk: Buffer, _enc, callback) {
+      hash.update(chunk);
+      callback(null, chunk);
+    },
+  });
+  const copy = client.query(copyFrom(`COPY stage (line, ${spec.columns.join(', ')}) FROM STDIN`));
+  const reading = pipeline(fs.createReadStream(filePath), hashing, parser).catch((error: { lines?: number; message: string }) => {
+    throw inputFailure(ErrorType.InvalidInputFile, `${fileName} line ${error.lines ?? '?'}: not readable as CSV: ${error.message}`);
+  });
+
+  let header: Header | undefined;
+  let rows = 0;
+  let batch: string[] = [];
+  const flush = async () => {
+    if (batch.length === 0) return;
+    const text = batch.join('');
+    batch = [];
+    if (!copy.write(text)) await new Promise((resolve) => copy.once('drain', resolve));
+  };
+  const copied = new Promise<void>((resolve, reject) => {
+    copy.once('finish', resolve);
+    copy.once('error', reject);
+  });
+
+  for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+    if (!header) {
+      header = checkHeader(fileName, record, spec.columns, spec.optionalColumns, mapping);
+      continue;
+    }
+    rows += 1;
+    const line = info.lines;
+    if (record.length !== header.width) {
+      reject({ line, column: undefined, value: undefined, reason: `has ${record.length} cells; the header has ${header.width}` });
+      continue;
+    }
+    const cells: Record<string, string> = {};
+    for (const column of spec.columns) {
+      const index = header.index.get(column);
+      cells[column] = index === undefined ? '' : (record[index] ?? '');
+    }
+    const result = validateRow(schema, spec.columns, cells);
+    if (!result.ok) {
+      for (const problem of mergeProblems(result.problems)) reject({ line, ...problem });
+      continue;
+    }
+    batch.push(`${line}\t${result.values.map(copyTextField).join('\t')}\n`);
+    if (batch.length >= COPY_BATCH_ROWS) {
+      await flush();
+      onProgress(rows);
+    }
+  }
+  await reading;
+  if (!header) throw inputFailure(ErrorType.InvalidInputFile, `${fileName}: the file is empty; expected a header row (${spec.columns.join(',')}).`);
+  await flush();
+  copy.end();
+  await copied;
+  onProgress(rows);
+  return rows;
+}
+
+/** One reject per row: several problems of one row are reported together. */
+function mergeProblems(problems: RowProblem[]): RowProblem[] {
+  if (problems.length <= 1) return problems;
+  return [{
+    column: problems.map((p) => p.column).filter(Boolean).join(', '),
+    value: undefined,
+    reason: problems.map((p) => `${p.column ?? 'row'} ${p.value !== undefined ? JSON.stringify(p.value) + ' ' : ''}${p.reason}`).join('; '),
+  }];
+}
+
+interface Header {
+  /** canonical column → its index in the file's rows */
+  index: Map<string, number>;
+  width: number;
+}
+
+/** Maps canonical columns to their index in the header; a missing or repeated column refuses the file. */
+function checkHeader(
+  fileName: string, headerRow: string[], columns: readonly string[], optional: readonly string[], mapping: Partial<Record<string, string>>,
+): Header {
+  const names = headerRow.map((h) => h.trim().toLowerCase());
+  const repeated = names.filter((n, i) => names.indexOf(n) !== i);
+  if (repeated.length > 0) {
+    throw inputFailure(ErrorType.InvalidInputFile, `${fileName} line 1: the header repeats column(s) ${[...new Set(repeated)].join(', ')}.`);
+  }
+  const index = new Map<string, number>();
+  const missing: string[] = [];
+  for (const column of columns) {
+    const name = (mapping[column] ?? column).trim().toLowerCase();
+    const at = names.indexOf(name);
+    if (at >= 0) index.set(column, at);
+    else if (!optional.includes(column)) missing.push(mapping[column] ? `${column} (mapped to "${mapping[column]}")` : column);
+  }
+  if (missing.length > 0) {
+    throw inputFailure(
+      ErrorType.InvalidInputFile,
+      `${fileName} line 1: missing column(s) ${missing.join(', ')}. The header has: ${headerRow.join(', ')}. ` +
+        `Expected: ${columns.join(', ')}; rename the columns or map them in dataset.yaml (columns.<file>.<column>: <name in the file>).`,
+    );
+  }
+  return { index, width: headerRow.length };
+}

@@ -1,0 +1,90 @@
+import type { Decimal } from 'decimal.js';
+import { compareStrings } from './order';
+
+// Exact allocation (SPEC §6). Weights are turned into integers over a common power of ten, so
+// every share A × w_i / W is a ratio of bigints and the split is computed without any rounding
+// except the one truncation the spec asks for. decimal.js alone would not do: its default 20
+// significant digits are fewer than an 18-digit amount times a long-fraction weight needs.
+
+export interface ChannelWeight {
+  channel: string;
+  weight: Decimal;
+}
+
+export interface AllocationLine {
+  channel: string;
+  amountUnits: bigint;
+}
+
+/**
+ * Splits `amountUnits` over the channels in proportion to their weights. Each share is truncated
+ * toward zero; the leftover units go one each to the channels with the largest truncated-away
+ * fractions, ties broken by channel name ascending. Negative amounts (refunds) are split as the
+ * mirror image of the positive amount, so a refund of a whole payment reverses it line by line.
+ * Zero lines are omitted; the result is sorted by channel name and sums to exactly the amount.
+ */
+export function allocateExact(amountUnits: bigint, weights: ReadonlyArray<ChannelWeight>): AllocationLine[] {
+  const integerWeights = toIntegerWeights(weights);
+  const total = integerWeights.reduce((sum, w) => sum + w.weight, 0n);
+  if (total <= 0n) {
+    throw new Error(`allocation: the weights must sum to more than 0 (channels: ${describeChannels(weights)})`);
+  }
+
+  const negative = amountUnits < 0n;
+  const magnitude = negative ? -amountUnits : amountUnits;
+
+  const shares = integerWeights.map(({ channel, weight }) => {
+    const product = magnitude * weight;
+    return { channel, units: product / total, remainder: product % total };
+  });
+  let leftover = magnitude - shares.reduce((sum, s) => sum + s.units, 0n);
+
+  // The leftover is smaller than the number of channels with a non-zero remainder, so it is
+  // handed out in one pass over the channels ordered by remainder (largest first), then name.
+  const byRemainder = [...shares].sort(
+    (a, b) => (a.remainder > b.remainder ? -1 : a.remainder < b.remainder ? 1 : compareStrings(a.channel, b.channel)),
+  );
+  for (const share of byRemainder) {
+    if (leftover === 0n) break;
+    share.units += 1n;
+    leftover -= 1n;
+  }
+  if (leftover !== 0n) {
+    throw new Error(`allocation invariant broken: ${leftover} units left over after the remainder pass`);
+  }
+
+  const lines = shares
+    .filter((s) => s.units !== 0n)
+    .map((s) => ({ channel: s.channel, amountUnits: negative ? -s.units : s.units }))
+    .sort((a, b) => compareStrings(a.channel, b.channel));
+
+  const sum = lines.reduce((acc, l) => acc + l.amountUnits, 0n);
+  if (sum !== amountUnits) {
+    throw new Error(`allocation invariant broken: lines sum to ${sum}, expected ${amountUnits}`);
+  }
+  return lines;
+}
+
+/** Validates the weights and scales them to bigints over a common power of ten. */
+function toIntegerWeights(weights: ReadonlyArray<ChannelWeight>): Array<{ channel: string; weight: bigint }> {
+  const seen = new Set<string>();
+  let scale = 0;
+  for (const { channel, weight } of weights) {
+    if (seen.has(channel)) throw new Error(`allocation: channel ${JSON.stringify(channel)} appears twice`);
+    seen.add(channel);
+    if (!weight.isFinite()) throw new Error(`allocation: weight of ${JSON.stringify(channel)} is not a finite number`);
+    if (weight.lt(0)) {
+      throw new Error(`allocation: weight of ${JSON.stringify(channel)} is negative (${weight.toFixed()})`);
+    }
+    scale = Math.max(scale, weight.decimalPlaces());
+  }
+  // toFixed(scale) with scale >= the value's own decimal places only pads with zeros: no rounding.
+  return weights.map(({ channel, weight }) => ({
+    channel,
+    weight: BigInt(weight.abs().toFixed(scale).replace('.', '')),
+  }));
+}
+
+function describeChannels(weights: ReadonlyArray<ChannelWeight>): string {
+  return weights.length === 0 ? 'none' : weights.map((w) => w.channel).join(', ');
+}

@@ -1,0 +1,10 @@
+import { Decimal } from 'decimal.js';
+import { NO_INTEGRATION_CHANNEL } from '../channels';
+import { noParams } from '../rulesetValues';
+import type { BookDefinition } from './types';
+
+/** All credit to the first channel of the touch path (the first integration connected after paying). */
+export const firstTouch: BookDefinition<Record<string, never>> = {
+  params: noParams,
+  weights: (ctx) => [{ channel: ctx.touchPath[0]?.platform ?? NO_INTEGRATION_CHANNEL, weight: new Decimal(1) }],
+};

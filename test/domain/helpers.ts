@@ -1,0 +1,37 @@
+import { Decimal } from 'decimal.js';
+import type { ChannelWeight } from '../../domain/allocation';
+import type { AccountInput, ContextParams } from '../../domain/context';
+
+// A fixed reference time: every instant in the domain tests is an offset from it, so the tests
+// never depend on the clock.
+export const REFERENCE_TIME = Date.UTC(2024, 0, 1);
+export const HOUR_MS = 3_600_000;
+
+/** The instant `n` hours after the reference time. */
+export const h = (n: number): number => REFERENCE_TIME + n * HOUR_MS;
+
+export const dec = (s: string | number): Decimal => new Decimal(s);
+
+export const DEFAULT_PARAMS: ContextParams = {
+  alwaysAvailable: ['mobile', 'web'],
+  smsSecondsPerSegment: dec(5),
+  stopAtFirstRefund: true,
+};
+
+export function account(rows: Partial<Omit<AccountInput, 'accountId'>>): AccountInput {
+  return { accountId: 'acc-1', payments: [], refunds: [], integrationEvents: [], calls: [], sms: [], ...rows };
+}
+
+/** Weights as [channel, decimal string] pairs, for comparison with literals. */
+export function plainWeights(weights: ReadonlyArray<ChannelWeight>): Array<[string, string]> {
+  return weights.map((w) => [w.channel, w.weight.toFixed()]);
+}
+
+export function weights(pairs: Array<[string, string | number]>): ChannelWeight[] {
+  return pairs.map(([channel, weight]) => ({ channel, weight: dec(weight) }));
+}
+
+/** A plain object of a Map, for deepEqual with literals. */
+export function plainMap<V, R>(map: ReadonlyMap<string, V>, f: (v: V) => R): Record<string, R> {
+  return Object.fromEntries([...map].map(([k, v]) => [k, f(v)]));
+}
