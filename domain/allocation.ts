@@ -1,4 +1,5 @@
 import type { Decimal } from 'decimal.js';
+import { InvalidInputError, InvariantError } from './errors';
 import { compareStrings } from './order';
 
 // Exact allocation (SPEC §6). Weights are turned into integers over a common power of ten, so
@@ -27,7 +28,7 @@ export function allocateExact(amountUnits: bigint, weights: ReadonlyArray<Channe
   const integerWeights = toIntegerWeights(weights);
   const total = integerWeights.reduce((sum, w) => sum + w.weight, 0n);
   if (total <= 0n) {
-    throw new Error(`allocation: the weights must sum to more than 0 (channels: ${describeChannels(weights)})`);
+    throw new InvalidInputError(`allocation: the weights must sum to more than 0 (channels: ${describeChannels(weights)})`);
   }
 
   const negative = amountUnits < 0n;
@@ -50,7 +51,7 @@ export function allocateExact(amountUnits: bigint, weights: ReadonlyArray<Channe
     leftover -= 1n;
   }
   if (leftover !== 0n) {
-    throw new Error(`allocation invariant broken: ${leftover} units left over after the remainder pass`);
+    throw new InvariantError(`allocation invariant broken: ${leftover} units left over after the remainder pass`);
   }
 
   const lines = shares
@@ -60,7 +61,7 @@ export function allocateExact(amountUnits: bigint, weights: ReadonlyArray<Channe
 
   const sum = lines.reduce((acc, l) => acc + l.amountUnits, 0n);
   if (sum !== amountUnits) {
-    throw new Error(`allocation invariant broken: lines sum to ${sum}, expected ${amountUnits}`);
+    throw new InvariantError(`allocation invariant broken: lines sum to ${sum}, expected ${amountUnits}`);
   }
   return lines;
 }
@@ -70,11 +71,13 @@ function toIntegerWeights(weights: ReadonlyArray<ChannelWeight>): Array<{ channe
   const seen = new Set<string>();
   let scale = 0;
   for (const { channel, weight } of weights) {
-    if (seen.has(channel)) throw new Error(`allocation: channel ${JSON.stringify(channel)} appears twice`);
+    if (seen.has(channel)) throw new InvalidInputError(`allocation: channel ${JSON.stringify(channel)} appears twice`);
     seen.add(channel);
-    if (!weight.isFinite()) throw new Error(`allocation: weight of ${JSON.stringify(channel)} is not a finite number`);
+    if (!weight.isFinite()) {
+      throw new InvalidInputError(`allocation: weight of ${JSON.stringify(channel)} is not a finite number`);
+    }
     if (weight.lt(0)) {
-      throw new Error(`allocation: weight of ${JSON.stringify(channel)} is negative (${weight.toFixed()})`);
+      throw new InvalidInputError(`allocation: weight of ${JSON.stringify(channel)} is negative (${weight.toFixed()})`);
     }
     scale = Math.max(scale, weight.decimalPlaces());
   }

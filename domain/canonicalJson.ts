@@ -1,10 +1,12 @@
+import { InvalidInputError } from './errors';
+
 // Canonical JSON: object keys sorted by code unit, no whitespace, so that two equal values always
 // give the same bytes (and the same hash) whatever order their keys were written in.
 
 export function canonicalJson(value: unknown): string {
   if (value === null || typeof value === 'boolean' || typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'number') {
-    if (!Number.isFinite(value)) throw new Error(`canonicalJson: ${value} has no JSON form`);
+    if (!Number.isFinite(value)) throw new InvalidInputError(`canonicalJson: ${value} has no JSON form`);
     return JSON.stringify(value);
   }
   if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v)).join(',')}]`;
@@ -15,7 +17,7 @@ export function canonicalJson(value: unknown): string {
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
   }
   // Decimals, bigints, dates, maps...: refuse rather than guess, the caller converts them first.
-  throw new Error(`canonicalJson: unsupported value of type ${typeof value}`);
+  throw new InvalidInputError(`canonicalJson: unsupported value of type ${typeof value}`);
 }
 
 function isPlainObject(value: object): value is Record<string, unknown> {

@@ -1,4 +1,5 @@
 import { Decimal } from 'decimal.js';
+import { InvalidInputError } from './errors';
 import { ExactDecimal, toPlainDecimal } from './exactDecimal';
 import { compareStrings } from './order';
 import type { Ruleset } from './ruleset';
@@ -250,13 +251,14 @@ function usageUnits(
 
   for (const call of input.calls) {
     if (!call.durationSeconds.isFinite() || call.durationSeconds.lt(0)) {
-      throw new Error(`account ${input.accountId}: call duration must be >= 0 seconds (got ${call.durationSeconds.toString()})`);
+      const got = call.durationSeconds.toString();
+      throw new InvalidInputError(`account ${input.accountId}: call duration must be >= 0 seconds (got ${got})`);
     }
     if (counts(call.platform, call.at)) addUnits(call.platform, new ExactDecimal(call.durationSeconds));
   }
   for (const sms of input.sms) {
     if (!Number.isSafeInteger(sms.segments) || sms.segments < 0) {
-      throw new Error(`account ${input.accountId}: SMS segments must be a whole number >= 0 (got ${sms.segments})`);
+      throw new InvalidInputError(`account ${input.accountId}: SMS segments must be a whole number >= 0 (got ${sms.segments})`);
     }
     if (counts(sms.platform, sms.at)) addUnits(sms.platform, secondsPerSegment.times(sms.segments));
   }

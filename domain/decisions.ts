@@ -1,6 +1,7 @@
 import { Decimal } from 'decimal.js';
 import { allocateExact, type AllocationLine, type ChannelWeight } from './allocation';
 import type { AccountContext, PaymentRow, RefundRow } from './context';
+import { InvalidInputError, InvariantError } from './errors';
 import { compareStrings } from './order';
 import { REASONS, type Reason } from './reasons';
 
@@ -53,20 +54,22 @@ export interface DecideAccountBookArgs {
 
 export function decideAccountBook(args: DecideAccountBookArgs): Decision[] {
   const { ctx, book, weights } = args;
+  const where = `account ${ctx.accountId}, book ${book}`;
   const attributedNow = new Map<string, AttributedPayment>();
   const decisions: Decision[] = [];
 
   for (const payment of byTimeThenId(args.payments)) {
     if (payment.amountUnits <= 0n) {
-      throw new Error(`account ${ctx.accountId}, book ${book}: payment ${payment.id} has a non-positive amount ${payment.amountUnits}`);
+      throw new InvalidInputError(`${where}: payment ${payment.id} has a non-positive amount ${payment.amountUnits}`);
     }
-    const base = { transactionId: payment.id, kind: 'payment', currency: payment.currency, amountUnits: payment.amountUnits, at: payment.at } as const;
+    const decided = { transactionId: payment.id, kind: 'payment', currency: payment.currency, at: payment.at } as const;
+    const amountUnits = payment.amountUnits;
     if ((ctx.netUnitsByCurrency.get(payment.currency) ?? 0n) > 0n) {
-      const lines = allocateExact(payment.amountUnits, weights);
+      const lines = allocateExact(amountUnits, weights);
       attributedNow.set(payment.id, { currency: payment.currency, lines });
-      decisions.push(checked({ ...base, status: 'attributed', reason: REASONS.attributed, lines }, book));
+      decisions.push(attributed({ ...decided, amountUnits, reason: REASONS.attributed, lines }, where));
     } else {
-      decisions.push({ ...base, status: 'excluded', reason: REASONS.nonPositiveNetRevenue, lines: [] });
+      decisions.push({ ...decided, amountUnits, status: 'excluded', reason: REASONS.nonPositiveNetRevenue, lines: [] });
     }
   }
 
@@ -75,25 +78,25 @@ export function decideAccountBook(args: DecideAccountBookArgs): Decision[] {
 
   for (const refund of byTimeThenId(args.refunds)) {
     if (refund.amountUnits <= 0n) {
-      throw new Error(`account ${ctx.accountId}, book ${book}: refund ${refund.id} has a non-positive amount ${refund.amountUnits}`);
+      throw new InvalidInputError(`${where}: refund ${refund.id} has a non-positive amount ${refund.amountUnits}`);
     }
+    const decided = { transactionId: refund.id, kind: 'refund', currency: refund.currency, at: refund.at } as const;
     const amountUnits = -refund.amountUnits;
-    const base = { transactionId: refund.id, kind: 'refund', currency: refund.currency, amountUnits, at: refund.at } as const;
     const named =
       refund.paymentId === null
         ? undefined
         : (args.priorAttributedPayments.get(refund.paymentId) ?? attributedNow.get(refund.paymentId));
 
-    if (named !== undefined && named.currency === refund.currency && named.lines.length > 0) {
+    if (named !== undefined && named.currency === refund.currency) {
       const lines = allocateExact(amountUnits, linesAsWeights(named.lines));
-      decisions.push(checked({ ...base, status: 'attributed', reason: REASONS.refundOfPayment, lines }, book));
+      decisions.push(attributed({ ...decided, amountUnits, reason: REASONS.refundOfPayment, lines }, where));
     } else if (attributedCurrencies.has(refund.currency)) {
       const lines = allocateExact(amountUnits, weights);
-      decisions.push(checked({ ...base, status: 'attributed', reason: REASONS.refundByAccountWeights, lines }, book));
+      decisions.push(attributed({ ...decided, amountUnits, reason: REASONS.refundByAccountWeights, lines }, where));
     } else {
       const net = ctx.netUnitsByCurrency.get(refund.currency) ?? 0n;
       const reason = net > 0n ? REASONS.noAttributedPayment : REASONS.nonPositiveNetRevenue;
-      decisions.push({ ...base, status: 'excluded', reason, lines: [] });
+      decisions.push({ ...decided, amountUnits, status: 'excluded', reason, lines: [] });
     }
   }
   return decisions;
@@ -105,16 +108,19 @@ function byTimeThenId<T extends { at: number; id: string }>(rows: ReadonlyArray<
 
 /** A payment's lines, as weights for the refund that reverses it (payment lines are positive). */
 function linesAsWeights(lines: ReadonlyArray<AllocationLine>): ChannelWeight[] {
-  return lines.map((l) => ({ channel: l.channel, weight: new Decimal((l.amountUnits < 0n ? -l.amountUnits : l.amountUnits).toString()) }));
+  return lines.map((l) => {
+    const magnitude = l.amountUnits < 0n ? -l.amountUnits : l.amountUnits;
+    return { channel: l.channel, weight: new Decimal(magnitude.toString()) };
+  });
 }
 
-/** The ledger must reconcile to billing: an attributed decision's lines sum to its amount. */
-function checked(decision: Decision, book: string): Decision {
+/** The ledger must reconcile to billing: an attributed decision's lines sum exactly to its amount. */
+function attributed(decision: Omit<Decision, 'status'>, where: string): Decision {
   const sum = decision.lines.reduce((acc, l) => acc + l.amountUnits, 0n);
-  if (sum !== decision.amountUnits || (decision.amountUnits !== 0n && decision.lines.length === 0)) {
-    throw new Error(
-      `invariant broken (book ${book}, ${decision.kind} ${decision.transactionId}): lines sum to ${sum}, amount is ${decision.amountUnits}`,
+  if (sum !== decision.amountUnits) {
+    throw new InvariantError(
+      `${where}, ${decision.kind} ${decision.transactionId}: lines sum to ${sum}, amount is ${decision.amountUnits}`,
     );
   }
-  return decision;
+  return { ...decision, status: 'attributed' };
 }

@@ -1,3 +1,5 @@
+import { InvalidInputError } from './errors';
+
 // Money in the domain is an integer count of 0.0001 currency units (a bigint), never a float:
 // NUMERIC(18,4) in Postgres maps one-to-one onto it and sums stay exact.
 
@@ -14,7 +16,7 @@ const AMOUNT_PATTERN = /^(-?)(\d+)(?:\.(\d{1,4}))?$/;
 export function parseAmountUnits(s: string): bigint {
   const match = AMOUNT_PATTERN.exec(s);
   if (match === null) {
-    throw new Error(
+    throw new InvalidInputError(
       `invalid amount ${JSON.stringify(s)}: expected a decimal number with at most ${AMOUNT_DECIMALS} decimals`,
     );
   }

@@ -3,6 +3,7 @@ import { isAlias, isMap, isScalar, isSeq, parseDocument, type Document } from 'y
 import { z } from 'zod';
 import { BOOK_NAMES, BOOKS, type BookName, type ConfiguredBooks } from './books';
 import { canonicalJson } from './canonicalJson';
+import { RulesetError } from './errors';
 import { compareStrings } from './order';
 import { decimalParam, labelParam, strictMapping, unwrapYamlNumber, YamlNumber } from './rulesetValues';
 
@@ -12,6 +13,7 @@ import { decimalParam, labelParam, strictMapping, unwrapYamlNumber, YamlNumber }
 // that editing a value without bumping `version` still gives a new model version.
 
 export { canonicalJson } from './canonicalJson';
+export { RulesetError } from './errors';
 
 export interface Ruleset {
   /** Human label of the ruleset; the first half of the model version. Never contains "#". */
@@ -30,17 +32,6 @@ export interface Ruleset {
 
 export const DEFAULT_BOOKS: ReadonlyArray<BookName> = ['first_touch', 'usage_share', 'position_based'];
 export const DEFAULT_CHOSEN_BOOK: BookName = 'position_based';
-
-/** Thrown when a ruleset cannot be used; the message lists every problem, one per line. */
-export class RulesetError extends Error {
-  constructor(
-    readonly sourceName: string,
-    readonly problems: ReadonlyArray<string>,
-  ) {
-    super(problems.map((p) => `ruleset ${sourceName}: ${p}`).join('\n'));
-    this.name = 'RulesetError';
-  }
-}
 
 const bookName = z.enum(BOOK_NAMES as [BookName, ...BookName[]], {
   error: (issue) => `unknown book ${JSON.stringify(issue.input)} (known: ${BOOK_NAMES.join(', ')})`,

@@ -15,8 +15,8 @@ import type { GenerateOptions, RawGenerateOptions } from './generator/options';
 
 const program = new Command()
   .name('generate')
-  .description('Write workspaces.csv, payments.csv, refunds.csv, integrations.csv, calls.csv and sms.csv\n'
-    + 'for N synthetic accounts into a directory, deterministically from a seed.')
+  .description('Write a synthetic CSV dataset (workspaces, payments, refunds, integrations, calls, sms) '
+    + 'for N accounts into a directory. Same arguments give byte-identical files.')
   .requiredOption('--accounts <n>', 'number of accounts (one workspace each)')
   .requiredOption('--seed <s>', 'PRNG seed, an integer from 0 to 4294967295')
   .requiredOption('--out <dir>', 'output directory (created if missing; existing files are replaced)')

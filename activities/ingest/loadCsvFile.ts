@@ -65,6 +65,7 @@ export async function loadCsvFile(pool: pg.Pool, input: LoadCsvFileInput, onProg
   const maxRejects = strict ? 0 : (input.maxRejects ?? settings.maxRejects ?? 0);
 
   const client = await pool.connect();
+  let broken = false;
   try {
     await client.query('BEGIN');
     // One loader per (dataset, kind) at a time: version numbers and no-op checks stay exact.
@@ -150,10 +151,11 @@ export async function loadCsvFile(pool: pg.Pool, input: LoadCsvFileInput, onProg
       rejectSamples: rejects.slice(0, SAMPLE_LIMIT),
     };
   } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
+    // A connection that cannot even roll back is discarded rather than returned to the pool.
+    broken = !(await client.query('ROLLBACK').then(() => true, () => false));
     throw error;
   } finally {
-    client.release();
+    client.release(broken);
   }
 }
 
@@ -212,9 +214,16 @@ async function streamIntoStage(
     },
   });
   const copy = client.query(copyFrom(`COPY stage (line, ${spec.columns.join(', ')}) FROM STDIN`));
-  const reading = pipeline(fs.createReadStream(filePath), hashing, parser).catch((error: { lines?: number; message: string }) => {
-    throw inputFailure(ErrorType.InvalidInputFile, `${fileName} line ${error.lines ?? '?'}: not readable as CSV: ${error.message}`);
+  const copied = new Promise<void>((resolve, reject) => {
+    copy.once('finish', resolve);
+    copy.once('error', reject);
   });
+  // Settles with the read/parse error instead of rejecting, so that an error raised by our own
+  // loop (a bad header) is the one reported, not the abort it causes upstream.
+  const reading = pipeline(fs.createReadStream(filePath), hashing, parser).then(
+    () => undefined,
+    (error: { lines?: number; message: string }) => error,
+  );
 
   let header: Header | undefined;
   let rows = 0;
@@ -225,43 +234,50 @@ async function streamIntoStage(
     batch = [];
     if (!copy.write(text)) await new Promise((resolve) => copy.once('drain', resolve));
   };
-  const copied = new Promise<void>((resolve, reject) => {
-    copy.once('finish', resolve);
-    copy.once('error', reject);
-  });
 
-  for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
-    if (!header) {
-      header = checkHeader(fileName, record, spec.columns, spec.optionalColumns, mapping);
-      continue;
+  try {
+    for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+      if (!header) {
+        header = checkHeader(fileName, record, spec.columns, spec.optionalColumns, mapping);
+        continue;
+      }
+      rows += 1;
+      const line = info.lines;
+      if (record.length !== header.width) {
+        reject({ line, column: undefined, value: undefined, reason: `has ${record.length} cells; the header has ${header.width}` });
+        continue;
+      }
+      const cells: Record<string, string> = {};
+      for (const column of spec.columns) {
+        const index = header.index.get(column);
+        cells[column] = index === undefined ? '' : (record[index] ?? '');
+      }
+      const result = validateRow(schema, spec.columns, cells);
+      if (!result.ok) {
+        for (const problem of mergeProblems(result.problems)) reject({ line, ...problem });
+        continue;
+      }
+      batch.push(`${line}\t${result.values.map(copyTextField).join('\t')}\n`);
+      if (batch.length >= COPY_BATCH_ROWS) {
+        await flush();
+        onProgress(rows);
+      }
     }
-    rows += 1;
-    const line = info.lines;
-    if (record.length !== header.width) {
-      reject({ line, column: undefined, value: undefined, reason: `has ${record.length} cells; the header has ${header.width}` });
-      continue;
+    const readError = await reading;
+    if (readError) {
+      throw inputFailure(ErrorType.InvalidInputFile, `${fileName} line ${readError.lines ?? '?'}: not readable as CSV: ${readError.message}`);
     }
-    const cells: Record<string, string> = {};
-    for (const column of spec.columns) {
-      const index = header.index.get(column);
-      cells[column] = index === undefined ? '' : (record[index] ?? '');
-    }
-    const result = validateRow(schema, spec.columns, cells);
-    if (!result.ok) {
-      for (const problem of mergeProblems(result.problems)) reject({ line, ...problem });
-      continue;
-    }
-    batch.push(`${line}\t${result.values.map(copyTextField).join('\t')}\n`);
-    if (batch.length >= COPY_BATCH_ROWS) {
-      await flush();
-      onProgress(rows);
-    }
+    if (!header) throw inputFailure(ErrorType.InvalidInputFile, `${fileName}: the file is empty; expected a header row (${spec.columns.join(',')}).`);
+    await flush();
+    copy.end();
+    await copied;
+  } catch (error) {
+    // Abort the COPY (the server gets CopyFail) so that the transaction can be rolled back.
+    copy.destroy(error as Error);
+    await copied.catch(() => undefined);
+    await reading;
+    throw error;
   }
-  await reading;
-  if (!header) throw inputFailure(ErrorType.InvalidInputFile, `${fileName}: the file is empty; expected a header row (${spec.columns.join(',')}).`);
-  await flush();
-  copy.end();
-  await copied;
   onProgress(rows);
   return rows;
 }

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { AccountContext } from '../context';
+import { InvalidInputError } from '../errors';
 import type { Ruleset } from '../ruleset';
 import { firstTouch } from './firstTouch';
 import { lastTouch } from './lastTouch';
@@ -39,7 +40,8 @@ export function bookWeights<B extends BookName>(book: B, ctx: AccountContext, pa
 export function rulesetBookWeights(ruleset: Ruleset, book: BookName, ctx: AccountContext): Weights {
   const params = ruleset.books[book];
   if (params === undefined) {
-    throw new Error(`book ${book} is not configured in ruleset ${ruleset.version} (configured: ${Object.keys(ruleset.books).join(', ')})`);
+    const configured = Object.keys(ruleset.books).join(', ');
+    throw new InvalidInputError(`book ${book} is not configured in ruleset ${ruleset.version} (configured: ${configured})`);
   }
   return bookWeights(book, ctx, params);
 }

@@ -2,31 +2,29 @@
 //
 // Time inside the generator is an integer number of seconds since the start of the dataset's range
 // (the first instant of the start month, UTC). The calendar is computed once with Date.UTC; after
-// that a timestamp is two copies from precomputed tables: the day's `2024-03-05T` and the second's
-// `10:04:11Z`.
+// that a timestamp is two word copies from precomputed tables (see bytes.ts): the day's
+// `2024-03-05T` and the second's `10:04:11Z`.
 
 import type { ByteBuilder } from './bytes';
-import { asciiBytes } from './bytes';
+import { asciiBytes, packWords } from './bytes';
 
 export const SECONDS_PER_DAY = 86_400;
 const DAY_PREFIX_BYTES = 11; // 2024-03-05T
 const TIME_BYTES = 9; // 10:04:11Z
-/** Longest timestamp in bytes, for reservations. */
-export const TIMESTAMP_BYTES = DAY_PREFIX_BYTES + TIME_BYTES;
 
 function pad2(n: number): string {
   return n < 10 ? `0${n}` : String(n);
 }
 
-/** `HH:MM:SSZ` of every second of a day, 9 bytes each, built once (778 KB). */
-let timeOfDay: Uint8Array | undefined;
-function timeOfDayTable(): Uint8Array {
+/** `HH:MM:SSZ` of every second of a day as 3 packed words each, built once (1 MB). */
+let timeOfDay: Uint32Array | undefined;
+function timeOfDayTable(): Uint32Array {
   if (timeOfDay === undefined) {
-    const table = new Uint8Array(SECONDS_PER_DAY * TIME_BYTES);
+    const table = new Uint32Array(SECONDS_PER_DAY * 3);
     for (let s = 0; s < SECONDS_PER_DAY; s++) {
       const h = Math.floor(s / 3600);
       const m = Math.floor(s / 60) % 60;
-      table.set(asciiBytes(`${pad2(h)}:${pad2(m)}:${pad2(s % 60)}Z`), s * TIME_BYTES);
+      packWords(asciiBytes(`${pad2(h)}:${pad2(m)}:${pad2(s % 60)}Z`), TIME_BYTES, table, s * 3);
     }
     timeOfDay = table;
   }
@@ -40,8 +38,9 @@ export class Calendar {
   readonly monthStart: number[] = [];
   /** Days in each month of the range. */
   readonly daysInMonth: number[] = [];
-  private readonly dayPrefix: Uint8Array;
-  private readonly tod: Uint8Array;
+  /** `YYYY-MM-DDT` of each day of the range, 3 packed words each. */
+  private readonly dayPrefix: Uint32Array;
+  private readonly tod: Uint32Array;
 
   constructor(startYear: number, startMonth: number, readonly months: number) {
     const startMs = Date.UTC(startYear, startMonth - 1, 1);
@@ -53,10 +52,10 @@ export class Calendar {
     }
     this.rangeSeconds = this.monthStart[months] as number;
     const days = this.rangeSeconds / SECONDS_PER_DAY;
-    this.dayPrefix = new Uint8Array(days * DAY_PREFIX_BYTES);
+    this.dayPrefix = new Uint32Array(days * 3);
     for (let d = 0; d < days; d++) {
       const text = new Date(startMs + d * SECONDS_PER_DAY * 1000).toISOString().slice(0, DAY_PREFIX_BYTES);
-      this.dayPrefix.set(asciiBytes(text), d * DAY_PREFIX_BYTES);
+      packWords(asciiBytes(text), DAY_PREFIX_BYTES, this.dayPrefix, d * 3);
     }
     this.tod = timeOfDayTable();
   }
@@ -64,8 +63,8 @@ export class Calendar {
   /** Writes the ISO 8601 UTC text of a relative instant in [0, rangeSeconds), e.g. `2024-03-05T10:04:11Z`. */
   write(out: ByteBuilder, relativeSeconds: number): void {
     const day = Math.floor(relativeSeconds / SECONDS_PER_DAY);
-    out.copy(this.dayPrefix, day * DAY_PREFIX_BYTES, DAY_PREFIX_BYTES);
-    out.copy(this.tod, (relativeSeconds - day * SECONDS_PER_DAY) * TIME_BYTES, TIME_BYTES);
+    out.words(this.dayPrefix, day * 3, DAY_PREFIX_BYTES);
+    out.words(this.tod, (relativeSeconds - day * SECONDS_PER_DAY) * 3, TIME_BYTES);
   }
 }
 

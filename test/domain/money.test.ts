@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
 import fc from 'fast-check';
+import { InvalidInputError } from '../../domain/errors';
 import { formatUnits, parseAmountUnits } from '../../domain/money';
+import { describe, test } from './helpers';
 
 describe('parseAmountUnits', () => {
   const cases: Array<[string, bigint]> = [
@@ -21,7 +22,7 @@ describe('parseAmountUnits', () => {
   const rejected = ['1.23456', 'abc', '', '1e3', ' 1', '1 ', '1.', '.5', '+1', '1,000', '--1', '0x10', 'NaN'];
   for (const text of rejected) {
     test(`rejects ${JSON.stringify(text)} and names it`, () => {
-      assert.throws(() => parseAmountUnits(text), (e: Error) => e.message.includes(JSON.stringify(text)));
+      assert.throws(() => parseAmountUnits(text), (e: Error) => e instanceof InvalidInputError && e.message.includes(JSON.stringify(text)));
     });
   }
 });
