@@ -3,6 +3,11 @@ import { Context } from '@temporalio/activity';
 import type pg from 'pg';
 import { listDatasetFiles } from './ingest/datasetDir';
 import { loadCsvFile, type LoadCsvFileInput, type LoadCsvFileResult } from './ingest/loadCsvFile';
+import {
+  attributeBookShard, buildContextShard, excludeUnattributable, prepareRun, reconcileRun,
+  type BookShardInput, type ContextShardInput, type PrepareRunInput,
+} from './run';
+import { writeRunReports, type WriteReportsInput } from './reports/writeRunReports';
 
 export interface ActivityDeps {
   pool: pg.Pool;
@@ -19,6 +24,38 @@ export function createActivities({ pool }: ActivityDeps) {
     async loadCsvFile(input: LoadCsvFileInput): Promise<LoadCsvFileResult> {
       const context = Context.current();
       return loadCsvFile(pool, input, (rowsRead) => context.heartbeat({ file: input.kind, rowsRead }));
+    },
+
+    /** Records the run and its ruleset, resolves users to accounts, decides the shard count. */
+    async prepareRun(input: PrepareRunInput) {
+      return prepareRun(pool, input);
+    },
+
+    /** Builds and stores the contexts of one shard of accounts; heartbeats accounts done. */
+    async buildContextShard(input: ContextShardInput) {
+      const context = Context.current();
+      return buildContextShard(pool, input, (accounts) => context.heartbeat({ shard: input.shard, accounts }));
+    },
+
+    /** Payments and refunds of unmatched or ambiguous users: excluded entries for one book. */
+    async excludeUnattributable(input: { runId: string; book: string }) {
+      return excludeUnattributable(pool, input);
+    },
+
+    /** One book over one shard: decisions and ledger lines; heartbeats accounts done. */
+    async attributeBookShard(input: BookShardInput) {
+      const context = Context.current();
+      return attributeBookShard(pool, input, (accounts) => context.heartbeat({ book: input.book, shard: input.shard, accounts }));
+    },
+
+    /** Billing vs ledger per book and currency; fails the run above 0.01 % variance. */
+    async reconcileRun(input: { runId: string }) {
+      return reconcileRun(pool, input);
+    },
+
+    /** The CSV files and the summary of SPEC §10, from the ledger. */
+    async writeRunReports(input: WriteReportsInput) {
+      return writeRunReports(pool, input);
     },
   };
 }

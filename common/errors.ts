@@ -10,6 +10,14 @@ export const ErrorType = {
   InvalidDataset: 'InvalidDataset',
   /** The ingest finished with one or more files refused. */
   IngestRejected: 'IngestRejected',
+  /** A ruleset file that does not validate (unknown book or parameter, bad weights, ...). */
+  InvalidRuleset: 'InvalidRuleset',
+  /** A run whose parameters cannot be used (period, books, model version). */
+  InvalidRun: 'InvalidRun',
+  /** attributed + excluded differs from billing by more than the tolerance: the run fails loudly. */
+  ReconciliationFailed: 'ReconciliationFailed',
+  /** Something that must always hold did not (lines not summing to their entry, ...). */
+  InvariantViolated: 'InvariantViolated',
 } as const;
 
 export type ErrorTypeName = (typeof ErrorType)[keyof typeof ErrorType];

@@ -73,6 +73,10 @@ const TIMESTAMP =
  * A timestamp without an offset is only accepted when the dataset names a time zone for it.
  */
 export function parseTimestamp(raw: string, timeZone: string | undefined): FieldResult {
+  // Fast path for the canonical form (`2024-01-05T10:00:00Z`): already UTC text, only the calendar needs checking.
+  if (raw.length === 20 && CANONICAL_UTC.test(raw)) {
+    return isRealUtc(raw) ? ok(raw) : bad('is not a real date and time');
+  }
   const match = TIMESTAMP.exec(raw.trim());
   if (!match) return bad('is not an ISO 8601 timestamp like 2024-01-05T10:00:00Z');
   const [, y, mo, d, h, mi, s = '00', fraction, offset] = match;
@@ -95,6 +99,18 @@ export function parseTimestamp(raw: string, timeZone: string | undefined): Field
   if (parts.year < 1970 || parts.year > 2200) return bad('is outside the years 1970..2200');
   const iso = new Date(epochSeconds * 1000).toISOString().slice(0, 19);
   return ok(fraction ? `${iso}.${fraction}Z` : `${iso}Z`);
+}
+
+const CANONICAL_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+function isRealUtc(s: string): boolean {
+  const year = +s.slice(0, 4), month = +s.slice(5, 7), day = +s.slice(8, 10);
+  const leap = month === 2 && (year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)) ? 1 : 0;
+  return (
+    year >= 1970 && year <= 2200 && month >= 1 && month <= 12 && day >= 1 && day <= DAYS_IN_MONTH[month - 1]! + leap &&
+    +s.slice(11, 13) < 24 && +s.slice(14, 16) < 60 && +s.slice(17, 19) < 60
+  );
 }
 
 function offsetMinutes(offset: string): number {

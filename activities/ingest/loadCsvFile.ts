@@ -11,7 +11,7 @@ import { parse } from 'csv-parse';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { ErrorType, inputFailure } from '../../common/errors';
-import { FILE_SPECS, rowSchema, validateRow, type CsvKind, type RowProblem } from '../../ingest/fileSpecs';
+import { FILE_SPECS, rowParsers, validateRow, type CsvKind, type RowProblem } from '../../ingest/fileSpecs';
 import { copyTextField } from './copyText';
 import { fileNameFor, loadKeyOf, readDatasetSettings, datasetName } from './datasetDir';
 import { collisionSql, mergeSql } from './targetTables';
@@ -204,7 +204,7 @@ async function streamIntoStage(
   reject: (r: RejectedRow) => void, onProgress: LoadProgress,
 ): Promise<number> {
   const spec = FILE_SPECS[kind];
-  const schema = rowSchema(kind, { timeZone: settings.timeZone, defaultCurrency: settings.defaultCurrency, platformAliases: settings.platformAliases });
+  const parsers = rowParsers(kind, { timeZone: settings.timeZone, defaultCurrency: settings.defaultCurrency, platformAliases: settings.platformAliases });
   const mapping = settings.columns[kind] ?? {};
   const parser = parse({ bom: true, relax_column_count: true, skip_empty_lines: true, info: true });
   const hashing = new Transform({
@@ -247,12 +247,8 @@ async function streamIntoStage(
         reject({ line, column: undefined, value: undefined, reason: `has ${record.length} cells; the header has ${header.width}` });
         continue;
       }
-      const cells: Record<string, string> = {};
-      for (const column of spec.columns) {
-        const index = header.index.get(column);
-        cells[column] = index === undefined ? '' : (record[index] ?? '');
-      }
-      const result = validateRow(schema, spec.columns, cells);
+      const cells = header.positions.map((index) => (index < 0 ? '' : (record[index] ?? '')));
+      const result = validateRow(parsers, cells);
       if (!result.ok) {
         for (const problem of mergeProblems(result.problems)) reject({ line, ...problem });
         continue;
@@ -293,8 +289,8 @@ function mergeProblems(problems: RowProblem[]): RowProblem[] {
 }
 
 interface Header {
-  /** canonical column → its index in the file's rows */
-  index: Map<string, number>;
+  /** per canonical column, in order: its index in the file's rows (-1: absent optional column) */
+  positions: number[];
   width: number;
 }
 
@@ -322,5 +318,5 @@ function checkHeader(
         `Expected: ${columns.join(', ')}; rename the columns or map them in dataset.yaml (columns.<file>.<column>: <name in the file>).`,
     );
   }
-  return { index, width: headerRow.length };
+  return { positions: columns.map((c) => index.get(c) ?? -1), width: headerRow.length };
 }

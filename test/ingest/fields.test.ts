@@ -35,6 +35,9 @@ describe('field parsers', () => {
     assert.equal(value(parseTimestamp('2024-07-05T10:00:00', 'Europe/Berlin')), '2024-07-05T08:00:00Z');
     assert.match(value(parseTimestamp('2024-01-05T10:00:00', undefined))!, /^ERR: has no UTC offset/);
     assert.match(value(parseTimestamp('2024-02-30T10:00:00Z', undefined))!, /^ERR: is not a real date/);
+    assert.equal(value(parseTimestamp('2024-02-29T23:59:59Z', undefined)), '2024-02-29T23:59:59Z');
+    assert.match(value(parseTimestamp('2023-02-29T10:00:00Z', undefined))!, /^ERR: is not a real date/);
+    assert.match(value(parseTimestamp('2024-01-05T24:00:00Z', undefined))!, /^ERR: is not a real date/);
     assert.match(value(parseTimestamp('2024-03-31T02:30:00', 'Europe/Berlin'))!, /skipped by a daylight-saving change/);
     assert.match(value(parseTimestamp('yesterday', undefined))!, /^ERR: is not an ISO 8601 timestamp/);
   });

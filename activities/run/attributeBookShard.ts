@@ -1,0 +1,151 @@
+// attributeBookShard: one book over the accounts of one shard (SPEC §5–§7). Reads the stored
+// contexts and the shard's transactions of the period, decides each transaction, and writes the
+// ledger and the shard's result in one transaction. Idempotent: a shard with a result is done.
+import type pg from 'pg';
+import { ErrorType, inputFailure } from '../../common/errors';
+import { isBookName, rulesetBookWeights } from '../../domain/books';
+import type { AllocationLine } from '../../domain/allocation';
+import type { PaymentRow, RefundRow } from '../../domain/context';
+import { decideAccountBook, type AttributedPayment } from '../../domain/decisions';
+import { parseAmountUnits } from '../../domain/money';
+import { contextFromRow, type AccountContextRow } from './contextRows';
+import { writeLedger, type LedgerDecision } from './ledgerWriter';
+import { inPeriod, inShard, loadRun, type RunRecord } from './runRecord';
+
+export interface BookShardInput {
+  runId: string;
+  book: string;
+  shard: number;
+}
+
+export interface BookShardResult {
+  book: string;
+  shard: number;
+  accounts: number;
+  entriesWritten: number;
+  linesWritten: number;
+  drift: number;
+}
+
+export async function attributeBookShard(pool: pg.Pool, input: BookShardInput, progress: (accounts: number) => void): Promise<BookShardResult> {
+  const run = await loadRun(pool, input.runId);
+  const stored = await storedResult(pool, input);
+  if (stored) return stored;
+  const book = input.book;
+  if (!isBookName(book)) throw inputFailure(ErrorType.InvalidRun, `Unknown book "${book}".`);
+
+  const contexts = await pool.query<AccountContextRow>(
+    'SELECT * FROM account_contexts WHERE context_id = $1 AND shard = $2 ORDER BY account_id',
+    [run.contextId, input.shard],
+  );
+  const transactions = await readShardTransactions(pool, run, input.shard);
+  const prior = await readPriorAttributedPayments(pool, run, book, input.shard);
+
+  const decisions: LedgerDecision[] = [];
+  let accounts = 0;
+  for (const row of contexts.rows) {
+    const ctx = contextFromRow(row, run.asOf);
+    const own = transactions.get(ctx.accountId);
+    if (!own) continue; // no transaction in this period
+    const priorPayments = prior.get(ctx.accountId) ?? new Map<string, AttributedPayment>();
+    const decided = decideAccountBook({
+      ctx,
+      book,
+      weights: rulesetBookWeights(run.ruleset, book, ctx),
+      payments: own.payments,
+      refunds: own.refunds,
+      priorAttributedPayments: priorPayments,
+      priorAttributedCurrencies: new Set([...priorPayments.values()].map((p) => p.currency)),
+    });
+    for (const d of decided) decisions.push({ ...d, accountId: ctx.accountId, userId: own.userOf.get(`${d.kind}:${d.transactionId}`)!, ruleName: null });
+    accounts += 1;
+    if (accounts % 500 === 0) progress(accounts);
+  }
+
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const written = await writeLedger(client, { runId: run.runId, modelVersion: run.modelVersion, book }, decisions);
+    await client.query(
+      `INSERT INTO run_shard_results (run_id, book, shard, accounts, entries_written, lines_written, drift)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
+      [run.runId, book, input.shard, accounts, written.entriesWritten, written.linesWritten, written.drift],
+    );
+    await client.query('COMMIT');
+    progress(accounts);
+    return { book, shard: input.shard, accounts, ...written };
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+export async function storedResult(pool: pg.Pool, input: BookShardInput): Promise<BookShardResult | undefined> {
+  const done = await pool.query<{ accounts: number; entries_written: number; lines_written: number; drift: number }>(
+    'SELECT accounts, entries_written, lines_written, drift FROM run_shard_results WHERE run_id = $1 AND book = $2 AND shard = $3',
+    [input.runId, input.book, input.shard],
+  );
+  const r = done.rows[0];
+  return r && { book: input.book, shard: input.shard, accounts: r.accounts, entriesWritten: r.entries_written, linesWritten: r.lines_written, drift: r.drift };
+}
+
+interface AccountTransactions {
+  payments: PaymentRow[];
+  refunds: RefundRow[];
+  /** `kind:id` → the user who paid or was refunded */
+  userOf: Map<string, string>;
+}
+
+/** The shard's payments and refunds of the run's period, per account. */
+async function readShardTransactions(pool: pg.Pool, run: RunRecord, shard: number): Promise<Map<string, AccountTransactions>> {
+  const users = `SELECT user_id, account_id FROM context_user_accounts
+                  WHERE context_id = $1 AND account_id IS NOT NULL AND ${inShard('account_id', '$2', '$3')}`;
+  const params = [run.contextId, run.shardCount, shard, run.periodFrom === null ? null : new Date(run.periodFrom), new Date(run.periodTo)];
+  const [payments, refunds] = await Promise.all([
+    pool.query(`SELECT u.account_id, p.user_id, p.payment_id, p.amount, p.currency, p.paid_at FROM payments p JOIN (${users}) u USING (user_id)
+                 WHERE ${inPeriod('p.paid_at', '$4', '$5')}`, params),
+    pool.query(`SELECT u.account_id, r.user_id, r.refund_id, r.amount, r.currency, r.refunded_at, r.payment_id FROM refunds r JOIN (${users}) u USING (user_id)
+                 WHERE ${inPeriod('r.refunded_at', '$4', '$5')}`, params),
+  ]);
+  const byAccount = new Map<string, AccountTransactions>();
+  const of = (accountId: string) => {
+    let t = byAccount.get(accountId);
+    if (!t) byAccount.set(accountId, (t = { payments: [], refunds: [], userOf: new Map() }));
+    return t;
+  };
+  for (const r of payments.rows) {
+    const t = of(r.account_id);
+    t.payments.push({ id: r.payment_id, amountUnits: parseAmountUnits(r.amount), currency: r.currency, at: r.paid_at.getTime() });
+    t.userOf.set(`payment:${r.payment_id}`, r.user_id);
+  }
+  for (const r of refunds.rows) {
+    const t = of(r.account_id);
+    t.refunds.push({ id: r.refund_id, amountUnits: parseAmountUnits(r.amount), currency: r.currency, at: r.refunded_at.getTime(), paymentId: r.payment_id });
+    t.userOf.set(`refund:${r.refund_id}`, r.user_id);
+  }
+  return byAccount;
+}
+
+/** Payments of the shard's accounts already attributed under this model version and book, with their lines. */
+async function readPriorAttributedPayments(pool: pg.Pool, run: RunRecord, book: string, shard: number): Promise<Map<string, Map<string, AttributedPayment>>> {
+  const rows = await pool.query<{ account_id: string; transaction_id: string; currency: string; channel: string; amount: string }>(
+    `SELECT e.account_id, e.transaction_id, e.currency, l.channel, l.amount
+       FROM ledger_entries e
+       JOIN ledger_lines l USING (model_version, book, kind, transaction_id)
+      WHERE e.model_version = $1 AND e.book = $2 AND e.kind = 'payment' AND e.status = 'attributed'
+        AND ${inShard('e.account_id', '$3', '$4')}
+      ORDER BY e.account_id, e.transaction_id, l.channel`,
+    [run.modelVersion, book, run.shardCount, shard],
+  );
+  const byAccount = new Map<string, Map<string, AttributedPayment>>();
+  for (const r of rows.rows) {
+    let payments = byAccount.get(r.account_id);
+    if (!payments) byAccount.set(r.account_id, (payments = new Map()));
+    let payment = payments.get(r.transaction_id);
+    if (!payment) payments.set(r.transaction_id, (payment = { currency: r.currency, lines: [] }));
+    (payment.lines as AllocationLine[]).push({ channel: r.channel, amountUnits: parseAmountUnits(r.amount) });
+  }
+  return byAccount;
+}

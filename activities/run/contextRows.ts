@@ -1,0 +1,70 @@
+// AccountContext ⇄ account_contexts row. Books read the touch path, the usage units and the net
+// revenue; connection windows are only an intermediate step of building the context and are not
+// stored, so a context read back has an empty window map.
+import { Decimal } from 'decimal.js';
+import type { AccountContext } from '../../domain/context';
+import { formatUnits, parseAmountUnits } from '../../domain/money';
+import { copyTextField } from '../ingest/copyText';
+
+export interface AccountContextRow {
+  account_id: string;
+  first_payment_at: Date | null;
+  first_refund_at: Date | null;
+  active_end: Date;
+  net_currencies: string[];
+  net_amounts: string[];
+  usage_platforms: string[];
+  usage_units: string[];
+  touch_platforms: string[];
+  touch_at: Date[];
+  touch_users: string[];
+  orphan_disconnects: number;
+}
+
+/** A Postgres array literal of text elements, every element quoted. */
+function pgArray(values: ReadonlyArray<string>): string {
+  return `{${values.map((v) => `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`).join(',')}}`;
+}
+
+const iso = (ms: number | null) => (ms === null ? '\\N' : new Date(ms).toISOString());
+
+/** One COPY text line for account_contexts (columns as in CONTEXT_COPY_COLUMNS). */
+export function contextCopyLine(contextId: string, shard: number, ctx: AccountContext): string {
+  const fields = [
+    copyTextField(contextId),
+    copyTextField(ctx.accountId),
+    String(shard),
+    iso(ctx.firstPaymentAt),
+    iso(ctx.firstRefundAt),
+    iso(ctx.activeEnd),
+    copyTextField(pgArray([...ctx.netUnitsByCurrency.keys()])),
+    copyTextField(pgArray([...ctx.netUnitsByCurrency.values()].map(formatUnits))),
+    copyTextField(pgArray([...ctx.usageUnitsByPlatform.keys()])),
+    copyTextField(pgArray([...ctx.usageUnitsByPlatform.values()].map((u) => u.toFixed()))),
+    copyTextField(pgArray(ctx.touchPath.map((t) => t.platform))),
+    copyTextField(pgArray(ctx.touchPath.map((t) => new Date(t.at).toISOString()))),
+    copyTextField(pgArray(ctx.touchPath.map((t) => t.userId))),
+    String(ctx.orphanDisconnects),
+  ];
+  return `${fields.join('\t')}\n`;
+}
+
+export const CONTEXT_COPY_COLUMNS =
+  'context_id, account_id, shard, first_payment_at, first_refund_at, active_end, net_currencies, net_amounts, ' +
+  'usage_platforms, usage_units, touch_platforms, touch_at, touch_users, orphan_disconnects';
+
+export function contextFromRow(row: AccountContextRow, asOf: number): AccountContext {
+  return {
+    accountId: row.account_id,
+    asOf,
+    firstPaymentAt: row.first_payment_at?.getTime() ?? null,
+    firstRefundAt: row.first_refund_at?.getTime() ?? null,
+    activeEnd: row.active_end.getTime(),
+    netUnitsByCurrency: new Map(row.net_currencies.map((c, i) => [c, parseAmountUnits(row.net_amounts[i]!)])),
+    connectionWindowsByPlatform: new Map(),
+    usageUnitsByPlatform: new Map(row.usage_platforms.map((p, i) => [p, new Decimal(row.usage_units[i]!)])),
+    touchPath: row.touch_platforms.map((platform, i) => ({ platform, at: row.touch_at[i]!.getTime(), userId: row.touch_users[i]! })),
+    orphanDisconnects: row.orphan_disconnects,
+    redundantConnects: 0,
+  };
+}

@@ -1,0 +1,6 @@
+// The run's activities, bound to their dependencies (see activities/index.ts).
+export { prepareRun, type PrepareRunInput, type PreparedRun } from './prepareRun';
+export { buildContextShard, type ContextShardInput, type ContextShardResult } from './buildContextShard';
+export { attributeBookShard, type BookShardInput, type BookShardResult } from './attributeBookShard';
+export { excludeUnattributable } from './excludeUnattributable';
+export { reconcileRun, readReconciliation, type ReconciliationRow } from './reconcileRun';

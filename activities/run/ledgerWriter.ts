@@ -1,0 +1,88 @@
+// Writes decisions to the append-only ledger (SPEC §8) within the caller's transaction: COPY into
+// staging tables, then INSERT ... ON CONFLICT DO NOTHING, so that a retried activity or a re-run
+// never double counts. Lines are only written for entries this run owns, so a stored decision is
+// never mixed with a recomputed one; recomputed decisions that differ from stored ones are drift.
+import type pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import type { Decision } from '../../domain/decisions';
+import { formatUnits } from '../../domain/money';
+import { copyTextField } from '../ingest/copyText';
+
+export interface LedgerDecision extends Decision {
+  accountId: string | null;
+  userId: string;
+  ruleName: string | null;
+}
+
+export interface LedgerWriteResult {
+  entriesWritten: number;
+  linesWritten: number;
+  drift: number;
+}
+
+const ENTRY_COLUMNS = 'kind, transaction_id, account_id, user_id, currency, amount, event_at, status, reason, rule_name';
+const LINE_COLUMNS = 'kind, transaction_id, channel, amount';
+
+export async function writeLedger(
+  client: pg.PoolClient, key: { runId: string; modelVersion: string; book: string }, decisions: ReadonlyArray<LedgerDecision>,
+): Promise<LedgerWriteResult> {
+  await client.query(`CREATE TEMP TABLE stage_entries (kind text, transaction_id text, account_id text, user_id text, currency text,
+    amount numeric(18,4), event_at timestamptz, status text, reason text, rule_name text) ON COMMIT DROP`);
+  await client.query('CREATE TEMP TABLE stage_lines (kind text, transaction_id text, channel text, amount numeric(18,4)) ON COMMIT DROP');
+  const entries: string[] = [];
+  const lines: string[] = [];
+  const text = (v: string | null) => (v === null ? '\\N' : copyTextField(v));
+  for (const d of decisions) {
+    entries.push([d.kind, text(d.transactionId), text(d.accountId), text(d.userId), d.currency, formatUnits(d.amountUnits),
+      new Date(d.at).toISOString(), d.status, text(d.reason), text(d.ruleName)].join('\t') + '\n');
+    for (const line of d.lines) lines.push([d.kind, text(d.transactionId), text(line.channel), formatUnits(line.amountUnits)].join('\t') + '\n');
+  }
+  await copyInto(client, `COPY stage_entries (${ENTRY_COLUMNS}) FROM STDIN`, entries);
+  await copyInto(client, `COPY stage_lines (${LINE_COLUMNS}) FROM STDIN`, lines);
+
+  const params = [key.modelVersion, key.book, key.runId];
+  const insertedEntries = await client.query(
+    `INSERT INTO ledger_entries (model_version, book, ${ENTRY_COLUMNS}, run_id)
+     SELECT $1, $2, ${ENTRY_COLUMNS}, $3 FROM stage_entries
+     ON CONFLICT (model_version, book, kind, transaction_id) DO NOTHING`,
+    params,
+  );
+  const insertedLines = await client.query(
+    `INSERT INTO ledger_lines (model_version, book, kind, transaction_id, channel, amount, currency, account_id, event_at, run_id)
+     SELECT e.model_version, e.book, e.kind, e.transaction_id, l.channel, l.amount, e.currency, e.account_id, e.event_at, e.run_id
+       FROM stage_lines l
+       JOIN ledger_entries e ON e.model_version = $1 AND e.book = $2 AND e.kind = l.kind AND e.transaction_id = l.transaction_id
+      WHERE e.run_id = $3 AND e.status = 'attributed'
+     ON CONFLICT (model_version, book, kind, transaction_id, channel) DO NOTHING`,
+    params,
+  );
+  const drift = await client.query<{ n: string }>(
+    `WITH staged_lines AS (
+       SELECT kind, transaction_id, string_agg(channel || '=' || amount::text, ',' ORDER BY channel) AS sig
+         FROM stage_lines GROUP BY kind, transaction_id),
+     stored_lines AS (
+       SELECT l.kind, l.transaction_id, string_agg(l.channel || '=' || l.amount::text, ',' ORDER BY l.channel) AS sig
+         FROM ledger_lines l JOIN stage_entries s ON l.kind = s.kind AND l.transaction_id = s.transaction_id
+        WHERE l.model_version = $1 AND l.book = $2 GROUP BY l.kind, l.transaction_id)
+     SELECT count(*)::text AS n
+       FROM stage_entries s
+       JOIN ledger_entries e ON e.model_version = $1 AND e.book = $2 AND e.kind = s.kind AND e.transaction_id = s.transaction_id
+       LEFT JOIN staged_lines sl ON sl.kind = s.kind AND sl.transaction_id = s.transaction_id
+       LEFT JOIN stored_lines el ON el.kind = s.kind AND el.transaction_id = s.transaction_id
+      WHERE e.run_id <> $3
+        AND (e.status, e.reason, e.amount, e.account_id, sl.sig) IS DISTINCT FROM (s.status, s.reason, s.amount, s.account_id, el.sig)`,
+    params,
+  );
+  return { entriesWritten: insertedEntries.rowCount ?? 0, linesWritten: insertedLines.rowCount ?? 0, drift: Number(drift.rows[0]!.n) };
+}
+
+function copyInto(client: pg.PoolClient, sql: string, rows: string[]): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const copy = client.query(copyFrom(sql));
+    copy.once('finish', resolve);
+    copy.once('error', reject);
+    // Chunks keep single writes small; COPY buffers them.
+    for (let i = 0; i < rows.length; i += 5000) copy.write(rows.slice(i, i + 5000).join(''));
+    copy.end();
+  });
+}

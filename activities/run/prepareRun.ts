@@ -1,0 +1,130 @@
+// prepareRun: records the run and its ruleset, resolves users to accounts once for the run's
+// context, and decides the number of account shards. Idempotent: a retry finds the stored run.
+import crypto from 'node:crypto';
+import type pg from 'pg';
+import { ErrorType, inputFailure } from '../../common/errors';
+import { contextParamsFromRuleset } from '../../domain/context';
+import { canonicalJson, modelVersion as modelVersionOf, parseRuleset, RulesetError, type Ruleset } from '../../domain/ruleset';
+
+export interface PrepareRunInput {
+  runId: string;
+  workflowId: string;
+  kind: string;
+  rulesetYaml: string;
+  rulesetSource: string;
+  /** The model version the client derived the workflow id from; must match the ruleset. */
+  modelVersion: string;
+  from: string | null;
+  to: string;
+  asOf: string;
+  books: string[];
+  /** Accounts per shard; bounds the rows one activity holds in memory. */
+  accountsPerShard: number;
+}
+
+export interface PreparedRun {
+  runId: string;
+  modelVersion: string;
+  contextId: string;
+  shardCount: number;
+  accounts: number;
+}
+
+const MAX_SHARDS = 512;
+
+export async function prepareRun(pool: pg.Pool, input: PrepareRunInput): Promise<PreparedRun> {
+  const ruleset = parseRulesetOrFail(input.rulesetYaml, input.rulesetSource);
+  const modelVersion = modelVersionOf(ruleset);
+  if (modelVersion !== input.modelVersion) {
+    throw inputFailure(ErrorType.InvalidRun, `The ruleset's model version is ${modelVersion}, but the run was started for ${input.modelVersion}.`);
+  }
+  for (const book of input.books) {
+    if (!(book in ruleset.books)) {
+      throw inputFailure(ErrorType.InvalidRun, `Book "${book}" is not configured in ${input.rulesetSource} (configured: ${Object.keys(ruleset.books).join(', ')}).`);
+    }
+  }
+
+  const existing = await pool.query<{ context_id: string; shard_count: number }>(
+    'SELECT context_id, shard_count FROM attribution_runs WHERE run_id = $1',
+    [input.runId],
+  );
+  if (existing.rows[0]) {
+    const { context_id, shard_count } = existing.rows[0];
+    return { runId: input.runId, modelVersion, contextId: context_id, shardCount: shard_count, accounts: await countAccounts(pool, context_id, input.asOf) };
+  }
+
+  await pool.query(
+    `INSERT INTO rulesets (model_version, version, source_name, yaml, effective) VALUES ($1, $2, $3, $4, $5::jsonb)
+     ON CONFLICT (model_version) DO NOTHING`,
+    [modelVersion, ruleset.version, input.rulesetSource, input.rulesetYaml, canonicalJson(ruleset)],
+  );
+  const contextId = await contextIdFor(pool, ruleset, input.asOf);
+  await resolveUserAccounts(pool, contextId);
+  const accounts = await countAccounts(pool, contextId, input.asOf);
+  const shardCount = Math.min(MAX_SHARDS, Math.max(1, Math.ceil(accounts / input.accountsPerShard)));
+  await pool.query(
+    `INSERT INTO attribution_runs (run_id, workflow_id, kind, model_version, period_from, period_to, as_of, books, context_id, shard_count)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (run_id) DO NOTHING`,
+    [input.runId, input.workflowId, input.kind, modelVersion, input.from, input.to, input.asOf, input.books, contextId, shardCount],
+  );
+  const stored = await pool.query<{ shard_count: number }>('SELECT shard_count FROM attribution_runs WHERE run_id = $1', [input.runId]);
+  return { runId: input.runId, modelVersion, contextId, shardCount: stored.rows[0]!.shard_count, accounts };
+}
+
+function parseRulesetOrFail(yaml: string, source: string): Ruleset {
+  try {
+    return parseRuleset(yaml, source);
+  } catch (error) {
+    if (error instanceof RulesetError) throw inputFailure(ErrorType.InvalidRuleset, error.message);
+    throw error;
+  }
+}
+
+/**
+ * Contexts depend on the cutoff, the context parameters of the ruleset and the input data. The
+ * data version is the newest ingested file: new data gives new contexts (and, for a re-run,
+ * decisions that may differ from the stored ones: drift).
+ */
+async function contextIdFor(pool: pg.Pool, ruleset: Ruleset, asOf: string): Promise<string> {
+  const data = await pool.query<{ version: string }>('SELECT coalesce(max(file_id), 0)::text AS version FROM ingested_files');
+  const params = contextParamsFromRuleset(ruleset);
+  const key = canonicalJson({
+    asOf: new Date(asOf).toISOString(),
+    alwaysAvailable: params.alwaysAvailable,
+    smsSecondsPerSegment: params.smsSecondsPerSegment.toString(),
+    stopAtFirstRefund: params.stopAtFirstRefund,
+    dataVersion: data.rows[0]!.version,
+  });
+  return crypto.createHash('sha256').update(key).digest('hex').slice(0, 16);
+}
+
+/**
+ * SPEC §3.1: every workspace maps its owner and members to the account `owner_id`; an owner always
+ * belongs to their own account; a non-owner listed under two different owners is ambiguous.
+ */
+async function resolveUserAccounts(pool: pg.Pool, contextId: string): Promise<void> {
+  await pool.query(
+    `INSERT INTO context_user_accounts (context_id, user_id, account_id, ambiguous)
+     SELECT $1, user_id,
+            CASE WHEN bool_or(is_owner) THEN user_id WHEN count(DISTINCT owner_id) = 1 THEN min(owner_id) END,
+            NOT bool_or(is_owner) AND count(DISTINCT owner_id) > 1
+       FROM (SELECT owner_id AS user_id, owner_id, true AS is_owner FROM workspaces
+             UNION ALL
+             SELECT unnest(member_ids), owner_id, false FROM workspaces) m
+      GROUP BY user_id
+     ON CONFLICT (context_id, user_id) DO NOTHING`,
+    [contextId],
+  );
+}
+
+/** Accounts with at least one payment or refund before the cutoff: the ones that get a context. */
+async function countAccounts(pool: pg.Pool, contextId: string, asOf: string): Promise<number> {
+  const result = await pool.query<{ n: string }>(
+    `SELECT count(DISTINCT ua.account_id)::text AS n
+       FROM context_user_accounts ua
+       JOIN (SELECT user_id FROM payments WHERE paid_at < $2 UNION SELECT user_id FROM refunds WHERE refunded_at < $2) t USING (user_id)
+      WHERE ua.context_id = $1 AND ua.account_id IS NOT NULL`,
+    [contextId, asOf],
+  );
+  return Number(result.rows[0]!.n);
+}
