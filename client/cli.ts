@@ -2,7 +2,9 @@
 import path from 'node:path';
 import { Command } from 'commander';
 import { PROJECT_ROOT } from '../common/config';
-import { registerIngestCommand, ingestAndReport } from './commands/ingest';
+import { registerIngestCommand } from './commands/ingest';
+import { registerReportCommand } from './commands/report';
+import { DEFAULT_RULESET, registerRunCommand, runAndReport } from './commands/run';
 import { registerStackCommands } from './commands/stack';
 import { withSession } from './session';
 
@@ -12,13 +14,20 @@ const program = new Command('attribution')
 
 registerStackCommands(program);
 registerIngestCommand(program);
+registerRunCommand(program);
+registerReportCommand(program);
 
 program
   .command('demo')
-  .description('the main job on the embedded default: start the stack and ingest examples/krispcall-small')
+  .description('the main job on the embedded default: the KrispCall analysis of examples/krispcall-small into out/krispcall-small')
   .action(async () => {
-    const dir = path.join(PROJECT_ROOT, 'examples', 'krispcall-small');
-    const ok = await withSession((session) => ingestAndReport(session, dir, null), { worker: true });
+    const options = {
+      dataset: path.join(PROJECT_ROOT, 'examples', 'krispcall-small'),
+      out: path.join(PROJECT_ROOT, 'out', 'krispcall-small'),
+      asOf: '2024-07-01T00:00:00.000Z', // the example's data ends in June 2024: a fixed cutoff keeps the outputs reproducible
+      ruleset: DEFAULT_RULESET,
+    };
+    const ok = await withSession((session) => runAndReport(session, options, 'run'), { worker: true });
     console.log('\nThe stack keeps running so you can look around; stop it with `npx attribution stack down`.');
     if (!ok) process.exitCode = 1;
   });

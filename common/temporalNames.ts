@@ -25,4 +25,7 @@ export type RunStatus = 'running' | 'completed' | 'failed';
 /** Workflow ids derived from the work, so that starting the same work twice attaches to it. */
 export const workflowIds = {
   ingest: (datasetKey: string) => `ingest/${datasetKey}`,
+  /** One id per (model version, period, cutoff, books): the same run started twice is one run. */
+  run: (modelVersion: string, period: string, asOf: string, books: ReadonlyArray<string>) =>
+    `run/${modelVersion}/${period}/as-of-${asOf}/${[...books].sort().join('+')}`,
 } as const;

@@ -35,6 +35,8 @@ export interface SummaryData {
   books: ReadonlyArray<string>;
   chosen: string;
   revenue: ReadonlyMap<string, ReadonlyArray<ChannelRevenue>>;
+  /** Accounts with attributed revenue under the chosen book, per currency. */
+  attributedAccounts: ReadonlyArray<{ currency: string; accounts: number }>;
   decisions: ReadonlyArray<DecisionCount>;
   reconciliation: ReadonlyArray<ReconciliationLine>;
 }
@@ -68,9 +70,8 @@ export function renderSummary(d: SummaryData): string {
     const rows = excluded.filter((c) => c.reason === reason);
     out.push(`Excluded (${reason}): ${rows.reduce((n, c) => n + c.count, 0)} transactions, ${sumAmounts(rows.map((c) => c.amount))}.`);
   }
-  const accounts = new Set<number>();
-  void accounts;
-  out.push(`Accounts with attributed revenue (${title(d.chosen)}): ${maxAccounts(d.revenue.get(d.chosen) ?? [])}.`);
+  const accounts = d.attributedAccounts.map((a) => `${a.accounts} in ${a.currency}`).join(', ') || 'none';
+  out.push(`Accounts with attributed revenue (${title(d.chosen)}): ${accounts}.`);
 
   section('Buckets (revenue a model cannot place)');
   for (const book of d.books) {
@@ -105,9 +106,10 @@ export function renderSummary(d: SummaryData): string {
 function methodLines(d: SummaryData): string[] {
   const r = d.ruleset;
   const lines = [
-    `Each paying account's revenue (payments − refunds per currency) is attributed when positive. Usage counts between the`,
-    `first payment and ${r.stop_at_first_refund ? 'the first refund' : 'the cutoff'}, on always-available platforms (${r.always_available.join(', ')})`,
-    `or inside a connection window; one SMS segment counts as ${r.sms_seconds_per_segment} seconds. Amounts are split exactly to 0.0001.`,
+    `Each paying account's revenue (payments − refunds, per currency) is attributed when it is positive.`,
+    `Usage counts between the first payment and ${r.stop_at_first_refund ? 'the first refund' : 'the cutoff'}, on always-available platforms`,
+    `(${r.always_available.join(', ')}) or inside a connection window; one SMS segment counts as ${r.sms_seconds_per_segment} seconds.`,
+    `Every amount is split exactly to 0.0001: the lines of a transaction sum to the transaction.`,
   ];
   for (const book of d.books) {
     if (book === 'first_touch') lines.push(`- First-touch: all credit to the first integration connected after the first payment; none → ${NO_INTEGRATION_CHANNEL}.`);
@@ -144,11 +146,6 @@ function recommendations(d: SummaryData): string[] {
 function mainCurrency(rows: ReadonlyArray<ChannelRevenue>): string {
   const totals = [...currencyTotals(rows)].sort((a, b) => (a[1] > b[1] ? -1 : a[1] < b[1] ? 1 : a[0] < b[0] ? -1 : 1));
   return totals[0]?.[0] ?? 'USD';
-}
-
-function maxAccounts(rows: ReadonlyArray<ChannelRevenue>): string {
-  const perCurrency = currencyTotals(rows);
-  return [...perCurrency.keys()].sort().map((c) => `${rows.filter((r) => r.currency === c).length} channels in ${c}`).join(', ') || 'none';
 }
 
 const pct = (v: string) => `${Number.isInteger(Number(v) * 100) ? Number(v) * 100 : v} %`;

@@ -1,2 +1,3 @@
 // The workflow bundle's entry: every workflow the worker serves.
 export { ingestDataset } from './ingestDataset';
+export { attributionRun } from './attributionRun';

@@ -1,0 +1,166 @@
+// attribution run --dataset DIR --out DIR [--as-of ISO] [--from ISO] [--to ISO] [--ruleset FILE] [--books a,b,c]
+import fs from 'node:fs';
+import path from 'node:path';
+import { WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { InvalidArgumentError, type Command } from 'commander';
+import type { ReconciliationRow } from '../../activities/run';
+import { PROJECT_ROOT } from '../../common/config';
+import { periodLabel } from '../../common/period';
+import { SEARCH_ATTRIBUTES, workflowIds, type RunKind } from '../../common/temporalNames';
+import { modelVersion, parseRuleset, RulesetError, type Ruleset } from '../../domain/ruleset';
+import type { AttributionRunInput, AttributionRunResult, RunProgress } from '../../workflows/attributionRun';
+import { ingestAndReport, parseNonNegativeInt } from './ingest';
+import { withSession, workflowUrl, type Session } from '../session';
+
+export const DEFAULT_RULESET = path.join(PROJECT_ROOT, 'rulesets', 'default.yaml');
+
+/** An ISO 8601 instant or date from the command line, as a UTC ISO string. */
+export function parseInstant(value: string): string {
+  const text = /^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : /^\d{4}-\d{2}$/.test(value) ? `${value}-01T00:00:00Z` : value;
+  if (!/(Z|[+-]\d{2}:?\d{2})$/.test(text)) throw new InvalidArgumentError(`"${value}" needs a UTC offset, e.g. 2024-07-01T00:00:00Z (or give a date: 2024-07-01)`);
+  const ms = Date.parse(text);
+  if (Number.isNaN(ms)) throw new InvalidArgumentError(`"${value}" is not an ISO 8601 instant like 2024-07-01T00:00:00Z`);
+  return new Date(ms).toISOString();
+}
+
+export interface RunOptions {
+  dataset?: string;
+  out?: string;
+  asOf?: string;
+  from?: string;
+  to?: string;
+  ruleset: string;
+  books?: string;
+  maxRejects?: number;
+}
+
+export interface PlannedRun {
+  ruleset: Ruleset;
+  input: AttributionRunInput;
+  workflowId: string;
+}
+
+/** Turns command-line options into a run: checks the ruleset, the books and the period. */
+export function planRun(options: RunOptions, kind: RunKind, now: Date = new Date()): PlannedRun {
+  const rulesetPath = path.resolve(options.ruleset);
+  if (!fs.existsSync(rulesetPath)) throw new Error(`Ruleset ${rulesetPath} does not exist.`);
+  const yaml = fs.readFileSync(rulesetPath, 'utf8');
+  const ruleset = parseRuleset(yaml, path.basename(rulesetPath));
+  const books = options.books ? options.books.split(',').map((b) => b.trim()).filter(Boolean) : [...ruleset.default_books];
+  const unknown = books.filter((b) => !(b in ruleset.books));
+  if (unknown.length) throw new Error(`--books: ${unknown.join(', ')} not configured in ${path.basename(rulesetPath)} (configured: ${Object.keys(ruleset.books).join(', ')}).`);
+  const to = options.to ?? options.asOf ?? now.toISOString();
+  const asOf = options.asOf ?? to;
+  const from = options.from ?? null;
+  if (from !== null && from >= to) throw new Error(`--from ${from} must be before --to ${to}.`);
+  if (asOf < to) throw new Error(`--as-of ${asOf} must not be before --to ${to}: the cutoff has to see the whole period.`);
+  const version = modelVersion(ruleset);
+  const input: AttributionRunInput = {
+    kind, rulesetYaml: yaml, rulesetSource: path.basename(rulesetPath), modelVersion: version, from, to, asOf, books,
+    outDir: options.out ? path.resolve(options.out) : null,
+  };
+  return { ruleset, input, workflowId: workflowIds.run(version, periodLabel(from, to), asOf, books) };
+}
+
+export function registerRunCommand(program: Command): void {
+  program
+    .command('run')
+    .description('attribute the transactions of a period under a ruleset: writes the ledger, reconciles, and writes the reports')
+    .option('--dataset <dir>', 'ingest this CSV dataset first (a no-op when it is already loaded)')
+    .option('--out <dir>', 'write first_touch_attribution.csv, usage_based_attribution.csv, chosen_attribution.csv and analysis_summary.txt here')
+    .option('--as-of <iso>', 'cutoff: only rows before it are seen (default: --to, else now)', parseInstant)
+    .option('--from <iso>', 'start of the period (default: the beginning of time)', parseInstant)
+    .option('--to <iso>', 'end of the period, exclusive (default: --as-of)', parseInstant)
+    .option('--ruleset <file>', 'ruleset YAML', DEFAULT_RULESET)
+    .option('--books <list>', 'comma-separated books (default: the ruleset\'s default_books)')
+    .option('--max-rejects <n>', 'with --dataset: quarantine up to N bad usage/integration rows per file', parseNonNegativeInt)
+    .action(async (options: RunOptions) => {
+      const ok = await withSession((session) => runAndReport(session, options, 'run'), { worker: true });
+      if (!ok) process.exitCode = 1;
+    });
+}
+
+export async function runAndReport(session: Session, options: RunOptions, kind: RunKind): Promise<boolean> {
+  let plan: PlannedRun;
+  try {
+    plan = planRun(options, kind);
+  } catch (error) {
+    if (error instanceof RulesetError || error instanceof Error) {
+      console.error(error.message);
+      return false;
+    }
+    throw error;
+  }
+  if (options.dataset && !(await ingestAndReport(session, options.dataset, options.maxRejects ?? null))) return false;
+
+  const { input, workflowId } = plan;
+  console.log(`\nRun ${periodLabel(input.from, input.to)} as of ${input.asOf}, model version ${input.modelVersion}, books ${input.books.join(', ')}`);
+  const url = workflowUrl(session.endpoints, workflowId);
+  if (url) console.log(`Temporal UI: ${url}`);
+  const handle = await session.client.workflow.start('attributionRun', {
+    workflowId,
+    taskQueue: session.config.taskQueue,
+    args: [input],
+    workflowIdConflictPolicy: 'USE_EXISTING',
+    typedSearchAttributes: [
+      { key: SEARCH_ATTRIBUTES.kind, value: kind },
+      { key: SEARCH_ATTRIBUTES.period, value: periodLabel(input.from, input.to) },
+      { key: SEARCH_ATTRIBUTES.modelVersion, value: input.modelVersion },
+    ],
+    memo: { ruleset: input.rulesetSource, outDir: input.outDir, dataset: options.dataset ? path.resolve(options.dataset) : null },
+    staticSummary: `Attribution ${periodLabel(input.from, input.to)} · ${input.modelVersion} · ${input.books.join(', ')}`,
+  });
+  const ticker = watchProgress(() => handle.query<RunProgress>('progress'));
+  try {
+    const result = (await handle.result()) as AttributionRunResult;
+    ticker.stop();
+    printRunResult(result);
+    return true;
+  } catch (error) {
+    ticker.stop();
+    if (error instanceof WorkflowFailedError) {
+      const cause = error.cause?.cause instanceof ApplicationFailure ? error.cause.cause : error.cause;
+      console.error(`\nRun failed: ${cause?.message ?? error.message}`);
+      return false;
+    }
+    throw error;
+  }
+}
+
+/** Shows the run's progress (from its `progress` query) on stderr while it runs. */
+function watchProgress(query: () => Promise<RunProgress>): { stop(): void } {
+  const tty = process.stderr.isTTY;
+  let last = '';
+  const timer = setInterval(() => {
+    query().then((p) => {
+      const line = `  ${p.phase}: contexts ${p.contextShardsDone}/${p.shardCount} shards, books ${p.bookShardsDone}/${p.bookShardsTotal} shard tasks, ${p.linesWritten} lines written`;
+      if (line === last) return;
+      last = line;
+      process.stderr.write(tty ? `\r${line.padEnd(100)}` : `${line}\n`);
+    }).catch(() => undefined);
+  }, 1000);
+  return {
+    stop() {
+      clearInterval(timer);
+      if (tty && last) process.stderr.write('\n');
+    },
+  };
+}
+
+export function printRunResult(result: AttributionRunResult): void {
+  const p = result.progress;
+  console.log(`Accounts: ${p.accounts} in ${p.shardCount} shard(s). Ledger: ${p.entriesWritten} entries and ${p.linesWritten} lines written by this run; drift ${p.drift}.`);
+  console.log('\nReconciliation (billing = attributed + excluded):');
+  printReconciliation(result.reconciliation);
+  if (result.reports) console.log(`\nReports in ${result.reports.outDir}: ${result.reports.files.join(', ')}`);
+}
+
+export function printReconciliation(rows: ReadonlyArray<ReconciliationRow>): void {
+  const header = ['book', 'currency', 'billing', 'attributed', 'excluded', 'variance'];
+  const cells = rows.map((r) => [r.book, r.currency, r.billingTotal, r.attributedTotal, r.excludedTotal, r.variance]);
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
+  const line = (c: string[]) => '  ' + c.map((v, i) => (i < 2 ? v.padEnd(widths[i]!) : v.padStart(widths[i]!))).join('  ');
+  console.log(line(header));
+  for (const c of cells) console.log(line(c));
+}

@@ -1,0 +1,16 @@
+// Periods [from, to) as ISO strings, and their labels. Workflow-safe: no imports.
+
+/** `2024-01` for a UTC calendar month, `2024-01..2024-07` for whole months, `all..<to>` for lifetime, else the instants. */
+export function periodLabel(from: string | null, to: string): string {
+  const month = (iso: string) => (/^\d{4}-\d{2}-01T00:00:00(\.000)?Z$/.test(iso) ? iso.slice(0, 7) : undefined);
+  const f = from === null ? 'all' : (month(from) ?? from);
+  const t = month(to) ?? to;
+  if (from !== null && month(from) && month(to) && nextMonth(month(from)!) === month(to)) return month(from)!;
+  return `${f}..${t}`;
+}
+
+/** `2024-12` → `2025-01`. */
+export function nextMonth(yyyyMm: string): string {
+  const [y, m] = yyyyMm.split('-').map(Number) as [number, number];
+  return m === 12 ? `${y + 1}-01` : `${y}-${String(m + 1).padStart(2, '0')}`;
+}

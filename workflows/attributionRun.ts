@@ -1,0 +1,141 @@
+// attributionRun: one run of SPEC §2 — the transactions of [from, to) with cutoff as_of, under
+// one model version, for a set of books. Steps: prepare (record the run, resolve users to
+// accounts, choose shards) → build account contexts per shard → for each book, exclude
+// unattributable users and attribute each shard → reconcile → write the reports.
+// Bounded: shards are capped (prepareRun), and at most `shardConcurrency` activities run at once,
+// so the history stays far below its limits without continue-as-new (a 512-shard, 3-book run is
+// about 2,000 activities). Data moves through Postgres; the payloads are ids and counts.
+import {
+  defineQuery, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { ReconciliationRow } from '../activities/run';
+import type { WrittenReports } from '../activities/reports/writeRunReports';
+import { ErrorType } from '../common/errors';
+import { periodLabel } from '../common/period';
+import { SEARCH_ATTRIBUTES, type RunKind } from '../common/temporalNames';
+
+export interface AttributionRunInput {
+  kind: RunKind;
+  rulesetYaml: string;
+  rulesetSource: string;
+  modelVersion: string;
+  /** ISO instants; from null = from the beginning of time. */
+  from: string | null;
+  to: string;
+  asOf: string;
+  books: string[];
+  /** Where the worker writes the reports; null: no reports. */
+  outDir: string | null;
+  accountsPerShard?: number;
+  shardConcurrency?: number;
+}
+
+export interface RunProgress {
+  phase: 'preparing' | 'contexts' | 'books' | 'reconciling' | 'reports' | 'completed' | 'failed';
+  shardCount: number;
+  accounts: number;
+  contextShardsDone: number;
+  bookShardsDone: number;
+  bookShardsTotal: number;
+  entriesWritten: number;
+  linesWritten: number;
+  drift: number;
+}
+
+export interface AttributionRunResult {
+  runId: string;
+  modelVersion: string;
+  progress: RunProgress;
+  reconciliation: ReconciliationRow[];
+  reports: WrittenReports | null;
+}
+
+export const progressQuery = defineQuery<RunProgress>('progress');
+
+const nonRetryableErrorTypes = [ErrorType.InvalidRun, ErrorType.InvalidRuleset, ErrorType.ReconciliationFailed, ErrorType.InvariantViolated];
+
+const { prepareRun, reconcileRun, writeRunReports, excludeUnattributable } = proxyActivities<Activities>({
+  startToCloseTimeout: '30 minutes',
+  retry: { maximumAttempts: 10, nonRetryableErrorTypes },
+});
+
+const { buildContextShard, attributeBookShard } = proxyActivities<Activities>({
+  startToCloseTimeout: '1 hour',
+  heartbeatTimeout: '2 minutes',
+  retry: { maximumAttempts: 10, nonRetryableErrorTypes },
+});
+
+export async function attributionRun(input: AttributionRunInput): Promise<AttributionRunResult> {
+  const info = workflowInfo();
+  const progress: RunProgress = {
+    phase: 'preparing', shardCount: 0, accounts: 0, contextShardsDone: 0, bookShardsDone: 0, bookShardsTotal: 0,
+    entriesWritten: 0, linesWritten: 0, drift: 0,
+  };
+  setHandler(progressQuery, () => progress);
+  upsertSearchAttributes([
+    { key: SEARCH_ATTRIBUTES.kind, value: input.kind },
+    { key: SEARCH_ATTRIBUTES.period, value: periodLabel(input.from, input.to) },
+    { key: SEARCH_ATTRIBUTES.modelVersion, value: input.modelVersion },
+    { key: SEARCH_ATTRIBUTES.status, value: 'running' },
+  ]);
+
+  try {
+    const prepared = await prepareRun({
+      runId: info.runId, workflowId: info.workflowId, kind: input.kind, rulesetYaml: input.rulesetYaml, rulesetSource: input.rulesetSource,
+      modelVersion: input.modelVersion, from: input.from, to: input.to, asOf: input.asOf, books: input.books,
+      accountsPerShard: input.accountsPerShard ?? 2000,
+    });
+    progress.shardCount = prepared.shardCount;
+    progress.accounts = prepared.accounts;
+    const shards = Array.from({ length: prepared.shardCount }, (_, i) => i);
+    const concurrency = input.shardConcurrency ?? 4;
+
+    progress.phase = 'contexts';
+    await forEachBounded(shards, concurrency, async (shard) => {
+      await buildContextShard({ runId: prepared.runId, shard });
+      progress.contextShardsDone += 1;
+    });
+
+    progress.phase = 'books';
+    progress.bookShardsTotal = input.books.length * (shards.length + 1);
+    const tasks = input.books.flatMap((book) => [{ book, shard: null as number | null }, ...shards.map((shard) => ({ book, shard }))]);
+    await forEachBounded(tasks, concurrency, async ({ book, shard }) => {
+      const result = shard === null
+        ? await excludeUnattributable({ runId: prepared.runId, book })
+        : await attributeBookShard({ runId: prepared.runId, book, shard });
+      progress.bookShardsDone += 1;
+      progress.entriesWritten += result.entriesWritten;
+      progress.linesWritten += result.linesWritten;
+      progress.drift += result.drift;
+    });
+
+    progress.phase = 'reconciling';
+    const reconciliation = await reconcileRun({ runId: prepared.runId });
+
+    let reports: WrittenReports | null = null;
+    if (input.outDir) {
+      progress.phase = 'reports';
+      reports = await writeRunReports({
+        modelVersion: prepared.modelVersion, from: input.from, to: input.to, asOf: input.asOf, books: input.books,
+        outDir: input.outDir, runId: prepared.runId,
+      });
+    }
+    progress.phase = 'completed';
+    upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.status, value: 'completed' }]);
+    return { runId: prepared.runId, modelVersion: prepared.modelVersion, progress, reconciliation, reports };
+  } catch (error) {
+    progress.phase = 'failed';
+    upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.status, value: 'failed' }]);
+    throw error;
+  }
+}
+
+/** Runs `work` over the items with at most `limit` in flight; deterministic (completion order is in history). */
+async function forEachBounded<T>(items: ReadonlyArray<T>, limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(Math.max(1, limit), items.length) }, async () => {
+    while (next < items.length) await work(items[next++]!);
+  });
+  await Promise.all(lanes);
+}
