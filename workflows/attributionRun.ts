@@ -29,6 +29,8 @@ export interface AttributionRunInput {
   outDir: string | null;
   accountsPerShard?: number;
   shardConcurrency?: number;
+  /** How long a shard activity may go without a heartbeat before it is retried elsewhere (default 120 s). */
+  heartbeatTimeoutSeconds?: number;
 }
 
 export interface RunProgress {
@@ -60,14 +62,17 @@ const { prepareRun, reconcileRun, writeRunReports, excludeUnattributable } = pro
   retry: { maximumAttempts: 10, nonRetryableErrorTypes },
 });
 
-const { buildContextShard, attributeBookShard } = proxyActivities<Activities>({
-  startToCloseTimeout: '1 hour',
-  heartbeatTimeout: '2 minutes',
-  retry: { maximumAttempts: 10, nonRetryableErrorTypes },
-});
+function shardActivities(heartbeatTimeoutSeconds: number) {
+  return proxyActivities<Activities>({
+    startToCloseTimeout: '1 hour',
+    heartbeatTimeout: `${heartbeatTimeoutSeconds} seconds`,
+    retry: { maximumAttempts: 10, nonRetryableErrorTypes },
+  });
+}
 
 export async function attributionRun(input: AttributionRunInput): Promise<AttributionRunResult> {
   const info = workflowInfo();
+  const { buildContextShard, attributeBookShard } = shardActivities(input.heartbeatTimeoutSeconds ?? 120);
   const progress: RunProgress = {
     phase: 'preparing', shardCount: 0, accounts: 0, contextShardsDone: 0, bookShardsDone: 0, bookShardsTotal: 0,
     entriesWritten: 0, linesWritten: 0, drift: 0,

@@ -40,20 +40,26 @@ export async function writeLedger(
   await copyInto(client, `COPY stage_entries (${ENTRY_COLUMNS}) FROM STDIN`, entries);
   await copyInto(client, `COPY stage_lines (${LINE_COLUMNS}) FROM STDIN`, lines);
 
+  // Temp tables have no statistics until analysed; without them the planner scans the ledger.
+  await client.query('ANALYZE stage_entries, stage_lines');
+
   const params = [key.modelVersion, key.book, key.runId];
-  const insertedEntries = await client.query(
-    `INSERT INTO ledger_entries (model_version, book, ${ENTRY_COLUMNS}, run_id)
-     SELECT $1, $2, ${ENTRY_COLUMNS}, $3 FROM stage_entries
-     ON CONFLICT (model_version, book, kind, transaction_id) DO NOTHING`,
-    params,
-  );
-  const insertedLines = await client.query(
-    `INSERT INTO ledger_lines (model_version, book, kind, transaction_id, channel, amount, currency, account_id, event_at, run_id)
-     SELECT e.model_version, e.book, e.kind, e.transaction_id, l.channel, l.amount, e.currency, e.account_id, e.event_at, e.run_id
-       FROM stage_lines l
-       JOIN ledger_entries e ON e.model_version = $1 AND e.book = $2 AND e.kind = l.kind AND e.transaction_id = l.transaction_id
-      WHERE e.run_id = $3 AND e.status = 'attributed'
-     ON CONFLICT (model_version, book, kind, transaction_id, channel) DO NOTHING`,
+  // Lines go in only for the entries this statement inserted: a stored decision (an earlier run's)
+  // keeps its own lines, and a retry of a committed shard inserts nothing.
+  const written = await client.query<{ entries: number; lines: number }>(
+    `WITH inserted AS (
+       INSERT INTO ledger_entries (model_version, book, ${ENTRY_COLUMNS}, run_id)
+       SELECT $1, $2, ${ENTRY_COLUMNS}, $3 FROM stage_entries
+       ON CONFLICT (model_version, book, kind, transaction_id) DO NOTHING
+       RETURNING kind, transaction_id, currency, account_id, event_at, status),
+     lines AS (
+       INSERT INTO ledger_lines (model_version, book, kind, transaction_id, channel, amount, currency, account_id, event_at, run_id)
+       SELECT $1, $2, i.kind, i.transaction_id, l.channel, l.amount, i.currency, i.account_id, i.event_at, $3
+         FROM stage_lines l JOIN inserted i ON i.kind = l.kind AND i.transaction_id = l.transaction_id
+        WHERE i.status = 'attributed'
+       ON CONFLICT (model_version, book, kind, transaction_id, channel) DO NOTHING
+       RETURNING 1)
+     SELECT (SELECT count(*) FROM inserted)::int AS entries, (SELECT count(*) FROM lines)::int AS lines`,
     params,
   );
   const drift = await client.query<{ n: string }>(
@@ -73,7 +79,7 @@ export async function writeLedger(
         AND (e.status, e.reason, e.amount, e.account_id, sl.sig) IS DISTINCT FROM (s.status, s.reason, s.amount, s.account_id, el.sig)`,
     params,
   );
-  return { entriesWritten: insertedEntries.rowCount ?? 0, linesWritten: insertedLines.rowCount ?? 0, drift: Number(drift.rows[0]!.n) };
+  return { entriesWritten: written.rows[0]!.entries, linesWritten: written.rows[0]!.lines, drift: Number(drift.rows[0]!.n) };
 }
 
 function copyInto(client: pg.PoolClient, sql: string, rows: string[]): Promise<void> {

@@ -97,9 +97,12 @@ CREATE TABLE ledger_lines (
   account_id     text          NOT NULL,
   event_at       timestamptz   NOT NULL,
   run_id         text          NOT NULL,
-  PRIMARY KEY (model_version, book, kind, transaction_id, channel),
-  FOREIGN KEY (model_version, book, kind, transaction_id) REFERENCES ledger_entries (model_version, book, kind, transaction_id)
+  PRIMARY KEY (model_version, book, kind, transaction_id, channel)
 );
+-- No foreign key to ledger_entries: lines are only ever inserted in the same statement as their
+-- entry (activities/run/ledgerWriter.ts), and reconciliation asserts that every attributed entry's
+-- lines sum to its amount. A per-row FK check costs more than the insert itself at millions of
+-- lines, and its cached plan can seq-scan a table that was small when the session began.
 CREATE INDEX ledger_lines_event_idx ON ledger_lines (model_version, book, event_at);
 
 -- Nothing updates or deletes ledger rows: corrections are new rows under a new model version.

@@ -10,8 +10,8 @@ export interface TestTemporal {
   client: Client;
   taskQueue: string;
   namespace: string;
-  /** Starts a worker for the test's queue and database; stop it with `shutdown()`. */
-  startWorker(pool: pg.Pool): Promise<{ worker: Worker; done: Promise<void> }>;
+  /** Starts a worker for the test's queue (or another) and database; stop it with `shutdown()`. */
+  startWorker(pool: pg.Pool, taskQueue?: string): Promise<{ worker: Worker; done: Promise<void> }>;
   close(): Promise<void>;
 }
 
@@ -32,10 +32,10 @@ export async function connectTestTemporal(label: string): Promise<TestTemporal> 
     client: new Client({ connection, namespace }),
     taskQueue,
     namespace,
-    async startWorker(pool) {
+    async startWorker(pool, queue = taskQueue) {
       const native = await NativeConnection.connect({ address });
       nativeConnections.push(native);
-      const worker = await createWorker({ connection: native, namespace, taskQueue, pool });
+      const worker = await createWorker({ connection: native, namespace, taskQueue: queue, pool });
       const done = worker.run();
       return { worker, done };
     },
