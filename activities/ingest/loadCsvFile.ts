@@ -14,7 +14,7 @@ import { ErrorType, inputFailure } from '../../common/errors';
 import { FILE_SPECS, rowParsers, validateRow, type CsvKind, type RowProblem } from '../../ingest/fileSpecs';
 import { copyTextField } from './copyText';
 import { fileNameFor, loadKeyOf, readDatasetSettings, datasetName } from './datasetDir';
-import { collisionSql, mergeSql } from './targetTables';
+import { collisionSql, mergeSql, TARGET_TABLES } from './targetTables';
 
 export interface LoadCsvFileInput {
   dir: string;
@@ -146,6 +146,8 @@ export async function loadCsvFile(pool: pg.Pool, input: LoadCsvFileInput, onProg
       [fileId, contentSha256, loadKey, rowsRead, rowsLoaded, rowsDuplicate, rejectedCount],
     );
     await client.query('COMMIT');
+    // Fresh statistics for the rows just loaded, so that the run's joins get sensible plans.
+    await client.query(`ANALYZE ${TARGET_TABLES[input.kind].table}`);
     return {
       kind: input.kind, fileName, status: 'loaded', version, rowsRead, rowsLoaded, rowsDuplicate, rowsRejected: rejectedCount,
       rejectSamples: rejects.slice(0, SAMPLE_LIMIT),

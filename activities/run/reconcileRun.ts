@@ -23,6 +23,9 @@ export const MAX_RELATIVE_VARIANCE = new Decimal('0.0001');
 export async function reconcileRun(pool: pg.Pool, input: { runId: string }): Promise<ReconciliationRow[]> {
   const run = await loadRun(pool, input.runId);
   const period = [run.periodFrom === null ? null : new Date(run.periodFrom), new Date(run.periodTo)];
+  // The shards have just written many rows; without fresh statistics the planner joins them with
+  // nested loops (seconds instead of milliseconds). ANALYZE samples, so it stays cheap.
+  await pool.query('ANALYZE ledger_entries, ledger_lines');
   for (const book of run.books) {
     await assertLinesSumToEntries(pool, run.modelVersion, book, period);
     const rows = await computeReconciliation(pool, run.modelVersion, book, period);
