@@ -10,8 +10,10 @@ import { ActivityFailure, WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Worker } from '@temporalio/worker';
 import { Decimal } from 'decimal.js';
+import { writeRunReports } from '../../activities/reports/writeRunReports';
 import { planRun, DEFAULT_RULESET } from '../../client/commands/run';
 import { PROJECT_ROOT } from '../../common/config';
+import { SEARCH_ATTRIBUTES } from '../../common/temporalNames';
 import type { AttributionRunResult } from '../../workflows/attributionRun';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 import { EXAMPLE_DIR } from '../helpers/datasets';
@@ -74,6 +76,26 @@ describe('attributionRun on examples/krispcall-small', () => {
     );
     assert.deepEqual(result.reconciliation.find((r) => r.book === 'first_touch' && r.currency === 'USD')!.excludedByReason,
       { ambiguous_user: '30.0000', unmatched_user: '30.0000', non_positive_net_revenue: '-10.0000' });
+  });
+
+  it('`attribution report` rewrites the same outputs from the ledger alone', async () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'attribution-report-'));
+    const plan = planRun({ ruleset: DEFAULT_RULESET, asOf: AS_OF }, 'run');
+    await writeRunReports(db.pool, { modelVersion: plan.input.modelVersion, from: null, to: AS_OF, asOf: AS_OF, books: plan.input.books, outDir: out, runId: null });
+    for (const file of ['first_touch_attribution.csv', 'usage_based_attribution.csv', 'chosen_attribution.csv']) {
+      assert.equal(fs.readFileSync(path.join(out, file), 'utf8'), fs.readFileSync(path.join(GOLDEN, file), 'utf8'), file);
+    }
+    assert.match(fs.readFileSync(path.join(out, 'analysis_summary.txt'), 'utf8'), /position_based {2}USD {7}4464\.8200 {3}4414\.8200 {3}50\.0000 {4}0\.0000/);
+  });
+
+  it('the run is findable by its search attributes', async () => {
+    const plan = planRun({ ruleset: DEFAULT_RULESET, asOf: AS_OF }, 'run');
+    const description = await temporal.client.workflow.getHandle(`${plan.workflowId}/${temporal.taskQueue}`).describe();
+    const get = (key: (typeof SEARCH_ATTRIBUTES)[keyof typeof SEARCH_ATTRIBUTES]) => description.typedSearchAttributes.get(key);
+    assert.deepEqual(
+      { kind: get(SEARCH_ATTRIBUTES.kind), period: get(SEARCH_ATTRIBUTES.period), model: get(SEARCH_ATTRIBUTES.modelVersion), status: get(SEARCH_ATTRIBUTES.status) },
+      { kind: 'run', period: 'all..2024-07', model: plan.input.modelVersion, status: 'completed' },
+    );
   });
 
   it('running the same run again leaves the ledger unchanged and reports no drift', async () => {
