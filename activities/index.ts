@@ -7,6 +7,7 @@ import {
   attributeBookShard, buildContextShard, excludeUnattributable, prepareRun, reconcileRun,
   type BookShardInput, type ContextShardInput, type PrepareRunInput,
 } from './run';
+import { writeReplayDiff, type ReplayDiffInput } from './reports/writeReplayDiff';
 import { writeRunReports, type WriteReportsInput } from './reports/writeRunReports';
 
 export interface ActivityDeps {
@@ -56,6 +57,11 @@ export function createActivities({ pool }: ActivityDeps) {
     /** The CSV files and the summary of SPEC §10, from the ledger. */
     async writeRunReports(input: WriteReportsInput) {
       return writeRunReports(pool, input);
+    },
+
+    /** Old vs new model version per book and channel, and the accounts that moved most. */
+    async writeReplayDiff(input: ReplayDiffInput) {
+      return writeReplayDiff(pool, input);
     },
   };
 }

@@ -3,6 +3,8 @@ import path from 'node:path';
 import { Command } from 'commander';
 import { PROJECT_ROOT } from '../common/config';
 import { registerIngestCommand } from './commands/ingest';
+import { registerOpsCommands } from './commands/ops';
+import { registerScheduleCommands } from './commands/schedule';
 import { registerReportCommand } from './commands/report';
 import { DEFAULT_RULESET, registerRunCommand, runAndReport } from './commands/run';
 import { registerStackCommands } from './commands/stack';
@@ -16,6 +18,8 @@ registerStackCommands(program);
 registerIngestCommand(program);
 registerRunCommand(program);
 registerReportCommand(program);
+registerOpsCommands(program);
+registerScheduleCommands(program);
 
 program
   .command('demo')

@@ -14,3 +14,21 @@ export function nextMonth(yyyyMm: string): string {
   const [y, m] = yyyyMm.split('-').map(Number) as [number, number];
   return m === 12 ? `${y + 1}-01` : `${y}-${String(m + 1).padStart(2, '0')}`;
 }
+
+/** `2024-01` → `2024-01-01T00:00:00.000Z`. */
+export function monthStart(yyyyMm: string): string {
+  return `${yyyyMm}-01T00:00:00.000Z`;
+}
+
+/** Every month from `from` to `to`, both included (`YYYY-MM`). */
+export function monthsBetween(from: string, to: string): string[] {
+  const months: string[] = [];
+  for (let m = from; m <= to; m = nextMonth(m)) months.push(m);
+  return months;
+}
+
+/** The UTC month before the one an instant falls in: what the monthly schedule runs. */
+export function previousMonthOf(iso: string): string {
+  const [y, m] = iso.slice(0, 7).split('-').map(Number) as [number, number];
+  return m === 1 ? `${y - 1}-12` : `${y}-${String(m - 1).padStart(2, '0')}`;
+}

@@ -9,7 +9,7 @@ export const SEARCH_ATTRIBUTES = {
   modelVersion: defineSearchAttributeKey('ModelVersion', SearchAttributeType.KEYWORD),
   /** ingest | run | backfill | replay | scheduled */
   kind: defineSearchAttributeKey('RunKind', SearchAttributeType.KEYWORD),
-  /** running | completed | failed */
+  /** running | completed | failed | cancelled */
   status: defineSearchAttributeKey('RunStatus', SearchAttributeType.KEYWORD),
   dataset: defineSearchAttributeKey('Dataset', SearchAttributeType.KEYWORD),
 } as const;
@@ -20,7 +20,7 @@ export const SEARCH_ATTRIBUTE_REGISTRATIONS: ReadonlyArray<string> = Object.valu
 );
 
 export type RunKind = 'ingest' | 'run' | 'backfill' | 'replay' | 'scheduled';
-export type RunStatus = 'running' | 'completed' | 'failed';
+export type RunStatus = 'running' | 'completed' | 'failed' | 'cancelled';
 
 /** Workflow ids derived from the work, so that starting the same work twice attaches to it. */
 export const workflowIds = {
@@ -28,4 +28,6 @@ export const workflowIds = {
   /** One id per (model version, period, cutoff, books): the same run started twice is one run. */
   run: (modelVersion: string, period: string, asOf: string, books: ReadonlyArray<string>) =>
     `run/${modelVersion}/${period}/as-of-${asOf}/${[...books].sort().join('+')}`,
+  backfill: (kind: 'backfill' | 'replay', modelVersion: string, fromMonth: string, toMonth: string, books: ReadonlyArray<string>) =>
+    `${kind}/${modelVersion}/${fromMonth}..${toMonth}/${[...books].sort().join('+')}`,
 } as const;

@@ -116,13 +116,14 @@ export async function loadCsvFile(pool: pg.Pool, input: LoadCsvFileInput, onProg
     }
     failIfTooMany(fileName, strict, maxRejects, rejectedCount, rejects);
 
-    const merged = await client.query(mergeSql(input.kind), [fileId]);
+    // The merge and the collision check of a large file take minutes of SQL: keep heartbeating.
+    const merged = await whileHeartbeating(() => client.query(mergeSql(input.kind), [fileId]), () => onProgress(rowsRead));
     const rowsLoaded = merged.rowCount ?? 0;
     let rowsDuplicate = 0;
     const staged = rowsRead - rejectedCount;
     if (rowsLoaded < staged) {
       // Some ids were already stored: harmless repeats, or contradictions that must not pass silently.
-      const collisions = await client.query<Collision>(collisionSql(input.kind), [fileId]);
+      const collisions = await whileHeartbeating(() => client.query<Collision>(collisionSql(input.kind), [fileId]), () => onProgress(rowsRead));
       for (const c of collisions.rows) {
         if (c.same) rowsDuplicate += 1;
         else {
@@ -158,6 +159,18 @@ export async function loadCsvFile(pool: pg.Pool, input: LoadCsvFileInput, onProg
     throw error;
   } finally {
     client.release(broken);
+  }
+}
+
+const HEARTBEAT_INTERVAL_MS = 10_000;
+
+/** Runs a long statement while calling `beat` every few seconds, so the activity is not timed out. */
+async function whileHeartbeating<T>(work: () => Promise<T>, beat: () => void): Promise<T> {
+  const timer = setInterval(beat, HEARTBEAT_INTERVAL_MS);
+  try {
+    return await work();
+  } finally {
+    clearInterval(timer);
   }
 }
 

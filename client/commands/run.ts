@@ -41,23 +41,37 @@ export interface PlannedRun {
   workflowId: string;
 }
 
-/** Turns command-line options into a run: checks the ruleset, the books and the period. */
-export function planRun(options: RunOptions, kind: RunKind, now: Date = new Date()): PlannedRun {
-  const rulesetPath = path.resolve(options.ruleset);
+export interface LoadedRuleset {
+  ruleset: Ruleset;
+  yaml: string;
+  source: string;
+  modelVersion: string;
+  books: string[];
+}
+
+/** Reads and checks a ruleset file and the books asked for (default: its default_books). */
+export function loadRulesetFile(file: string, booksOption: string | undefined): LoadedRuleset {
+  const rulesetPath = path.resolve(file);
   if (!fs.existsSync(rulesetPath)) throw new Error(`Ruleset ${rulesetPath} does not exist.`);
   const yaml = fs.readFileSync(rulesetPath, 'utf8');
-  const ruleset = parseRuleset(yaml, path.basename(rulesetPath));
-  const books = options.books ? options.books.split(',').map((b) => b.trim()).filter(Boolean) : [...ruleset.default_books];
+  const source = path.basename(rulesetPath);
+  const ruleset = parseRuleset(yaml, source);
+  const books = booksOption ? booksOption.split(',').map((b) => b.trim()).filter(Boolean) : [...ruleset.default_books];
   const unknown = books.filter((b) => !(b in ruleset.books));
-  if (unknown.length) throw new Error(`--books: ${unknown.join(', ')} not configured in ${path.basename(rulesetPath)} (configured: ${Object.keys(ruleset.books).join(', ')}).`);
+  if (unknown.length) throw new Error(`--books: ${unknown.join(', ')} not configured in ${source} (configured: ${Object.keys(ruleset.books).join(', ')}).`);
+  return { ruleset, yaml, source, modelVersion: modelVersion(ruleset), books };
+}
+
+/** Turns command-line options into a run: checks the ruleset, the books and the period. */
+export function planRun(options: RunOptions, kind: RunKind, now: Date = new Date()): PlannedRun {
+  const { ruleset, yaml, source, modelVersion: version, books } = loadRulesetFile(options.ruleset, options.books);
   const to = options.to ?? options.asOf ?? now.toISOString();
   const asOf = options.asOf ?? to;
   const from = options.from ?? null;
   if (from !== null && from >= to) throw new Error(`--from ${from} must be before --to ${to}.`);
   if (asOf < to) throw new Error(`--as-of ${asOf} must not be before --to ${to}: the cutoff has to see the whole period.`);
-  const version = modelVersion(ruleset);
   const input: AttributionRunInput = {
-    kind, rulesetYaml: yaml, rulesetSource: path.basename(rulesetPath), modelVersion: version, from, to, asOf, books,
+    kind, rulesetYaml: yaml, rulesetSource: source, modelVersion: version, from, to, asOf, books,
     outDir: options.out ? path.resolve(options.out) : null,
   };
   return { ruleset, input, workflowId: workflowIds.run(version, periodLabel(from, to), asOf, books) };
