@@ -19,6 +19,8 @@ export interface BackfillInput {
   toMonth: string;
   /** The run every month gets, minus its period (from, to, asOf are set per month). */
   run: Omit<AttributionRunInput, 'from' | 'to' | 'asOf' | 'kind'>;
+  /** Months per workflow execution before continuing as new (default MONTHS_PER_RUN). */
+  monthsPerExecution?: number;
   /** Cursor carried across continue-as-new: the next month to run. */
   nextMonth?: string;
   /** Totals carried across continue-as-new. */
@@ -63,7 +65,7 @@ export async function backfill(input: BackfillInput): Promise<BackfillProgress> 
   let ranThisExecution = 0;
   for (const month of todo) {
     stopIfCancelled(progress);
-    if (ranThisExecution >= MONTHS_PER_RUN || workflowInfo().continueAsNewSuggested) {
+    if (ranThisExecution >= (input.monthsPerExecution ?? MONTHS_PER_RUN) || workflowInfo().continueAsNewSuggested) {
       await continueAsNew<typeof backfill>({ ...input, nextMonth: month, carried: totals(progress) });
     }
     const from = monthStart(month);
@@ -111,7 +113,8 @@ function stopIfCancelled(progress: BackfillProgress): void {
   progress.currentMonth = null;
   progress.currentRunId = null;
   upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.status, value: 'cancelled' }]);
-  throw new CancelledFailure(`Cancelled after ${progress.monthsDone} of ${progress.monthsTotal} months; every finished month is complete in the ledger.`);
+  // The server reports a cancelled workflow with its own message; the progress query keeps the count.
+  throw new CancelledFailure(`Cancelled after ${progress.monthsDone} of ${progress.monthsTotal} months`);
 }
 
 function totals(p: BackfillProgress): BackfillTotals {

@@ -154,7 +154,9 @@ async function follow(session: Session, handle: WorkflowHandle): Promise<void> {
     const result = (await handle.result()) as BackfillProgress;
     console.log(`\nBackfill finished: ${result.monthsDone} month(s), ${result.entriesWritten} entries and ${result.linesWritten} lines written, drift ${result.drift}.`);
   } catch (error) {
-    if (error instanceof WorkflowFailedError && error.cause instanceof CancelledFailure) console.log(`\n${error.cause.message}`);
+    if (error instanceof WorkflowFailedError && error.cause instanceof CancelledFailure) {
+      console.log('\nBackfill cancelled: every month that finished is complete in the ledger; later months did not start.');
+    }
     else throw error;
   } finally {
     clearInterval(timer);
