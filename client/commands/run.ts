@@ -65,9 +65,10 @@ export function loadRulesetFile(file: string, booksOption: string | undefined): 
 /** Turns command-line options into a run: checks the ruleset, the books and the period. */
 export function planRun(options: RunOptions, kind: RunKind, now: Date = new Date()): PlannedRun {
   const { ruleset, yaml, source, modelVersion: version, books } = loadRulesetFile(options.ruleset, options.books);
-  const to = options.to ?? options.asOf ?? now.toISOString();
-  const asOf = options.asOf ?? to;
-  const from = options.from ?? null;
+  const iso = (value: string) => new Date(value).toISOString(); // one spelling per instant: one workflow id
+  const to = iso(options.to ?? options.asOf ?? now.toISOString());
+  const asOf = iso(options.asOf ?? to);
+  const from = options.from ? iso(options.from) : null;
   if (from !== null && from >= to) throw new Error(`--from ${from} must be before --to ${to}.`);
   if (asOf < to) throw new Error(`--as-of ${asOf} must not be before --to ${to}: the cutoff has to see the whole period.`);
   const input: AttributionRunInput = {
