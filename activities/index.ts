@@ -14,6 +14,20 @@ export interface ActivityDeps {
   pool: pg.Pool;
 }
 
+/**
+ * Heartbeats while `work` runs, so that a worker that dies in the middle of a long statement is
+ * noticed within the activity's heartbeat timeout instead of its start-to-close timeout.
+ */
+async function keepAlive<T>(work: () => Promise<T>): Promise<T> {
+  const context = Context.current();
+  const timer = setInterval(() => context.heartbeat(), 1000);
+  try {
+    return await work();
+  } finally {
+    clearInterval(timer);
+  }
+}
+
 export function createActivities({ pool }: ActivityDeps) {
   return {
     /** Lists the dataset's CSV files with their checksums; validates dataset.yaml. */
@@ -29,7 +43,7 @@ export function createActivities({ pool }: ActivityDeps) {
 
     /** Records the run and its ruleset, resolves users to accounts, decides the shard count. */
     async prepareRun(input: PrepareRunInput) {
-      return prepareRun(pool, input);
+      return keepAlive(() => prepareRun(pool, input));
     },
 
     /** Builds and stores the contexts of one shard of accounts; heartbeats accounts done. */
@@ -40,7 +54,7 @@ export function createActivities({ pool }: ActivityDeps) {
 
     /** Payments and refunds of unmatched or ambiguous users: excluded entries for one book. */
     async excludeUnattributable(input: { runId: string; book: string }) {
-      return excludeUnattributable(pool, input);
+      return keepAlive(() => excludeUnattributable(pool, input));
     },
 
     /** One book over one shard: decisions and ledger lines; heartbeats accounts done. */
@@ -51,17 +65,17 @@ export function createActivities({ pool }: ActivityDeps) {
 
     /** Billing vs ledger per book and currency; fails the run above 0.01 % variance. */
     async reconcileRun(input: { runId: string }) {
-      return reconcileRun(pool, input);
+      return keepAlive(() => reconcileRun(pool, input));
     },
 
     /** The CSV files and the summary of SPEC §10, from the ledger. */
     async writeRunReports(input: WriteReportsInput) {
-      return writeRunReports(pool, input);
+      return keepAlive(() => writeRunReports(pool, input));
     },
 
     /** Old vs new model version per book and channel, and the accounts that moved most. */
     async writeReplayDiff(input: ReplayDiffInput) {
-      return writeReplayDiff(pool, input);
+      return keepAlive(() => writeReplayDiff(pool, input));
     },
   };
 }

@@ -29,7 +29,7 @@ export interface AttributionRunInput {
   outDir: string | null;
   accountsPerShard?: number;
   shardConcurrency?: number;
-  /** How long a shard activity may go without a heartbeat before it is retried elsewhere (default 120 s). */
+  /** How long an activity may go without a heartbeat before it is retried elsewhere (default 120 s). */
   heartbeatTimeoutSeconds?: number;
 }
 
@@ -57,14 +57,10 @@ export const progressQuery = defineQuery<RunProgress>('progress');
 
 const nonRetryableErrorTypes = [ErrorType.InvalidRun, ErrorType.InvalidRuleset, ErrorType.ReconciliationFailed, ErrorType.InvariantViolated];
 
-const { prepareRun, reconcileRun, writeRunReports, excludeUnattributable } = proxyActivities<Activities>({
-  startToCloseTimeout: '30 minutes',
-  retry: { maximumAttempts: 10, nonRetryableErrorTypes },
-});
-
-function shardActivities(heartbeatTimeoutSeconds: number) {
+/** Every activity heartbeats, so a dead worker is noticed within the heartbeat timeout. */
+function runActivities(heartbeatTimeoutSeconds: number) {
   return proxyActivities<Activities>({
-    startToCloseTimeout: '1 hour',
+    startToCloseTimeout: '2 hours',
     heartbeatTimeout: `${heartbeatTimeoutSeconds} seconds`,
     retry: { maximumAttempts: 10, nonRetryableErrorTypes },
   });
@@ -72,7 +68,8 @@ function shardActivities(heartbeatTimeoutSeconds: number) {
 
 export async function attributionRun(input: AttributionRunInput): Promise<AttributionRunResult> {
   const info = workflowInfo();
-  const { buildContextShard, attributeBookShard } = shardActivities(input.heartbeatTimeoutSeconds ?? 120);
+  const { prepareRun, buildContextShard, excludeUnattributable, attributeBookShard, reconcileRun, writeRunReports } =
+    runActivities(input.heartbeatTimeoutSeconds ?? 120);
   const progress: RunProgress = {
     phase: 'preparing', shardCount: 0, accounts: 0, contextShardsDone: 0, bookShardsDone: 0, bookShardsTotal: 0,
     entriesWritten: 0, linesWritten: 0, drift: 0,

@@ -5,10 +5,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { backfillInput } from '../../client/commands/ops';
 import { planRun, DEFAULT_RULESET } from '../../client/commands/run';
 import { generateDataset } from '../../scripts/generator/dataset';
 import { parseGenerateOptions } from '../../scripts/generator/options';
 import type { AttributionRunInput, AttributionRunResult, RunProgress } from '../../workflows/attributionRun';
+import type { BackfillProgress } from '../../workflows/backfill';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 import { ledgerSnapshot } from '../helpers/ledger';
 import { connectTestTemporal, type TestTemporal } from '../helpers/temporal';
@@ -36,6 +38,17 @@ function runInput(): { input: AttributionRunInput; workflowId: string } {
   // Small shards and a short heartbeat timeout: many activities to interrupt, and a quick retry.
   return { input: { ...plan.input, accountsPerShard: 100, shardConcurrency: 2, heartbeatTimeoutSeconds: 5 }, workflowId: plan.workflowId };
 }
+
+async function ingestedDatabase(label: string, taskQueue: string): Promise<TestDatabase> {
+  const db = await createTestDatabase(label);
+  extra.push(db);
+  await ingestWith(db, taskQueue);
+  return db;
+}
+const extra: TestDatabase[] = [];
+after(async () => {
+  for (const db of extra) await db.drop();
+});
 
 async function ingestWith(db: TestDatabase, taskQueue: string): Promise<void> {
   const w = await temporal.startWorker(db.pool, taskQueue);
@@ -80,6 +93,41 @@ describe('a worker killed mid-run', () => {
     assert.ok(want.lines.length > 1000, `a real ledger (${want.lines.length} lines)`);
     assert.equal(got.entries.length, want.entries.length);
     assert.equal(got.lines.length, want.lines.length);
+    assert.deepEqual(got, want);
+  });
+});
+
+describe('a worker killed mid-backfill', () => {
+  it('is replaced by a new one that completes the backfill with the same ledger as an uninterrupted one', async () => {
+    const { input, workflowId } = backfillInput({ from: '2024-01', to: '2024-06', ruleset: DEFAULT_RULESET }, 'backfill');
+    const months = { ...input, run: { ...input.run, accountsPerShard: 300, heartbeatTimeoutSeconds: 5 } };
+
+    const queueA = `${temporal.taskQueue}-bf-a`;
+    const clean = await ingestedDatabase('bf_clean', queueA);
+    const a = await temporal.startWorker(clean.pool, queueA);
+    await temporal.client.workflow.execute('backfill', { workflowId: `${workflowId}/${queueA}`, taskQueue: queueA, args: [months] });
+    a.worker.shutdown();
+    await a.done;
+
+    const queueB = `${temporal.taskQueue}-bf-b`;
+    const killed = await ingestedDatabase('bf_killed', queueB);
+    const first = await startWorkerProcess({ databaseUrl: killed.url, taskQueue: queueB });
+    const handle = await temporal.client.workflow.start('backfill', { workflowId: `${workflowId}/${queueB}`, taskQueue: queueB, args: [months] });
+    let progress: BackfillProgress;
+    do {
+      await new Promise((r) => setTimeout(r, 100));
+      progress = await handle.query<BackfillProgress>('progress');
+    } while (progress.monthsDone < 2);
+    await first.kill();
+    const second = await startWorkerProcess({ databaseUrl: killed.url, taskQueue: queueB });
+    try {
+      const result = (await handle.result()) as BackfillProgress;
+      assert.equal(result.monthsDone, 6);
+    } finally {
+      await second.stop();
+    }
+    const [want, got] = await Promise.all([ledgerSnapshot(clean.pool), ledgerSnapshot(killed.pool)]);
+    assert.ok(want.lines.length > 1000);
     assert.deepEqual(got, want);
   });
 });
