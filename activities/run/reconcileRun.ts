@@ -5,17 +5,11 @@
 import { Decimal } from 'decimal.js';
 import type pg from 'pg';
 import { ErrorType, inputFailure } from '../../common/errors';
+import type { ReconciliationLine } from '../../reporting/summary';
 import { inPeriod, loadRun } from './runRecord';
 
-export interface ReconciliationRow {
-  book: string;
-  currency: string;
-  billingTotal: string;
-  attributedTotal: string;
-  excludedTotal: string;
-  excludedByReason: Record<string, string>;
-  variance: string;
-}
+/** One book and currency of a reconciliation (the shape the summary renders). */
+export type ReconciliationRow = ReconciliationLine;
 
 /** Relative variance above which a run fails (0.01 %). */
 export const MAX_RELATIVE_VARIANCE = new Decimal('0.0001');
