@@ -62,12 +62,12 @@ describe('a worker killed mid-run', () => {
     const { input, workflowId } = runInput();
 
     const queueA = `${temporal.taskQueue}-a`;
-    console.time("ingestA"); await ingestWith(uninterrupted, queueA); console.timeEnd("ingestA");
+    await ingestWith(uninterrupted, queueA);
     const a = await temporal.startWorker(uninterrupted.pool, queueA);
-    console.time("clean"); const clean = (await temporal.client.workflow.execute('attributionRun', { workflowId: `${workflowId}/${queueA}`, taskQueue: queueA, args: [input] })) as AttributionRunResult;
+    const clean = (await temporal.client.workflow.execute('attributionRun', { workflowId: `${workflowId}/${queueA}`, taskQueue: queueA, args: [input] })) as AttributionRunResult;
     a.worker.shutdown();
     await a.done;
-    console.timeEnd("clean"); assert.ok(clean.progress.shardCount >= 10, `expected many shards, got ${clean.progress.shardCount}`);
+    assert.ok(clean.progress.shardCount >= 10, `expected many shards, got ${clean.progress.shardCount}`);
 
     const queueB = `${temporal.taskQueue}-b`;
     await ingestWith(crashed, queueB);
@@ -78,11 +78,11 @@ describe('a worker killed mid-run', () => {
       await new Promise((r) => setTimeout(r, 100));
       progress = await handle.query<RunProgress>('progress');
     } while (progress.bookShardsDone < 3);
-    console.time("resume"); await first.kill();
+    await first.kill();
     const killedAt = progress.bookShardsDone;
     const second = await startWorkerProcess({ databaseUrl: crashed.url, taskQueue: queueB });
     try {
-      const resumed = (await handle.result()) as AttributionRunResult; console.timeEnd("resume");
+      const resumed = (await handle.result()) as AttributionRunResult;
       assert.ok(killedAt < resumed.progress.bookShardsTotal, 'the worker was killed before the run ended');
       assert.equal(resumed.progress.bookShardsDone, resumed.progress.bookShardsTotal);
     } finally {
