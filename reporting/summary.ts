@@ -1,6 +1,7 @@
 // analysis_summary.txt (SPEC §10): the KrispCall summary written from the data — method, counts,
 // buckets, reconciliation, top channels per book, and the summary's four recommendations with
 // this data's winners. Pure.
+import { Decimal } from 'decimal.js';
 import { PSEUDO_CHANNELS, NO_INTEGRATION_CHANNEL, NO_USAGE_CHANNEL } from '../domain/channels';
 import { formatUnits, parseAmountUnits } from '../domain/money';
 import type { Ruleset } from '../domain/ruleset';
@@ -148,7 +149,8 @@ function mainCurrency(rows: ReadonlyArray<ChannelRevenue>): string {
   return totals[0]?.[0] ?? 'USD';
 }
 
-const pct = (v: string) => `${Number.isInteger(Number(v) * 100) ? Number(v) * 100 : v} %`;
+/** A ruleset share (`0.7`) as a percentage (`70 %`), exactly. */
+const pct = (v: string) => `${new Decimal(v).mul(100).toString()} %`;
 
 function sumAmounts(amounts: ReadonlyArray<string>): string {
   return formatUnits(amounts.reduce((s, a) => s + parseAmountUnits(a), 0n));
