@@ -19,13 +19,25 @@ export async function withThrowawayStack<T>(work: (stack: ThrowawayStack) => Pro
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'attribution-test-'));
   const base = loadConfig();
   const config = loadConfig({ ...process.env, ATTRIBUTION_HOME: home, ATTRIBUTION_TEMPORAL_HEADLESS: '1' });
-  config.preferredPorts = { postgres: undefined, temporal: undefined, temporalUi: undefined }; // any free port
+  // Ignore ATTRIBUTION_*_PORT: the defaults when free, else any free port (never a developer's stack).
+  config.preferredPorts = { postgres: undefined, temporal: undefined, temporalUi: undefined };
+  // Interrupted (Ctrl-C, a CI timeout): stop the servers rather than leave them running.
+  const onSignal = (signal: NodeJS.Signals) => {
+    void stackDown(config, log).finally(() => {
+      fs.rmSync(home, { recursive: true, force: true });
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    });
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   try {
     const temporalCliPath = base.temporalAddress ? undefined : await findOrBuildTemporalCli(base, log);
     const endpoints = await stackUp(config, log, { persistTemporal: false });
     log(`Postgres ${endpoints.databaseUrl}, Temporal ${endpoints.temporalAddress}`);
     return await work({ ...endpoints, temporalCliPath });
   } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     await stackDown(config, log).catch((error: Error) => log(`could not stop the test stack: ${error.message}`));
     fs.rmSync(home, { recursive: true, force: true });
   }
