@@ -6,6 +6,7 @@ import { PSEUDO_CHANNELS, NO_INTEGRATION_CHANNEL, NO_USAGE_CHANNEL } from '../do
 import { formatUnits, parseAmountUnits } from '../domain/money';
 import type { Ruleset } from '../domain/ruleset';
 import { currencyTotals, sharePct, sortChannelRevenue, type ChannelRevenue } from './attributionCsv';
+import { reconciliationTable } from './table';
 
 export interface DecisionCount {
   book: string;
@@ -85,8 +86,7 @@ export function renderSummary(d: SummaryData): string {
   if (out[out.length - 1]!.startsWith('-')) out.push('No revenue fell into the (no integration) or (no usage) buckets.');
 
   section('Reconciliation (billing = attributed + excluded)');
-  out.push(table(['book', 'currency', 'billing', 'attributed', 'excluded', 'variance'],
-    d.reconciliation.map((r) => [r.book, r.currency, r.billingTotal, r.attributedTotal, r.excludedTotal, r.variance])));
+  out.push(reconciliationTable(d.reconciliation));
 
   section('Top channels per book');
   for (const book of d.books) {
@@ -154,10 +154,4 @@ const pct = (v: string) => `${new Decimal(v).mul(100).toString()} %`;
 
 function sumAmounts(amounts: ReadonlyArray<string>): string {
   return formatUnits(amounts.reduce((s, a) => s + parseAmountUnits(a), 0n));
-}
-
-function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
-  return [line(header), ...rows.map(line)].join('\n');
 }

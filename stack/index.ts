@@ -5,6 +5,7 @@
 // What it started is recorded in `<home>/stack.json` so that a later command can stop it.
 import fs from 'node:fs';
 import path from 'node:path';
+import pg from 'pg';
 import type { Config } from '../common/config';
 import { databaseUrl, startEmbeddedPostgres, stopEmbeddedPostgres } from './postgres';
 import { choosePort, isProcessAlive, portAnswers, stopProcessGroup } from './processes';
@@ -105,6 +106,19 @@ export async function stackDown(config: Config, log: Log): Promise<void> {
   writeState(config, {});
 }
 
+async function postgresAnswers(url: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
 export interface StackStatus {
   postgres: { url: string; up: boolean; external: boolean } | undefined;
   temporal: { address: string; up: boolean; external: boolean; uiUrl: string | undefined } | undefined;
@@ -113,7 +127,7 @@ export interface StackStatus {
 export async function stackStatus(config: Config): Promise<StackStatus> {
   const state = readState(config);
   const postgres = config.databaseUrl
-    ? { url: config.databaseUrl, up: true, external: true }
+    ? { url: config.databaseUrl, up: await postgresAnswers(config.databaseUrl), external: true }
     : state.postgres && { url: databaseUrl(state.postgres.port), up: await portAnswers(state.postgres.port), external: false };
   const temporal = config.temporalAddress
     ? { address: config.temporalAddress, up: await namespaceIsReady(config.temporalAddress, config.namespace), external: true, uiUrl: undefined }

@@ -6,6 +6,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import type { LoadCsvFileResult } from '../../activities/ingest/loadCsvFile';
 import { describeReject } from '../../activities/ingest/loadCsvFile';
 import { SEARCH_ATTRIBUTES, workflowIds } from '../../common/temporalNames';
+import { formatTable } from '../../reporting/table';
 import type { IngestDatasetResult } from '../../workflows/ingestDataset';
 import { datasetKey, withSession, workflowUrl, type Session } from '../session';
 
@@ -67,11 +68,7 @@ function printFileTable(files: LoadCsvFileResult[]): void {
     f.status === 'unchanged' ? `unchanged (v${f.version} already loaded)` : f.version > 1 ? `loaded as new version v${f.version}` : 'loaded',
     String(f.rowsRead), String(f.rowsLoaded), String(f.rowsDuplicate), String(f.rowsRejected),
   ]);
-  const header = ['file', 'status', 'read', 'loaded', 'duplicate', 'rejected'];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
-  console.log(line(header));
-  for (const row of rows) console.log(line(row));
+  console.log(formatTable(['file', 'status', 'read', 'loaded', 'duplicate', 'rejected'], rows));
   for (const f of files) {
     if (f.status === 'loaded' && f.rowsRejected > 0) {
       console.log(`\n${f.fileName}: ${f.rowsRejected} row(s) quarantined in ingest_rejects:`);

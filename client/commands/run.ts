@@ -6,9 +6,10 @@ import { ApplicationFailure } from '@temporalio/common';
 import { InvalidArgumentError, type Command } from 'commander';
 import type { ReconciliationRow } from '../../activities/run';
 import { PROJECT_ROOT } from '../../common/config';
+import { reconciliationTable } from '../../reporting/table';
 import { periodLabel } from '../../common/period';
 import { SEARCH_ATTRIBUTES, workflowIds, type RunKind } from '../../common/temporalNames';
-import { modelVersion, parseRuleset, RulesetError, type Ruleset } from '../../domain/ruleset';
+import { modelVersion, parseRuleset, type Ruleset } from '../../domain/ruleset';
 import type { AttributionRunInput, AttributionRunResult, RunProgress } from '../../workflows/attributionRun';
 import { ingestAndReport, parseNonNegativeInt } from './ingest';
 import { withSession, workflowUrl, type Session } from '../session';
@@ -101,7 +102,8 @@ export async function runAndReport(session: Session, options: RunOptions, kind: 
   try {
     plan = planRun(options, kind);
   } catch (error) {
-    if (error instanceof RulesetError || error instanceof Error) {
+    // A bad ruleset (RulesetError lists every problem), unknown books or an impossible period.
+    if (error instanceof Error) {
       console.error(error.message);
       return false;
     }
@@ -172,10 +174,5 @@ export function printRunResult(result: AttributionRunResult): void {
 }
 
 export function printReconciliation(rows: ReadonlyArray<ReconciliationRow>): void {
-  const header = ['book', 'currency', 'billing', 'attributed', 'excluded', 'variance'];
-  const cells = rows.map((r) => [r.book, r.currency, r.billingTotal, r.attributedTotal, r.excludedTotal, r.variance]);
-  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
-  const line = (c: string[]) => '  ' + c.map((v, i) => (i < 2 ? v.padEnd(widths[i]!) : v.padStart(widths[i]!))).join('  ');
-  console.log(line(header));
-  for (const c of cells) console.log(line(c));
+  console.log(reconciliationTable(rows, '  '));
 }

@@ -17,6 +17,7 @@ import type { BackfillProgress } from '../../workflows/backfill';
 import type { ReplayInput, ReplayResult } from '../../workflows/replay';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 import { ledgerSnapshot } from '../helpers/ledger';
+import { pollUntil } from '../helpers/poll';
 import { connectTestTemporal, type TestTemporal } from '../helpers/temporal';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'attribution-backfill-'));
@@ -90,7 +91,7 @@ describe('backfill', () => {
   it('cancelled mid-way, it leaves whole months only', async () => {
     const env = await environment('cancel');
     const handle = await startBackfill(env.queue);
-    while (((await handle.query<BackfillProgress>('progress')).monthsDone) < 1) await new Promise((r) => setTimeout(r, 100));
+    await pollUntil(() => handle.query<BackfillProgress>('progress'), (p) => p.monthsDone >= 1);
     await handle.cancel();
     await assert.rejects(handle.result(), (e) => e instanceof WorkflowFailedError && e.cause instanceof CancelledFailure);
     const months = await env.db.pool.query<{ month: string; entries: number }>(
@@ -148,11 +149,7 @@ describe('monthly schedule', () => {
     try {
       await handle.pause('test: only the backfilled action runs');
       await handle.backfill({ start: new Date('2024-03-01T03:00:00Z'), end: new Date('2024-03-01T03:00:01Z'), overlap: ScheduleOverlapPolicy.ALLOW_ALL });
-      let workflowId: string | undefined;
-      for (let i = 0; i < 100 && !workflowId; i++) {
-        workflowId = (await handle.describe()).info.recentActions[0]?.action.workflow.workflowId;
-        if (!workflowId) await new Promise((r) => setTimeout(r, 200));
-      }
+      const workflowId = await pollUntil(async () => (await handle.describe()).info.recentActions[0]?.action.workflow.workflowId, (id) => id !== undefined, 30_000);
       assert.ok(workflowId, 'the schedule started a workflow');
       const result = (await temporal.client.workflow.getHandle(workflowId).result()) as { month: string; modelVersion: string };
       assert.equal(result.month, '2024-02');

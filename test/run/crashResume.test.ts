@@ -13,6 +13,7 @@ import type { AttributionRunInput, AttributionRunResult, RunProgress } from '../
 import type { BackfillProgress } from '../../workflows/backfill';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 import { ledgerSnapshot } from '../helpers/ledger';
+import { pollUntil } from '../helpers/poll';
 import { connectTestTemporal, type TestTemporal } from '../helpers/temporal';
 import { startWorkerProcess } from '../helpers/workerProcess';
 
@@ -73,11 +74,7 @@ describe('a worker killed mid-run', () => {
     await ingestWith(crashed, queueB);
     const first = await startWorkerProcess({ databaseUrl: crashed.url, taskQueue: queueB });
     const handle = await temporal.client.workflow.start('attributionRun', { workflowId: `${workflowId}/${queueB}`, taskQueue: queueB, args: [input] });
-    let progress: RunProgress;
-    do {
-      await new Promise((r) => setTimeout(r, 100));
-      progress = await handle.query<RunProgress>('progress');
-    } while (progress.bookShardsDone < 3);
+    const progress = await pollUntil(() => handle.query<RunProgress>('progress'), (p) => p.bookShardsDone >= 3);
     await first.kill();
     const killedAt = progress.bookShardsDone;
     const second = await startWorkerProcess({ databaseUrl: crashed.url, taskQueue: queueB });
@@ -113,11 +110,7 @@ describe('a worker killed mid-backfill', () => {
     const killed = await ingestedDatabase('bf_killed', queueB);
     const first = await startWorkerProcess({ databaseUrl: killed.url, taskQueue: queueB });
     const handle = await temporal.client.workflow.start('backfill', { workflowId: `${workflowId}/${queueB}`, taskQueue: queueB, args: [months] });
-    let progress: BackfillProgress;
-    do {
-      await new Promise((r) => setTimeout(r, 100));
-      progress = await handle.query<BackfillProgress>('progress');
-    } while (progress.monthsDone < 2);
+    await pollUntil(() => handle.query<BackfillProgress>('progress'), (p) => p.monthsDone >= 2);
     await first.kill();
     const second = await startWorkerProcess({ databaseUrl: killed.url, taskQueue: queueB });
     try {
