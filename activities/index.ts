@@ -3,6 +3,7 @@ import { Context } from '@temporalio/activity';
 import type pg from 'pg';
 import { listDatasetFiles } from './ingest/datasetDir';
 import { loadCsvFile, type LoadCsvFileInput, type LoadCsvFileResult } from './ingest/loadCsvFile';
+import { listEventFiles, loadEvents, type LoadEventsInput, type LoadEventsResult } from './ingest/loadEvents';
 import {
   attributeBookShard, buildContextShard, excludeUnattributable, prepareRun, reconcileRun,
   type BookShardInput, type ContextShardInput, type PrepareRunInput,
@@ -39,6 +40,16 @@ export function createActivities({ pool }: ActivityDeps) {
     async loadCsvFile(input: LoadCsvFileInput): Promise<LoadCsvFileResult> {
       const context = Context.current();
       return loadCsvFile(pool, input, (rowsRead) => context.heartbeat({ file: input.kind, rowsRead }));
+    },
+
+    /** The NDJSON event files of a file or directory, with their load keys. */
+    async listEventFiles(input: { path: string }) {
+      return listEventFiles(input.path);
+    },
+
+    /** Loads one events file or stored HTTP batch, all or nothing; heartbeats through the long SQL steps too. */
+    async loadEvents(input: LoadEventsInput): Promise<LoadEventsResult> {
+      return keepAlive(() => loadEvents(pool, input));
     },
 
     /** Records the run and its ruleset, resolves users to accounts, decides the shard count. */

@@ -3,8 +3,10 @@ import path from 'node:path';
 import { Command } from 'commander';
 import { PROJECT_ROOT } from '../common/config';
 import { registerIngestCommand } from './commands/ingest';
+import { registerIngestEventsCommand } from './commands/ingestEvents';
 import { registerOpsCommands } from './commands/ops';
 import { registerScheduleCommands } from './commands/schedule';
+import { registerServeCommand } from './commands/serve';
 import { registerReportCommand } from './commands/report';
 import { DEFAULT_RULESET, registerRunCommand, runAndReport } from './commands/run';
 import { registerStackCommands } from './commands/stack';
@@ -16,10 +18,12 @@ const program = new Command('attribution')
 
 registerStackCommands(program);
 registerIngestCommand(program);
+registerIngestEventsCommand(program);
 registerRunCommand(program);
 registerReportCommand(program);
 registerOpsCommands(program);
 registerScheduleCommands(program);
+registerServeCommand(program);
 
 program
   .command('demo')

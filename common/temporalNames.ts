@@ -25,6 +25,8 @@ export type RunStatus = 'running' | 'completed' | 'failed' | 'cancelled';
 /** Workflow ids derived from the work, so that starting the same work twice attaches to it. */
 export const workflowIds = {
   ingest: (datasetKey: string) => `ingest/${datasetKey}`,
+  /** Event files by their path; an HTTP batch by the sha256 of its body (one batch, one load). */
+  ingestEvents: (key: string) => `ingest-events/${key}`,
   /** One id per (model version, period, cutoff, books): the same run started twice is one run. */
   run: (modelVersion: string, period: string, asOf: string, books: ReadonlyArray<string>) =>
     `run/${modelVersion}/${period}/as-of-${asOf}/${[...books].sort().join('+')}`,

@@ -62,7 +62,10 @@ export function printIngestResult(result: IngestDatasetResult): void {
   if (result.missing.length) console.log(`Not in the directory (skipped): ${result.missing.join(', ')}`);
 }
 
-function printFileTable(files: LoadCsvFileResult[]): void {
+/** What the file table shows of a loaded CSV file or events file. */
+export type FileLoadSummary = Pick<LoadCsvFileResult, 'fileName' | 'status' | 'version' | 'rowsRead' | 'rowsLoaded' | 'rowsDuplicate' | 'rowsRejected' | 'rejectSamples'>;
+
+export function printFileTable(files: ReadonlyArray<FileLoadSummary>): void {
   const rows = files.map((f) => [
     f.fileName,
     f.status === 'unchanged' ? `unchanged (v${f.version} already loaded)` : f.version > 1 ? `loaded as new version v${f.version}` : 'loaded',

@@ -12,6 +12,7 @@ import { SEARCH_ATTRIBUTES, workflowIds, type RunKind } from '../../common/tempo
 import { modelVersion, parseRuleset, type Ruleset } from '../../domain/ruleset';
 import type { AttributionRunInput, AttributionRunResult, RunProgress } from '../../workflows/attributionRun';
 import { ingestAndReport, parseNonNegativeInt } from './ingest';
+import { readRulesetText } from '../rulesetFile';
 import { withSession, workflowUrl, type Session } from '../session';
 
 export const DEFAULT_RULESET = path.join(PROJECT_ROOT, 'rulesets', 'default.yaml');
@@ -54,7 +55,7 @@ export interface LoadedRuleset {
 export function loadRulesetFile(file: string, booksOption: string | undefined): LoadedRuleset {
   const rulesetPath = path.resolve(file);
   if (!fs.existsSync(rulesetPath)) throw new Error(`Ruleset ${rulesetPath} does not exist.`);
-  const yaml = fs.readFileSync(rulesetPath, 'utf8');
+  const yaml = readRulesetText(rulesetPath);
   const source = path.basename(rulesetPath);
   const ruleset = parseRuleset(yaml, source);
   const books = booksOption ? booksOption.split(',').map((b) => b.trim()).filter(Boolean) : [...ruleset.default_books];
