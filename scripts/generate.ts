@@ -1,7 +1,10 @@
 // CLI: writes a deterministic synthetic CSV dataset directory (SPEC §3.1) for tests and benchmarks.
 //
 //   npm run generate -- --accounts 100000 --seed 1 --out /tmp/gen100k [--months 12]
-//                       [--start 2024-01] [--usage-per-account 150]
+//                       [--start 2024-01] [--usage-per-account 150] [--shape csv|events]
+//
+// `--shape events` writes the multi-product shape instead (SPEC §3.2, scripts/generator/events.ts):
+// events.ndjson plus the multi-product example's ruleset.yaml and bundles.yaml.
 //
 // Same arguments → byte-identical files. The generator streams account by account with bounded
 // buffers (scripts/generator/), so 1M accounts (~150M usage rows) run in flat memory. Progress goes
@@ -9,6 +12,7 @@
 
 import { Command } from 'commander';
 import { generateDataset } from './generator/dataset';
+import { generateEvents } from './generator/events';
 import type { DatasetSummary, Progress } from './generator/dataset';
 import { OptionError, parseGenerateOptions } from './generator/options';
 import type { GenerateOptions, RawGenerateOptions } from './generator/options';
@@ -23,6 +27,7 @@ const program = new Command()
   .option('--months <m>', 'number of months covered', '12')
   .option('--start <YYYY-MM>', 'first month of the range (UTC)', '2024-01')
   .option('--usage-per-account <k>', 'average number of call + SMS rows per account', '150')
+  .option('--shape <shape>', 'csv: the account/integration CSV files; events: multi-product NDJSON events', 'csv')
   .showSuggestionAfterError()
   .addHelpText('after', '\nExample:\n  npm run generate -- --accounts 100000 --seed 1 --out /tmp/gen100k');
 
@@ -67,8 +72,17 @@ function printSummary(s: DatasetSummary): void {
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
+const shape = program.opts<{ shape: string }>().shape;
+if (shape !== 'csv' && shape !== 'events') program.error(`error: --shape must be csv or events (got ${JSON.stringify(shape)})`);
+
 try {
-  printSummary(await generateDataset(options, { onProgress }));
+  if (shape === 'events') {
+    const s = await generateEvents(options);
+    process.stdout.write(`generated ${integer.format(s.events)} events for ${integer.format(options.accounts)} customers `
+      + `(${size(s.bytes)}) into ${s.outDir} in ${(s.elapsedMs / 1000).toFixed(1)} s\n`);
+  } else {
+    printSummary(await generateDataset(options, { onProgress }));
+  }
 } catch (err) {
   process.stderr.write(`generate: failed: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exitCode = 1;
