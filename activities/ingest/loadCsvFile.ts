@@ -1,7 +1,10 @@
-// Loads one CSV file of a dataset into its canonical table, all or nothing, in one transaction:
-// stream → parse (csv-parse) → validate each row (zod) → COPY into a staging table → INSERT into
-// the target with ON CONFLICT DO NOTHING → record the file version. A retry after a crash either
-// finds the committed file version (and returns its counts) or starts from scratch.
+// Loads one CSV file of a dataset into its canonical table, all or nothing, in one transaction.
+// First the direct load (directLoad.ts: split → validate → COPY straight into the table), which
+// covers plain files whose ids are new; where it cannot be exact it steps back (savepoint) and the
+// staging path runs: parse (csv-parse) → validate each row → COPY into a staging table → INSERT
+// into the target with ON CONFLICT DO NOTHING, telling repeats from contradictions. Both end by
+// recording the file version. A retry after a crash either finds the committed file version (and
+// returns its counts) or starts from scratch.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -11,8 +14,10 @@ import { parse } from 'csv-parse';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { ErrorType, inputFailure } from '../../common/errors';
-import { FILE_SPECS, rowParsers, validateRow, type CsvKind, type RowProblem } from '../../ingest/fileSpecs';
+import { FILE_SPECS, rowParsers, validateRow, type CsvKind } from '../../ingest/fileSpecs';
 import { copyTextField } from './copyText';
+import { checkHeader, mergeProblems, type Header } from './csvRows';
+import { tryDirectLoad } from './directLoad';
 import { fileNameFor, loadKeyOf, readDatasetSettings, datasetName } from './datasetDir';
 import { collisionSql, mergeSql, TARGET_TABLES } from './targetTables';
 
@@ -85,11 +90,6 @@ export async function loadCsvFile(pool: pg.Pool, input: LoadCsvFileInput, onProg
       };
     }
 
-    const hash = crypto.createHash('sha256');
-    const stageColumns = spec.columns;
-    await client.query(
-      `CREATE TEMP TABLE stage (line integer NOT NULL, ${stageColumns.map((c) => `${c} text`).join(', ')}) ON COMMIT DROP`,
-    );
     // The real checksum is known only after reading; the row is completed before commit.
     const fileRow = await client.query<{ file_id: string; version: number }>(
       `INSERT INTO ingested_files (dataset, kind, file_name, content_sha256, load_key, version, rows_read, rows_loaded, rows_duplicate, rows_rejected)
@@ -100,14 +100,32 @@ export async function loadCsvFile(pool: pg.Pool, input: LoadCsvFileInput, onProg
     const fileId = fileRow.rows[0]!.file_id;
     const version = fileRow.rows[0]!.version;
 
-    const rejects: RejectedRow[] = [];
+    let rejects: RejectedRow[] = [];
     let rejectedCount = 0;
     const reject = (row: RejectedRow) => {
       rejectedCount += 1;
       if (rejects.length < Math.max(SAMPLE_LIMIT, maxRejects + 1)) rejects.push(row);
     };
 
-    const rowsRead = await streamIntoStage(client, filePath, fileName, input.kind, settings, hash, reject, onProgress);
+    let hash = crypto.createHash('sha256');
+    await client.query('SAVEPOINT direct_load');
+    const direct = await tryDirectLoad(client, { filePath, fileName, kind: input.kind, settings, fileId, hash, reject, onProgress });
+    let rowsRead: number;
+    let rowsLoaded: number | undefined;
+    if (direct.loaded) {
+      rowsRead = direct.rowsRead;
+      rowsLoaded = direct.rowsLoaded;
+      await client.query('RELEASE SAVEPOINT direct_load');
+    } else {
+      await client.query('ROLLBACK TO SAVEPOINT direct_load');
+      rejects = [];
+      rejectedCount = 0;
+      hash = crypto.createHash('sha256');
+      await client.query(
+        `CREATE TEMP TABLE stage (line integer NOT NULL, ${spec.columns.map((c) => `${c} text`).join(', ')}) ON COMMIT DROP`,
+      );
+      rowsRead = await streamIntoStage(client, filePath, fileName, input.kind, settings, hash, reject, onProgress);
+    }
     const contentSha256 = hash.digest('hex');
     const loadKey = loadKeyOf(contentSha256, settings, input.kind);
 
@@ -116,22 +134,24 @@ export async function loadCsvFile(pool: pg.Pool, input: LoadCsvFileInput, onProg
     }
     failIfTooMany(fileName, strict, maxRejects, rejectedCount, rejects);
 
-    // The merge and the collision check of a large file take minutes of SQL: keep heartbeating.
-    const merged = await whileHeartbeating(() => client.query(mergeSql(input.kind), [fileId]), () => onProgress(rowsRead));
-    const rowsLoaded = merged.rowCount ?? 0;
     let rowsDuplicate = 0;
-    const staged = rowsRead - rejectedCount;
-    if (rowsLoaded < staged) {
-      // Some ids were already stored: harmless repeats, or contradictions that must not pass silently.
-      const collisions = await whileHeartbeating(() => client.query<Collision>(collisionSql(input.kind), [fileId]), () => onProgress(rowsRead));
-      for (const c of collisions.rows) {
-        if (c.same) rowsDuplicate += 1;
-        else {
-          const where = c.same_file ? `line ${c.stored_line} of this file` : `${c.stored_file} version ${c.stored_version}, line ${c.stored_line}`;
-          reject({ line: c.line, column: spec.idColumn, value: c.id, reason: `${spec.idColumn} ${c.id} was already loaded with different content (${where})` });
+    if (rowsLoaded === undefined) {
+      // The merge and the collision check of a large file take minutes of SQL: keep heartbeating.
+      const merged = await whileHeartbeating(() => client.query(mergeSql(input.kind), [fileId]), () => onProgress(rowsRead));
+      rowsLoaded = merged.rowCount ?? 0;
+      const staged = rowsRead - rejectedCount;
+      if (rowsLoaded < staged) {
+        // Some ids were already stored: harmless repeats, or contradictions that must not pass silently.
+        const collisions = await whileHeartbeating(() => client.query<Collision>(collisionSql(input.kind), [fileId]), () => onProgress(rowsRead));
+        for (const c of collisions.rows) {
+          if (c.same) rowsDuplicate += 1;
+          else {
+            const where = c.same_file ? `line ${c.stored_line} of this file` : `${c.stored_file} version ${c.stored_version}, line ${c.stored_line}`;
+            reject({ line: c.line, column: spec.idColumn, value: c.id, reason: `${spec.idColumn} ${c.id} was already loaded with different content (${where})` });
+          }
         }
+        failIfTooMany(fileName, strict, maxRejects, rejectedCount, rejects);
       }
-      failIfTooMany(fileName, strict, maxRejects, rejectedCount, rejects);
     }
 
     if (rejects.length > 0) {
@@ -293,45 +313,3 @@ async function streamIntoStage(
   return rows;
 }
 
-/** One reject per row: several problems of one row are reported together. */
-function mergeProblems(problems: RowProblem[]): RowProblem[] {
-  if (problems.length <= 1) return problems;
-  return [{
-    column: problems.map((p) => p.column).filter(Boolean).join(', '),
-    value: undefined,
-    reason: problems.map((p) => `${p.column ?? 'row'} ${p.value !== undefined ? JSON.stringify(p.value) + ' ' : ''}${p.reason}`).join('; '),
-  }];
-}
-
-interface Header {
-  /** per canonical column, in order: its index in the file's rows (-1: absent optional column) */
-  positions: number[];
-  width: number;
-}
-
-/** Maps canonical columns to their index in the header; a missing or repeated column refuses the file. */
-function checkHeader(
-  fileName: string, headerRow: string[], columns: readonly string[], optional: readonly string[], mapping: Partial<Record<string, string>>,
-): Header {
-  const names = headerRow.map((h) => h.trim().toLowerCase());
-  const repeated = names.filter((n, i) => names.indexOf(n) !== i);
-  if (repeated.length > 0) {
-    throw inputFailure(ErrorType.InvalidInputFile, `${fileName} line 1: the header repeats column(s) ${[...new Set(repeated)].join(', ')}.`);
-  }
-  const index = new Map<string, number>();
-  const missing: string[] = [];
-  for (const column of columns) {
-    const name = (mapping[column] ?? column).trim().toLowerCase();
-    const at = names.indexOf(name);
-    if (at >= 0) index.set(column, at);
-    else if (!optional.includes(column)) missing.push(mapping[column] ? `${column} (mapped to "${mapping[column]}")` : column);
-  }
-  if (missing.length > 0) {
-    throw inputFailure(
-      ErrorType.InvalidInputFile,
-      `${fileName} line 1: missing column(s) ${missing.join(', ')}. The header has: ${headerRow.join(', ')}. ` +
-        `Expected: ${columns.join(', ')}; rename the columns or map them in dataset.yaml (columns.<file>.<column>: <name in the file>).`,
-    );
-  }
-  return { positions: columns.map((c) => index.get(c) ?? -1), width: headerRow.length };
-}

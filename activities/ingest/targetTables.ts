@@ -1,6 +1,7 @@
 // How staged CSV text becomes typed rows of the canonical input tables (SQL close to its caller).
 // The staging table holds each canonical column as text plus the line number.
 import type { CsvKind } from '../../ingest/fileSpecs';
+import { copyTextField } from './copyText';
 
 interface TargetTable {
   table: string;
@@ -41,6 +42,22 @@ export const TARGET_TABLES: Record<CsvKind, TargetTable> = {
     columns: { sms_id: 's.sms_id', user_id: 's.user_id', platform: 's.platform', sent_at: 's.sent_at::timestamptz', segments: 's.segments::integer' },
   },
 };
+
+/**
+ * How a validated row (canonical text values in FILE_SPECS column order) is written as COPY text
+ * straight into the target table by the direct load (directLoad.ts). Each formatter must give the
+ * value that the merge path's SQL expression above gives for the same canonical text.
+ */
+export const DIRECT_FORMATTERS: Partial<Record<CsvKind, Record<number, (value: string) => string>>> = {
+  // member_ids: `a;b` → {"a","b"}; empty → {} (the merge path: string_to_array(nullif(..., ''), ';')).
+  workspaces: { 2: (v) => (v === '' ? '{}' : pgTextArray(v.split(';'))) },
+  // payment_id: empty → NULL (the merge path: nullif(s.payment_id, '')).
+  refunds: { 5: (v) => (v === '' ? '\\N' : copyTextField(v)) },
+};
+
+function pgTextArray(values: ReadonlyArray<string>): string {
+  return copyTextField(`{${values.map((v) => `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`).join(',')}}`);
+}
 
 /** INSERT the staged rows into the target table; rows whose id is already there are skipped. */
 export function mergeSql(kind: CsvKind): string {

@@ -169,3 +169,23 @@ describe('versions and settings', () => {
     assert.match((await refusal(listDatasetFiles(typo))).message, /dataset\.yaml is invalid:\n {2}\(top level\): Unrecognized key: "max_reject"/);
   });
 });
+
+describe('load paths', () => {
+  it('a file with quoted cells (read by the CSV parser) loads the same rows as the plain file (direct load)', async () => {
+    const plain = datasetDir({ 'workspaces.csv': csv('workspace_id,owner_id,member_ids', 'lp1,lu1,lu2;lu3', 'lp2,lu4,') });
+    const quoted = datasetDir({ 'workspaces.csv': csv('workspace_id,owner_id,member_ids', '"lq1","lu5","lu6;lu7"', 'lq2,lu8,""') });
+    const a = await load(plain, 'workspaces');
+    const b = await load(quoted, 'workspaces');
+    assert.deepEqual([a.rowsLoaded, b.rowsLoaded], [2, 2]);
+    const rows = await db.pool.query(`SELECT workspace_id, owner_id, member_ids, line FROM workspaces WHERE workspace_id IN ('lp1','lp2','lq1','lq2') ORDER BY workspace_id`);
+    assert.deepEqual(rows.rows.map((r) => [r.workspace_id, r.owner_id, r.member_ids, r.line]), [
+      ['lp1', 'lu1', ['lu2', 'lu3'], 2], ['lp2', 'lu4', [], 3], ['lq1', 'lu5', ['lu6', 'lu7'], 2], ['lq2', 'lu8', [], 3],
+    ]);
+  });
+
+  it('CRLF line endings, a byte-order mark and blank lines keep the line numbers of the file', async () => {
+    const dir = datasetDir({ 'sms.csv': '\ufeffsms_id,user_id,platform,sent_at,segments\r\nlm1,u1,web,2024-01-01T00:00:00Z,1\r\n\r\nlm2,u1,web,2024-01-01T00:00:00Z,x\r\n' });
+    const failure = await refusal(load(dir, 'sms', 0));
+    assert.match(failure.message, /sms\.csv line 4, column segments: "x" must be a whole number >= 0/);
+  });
+});
