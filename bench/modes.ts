@@ -1,0 +1,151 @@
+// The two ways the bench drives the engine over the same data, with the same phases and the same
+// activity code: `temporal` (the ingestDataset and attributionRun workflows on a Temporal server,
+// activities in separate worker processes) and `direct` (the activity functions called in-process
+// in the order and with the concurrency the workflow uses). Each returns the time spans of its
+// activities, named by phase, from which harness.ts derives the figures.
+import crypto from 'node:crypto';
+import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import type pg from 'pg';
+import { listDatasetFiles } from '../activities/ingest/datasetDir';
+import { loadCsvFile } from '../activities/ingest/loadCsvFile';
+import { attributeBookShard, buildContextShard, excludeUnattributable, prepareRun, reconcileRun } from '../activities/run';
+import { writeRunReports } from '../activities/reports/writeRunReports';
+import type { IngestDatasetResult } from '../workflows/ingestDataset';
+import type { AttributionRunInput, AttributionRunResult } from '../workflows/attributionRun';
+
+export interface Span {
+  phase: string;
+  start: number;
+  end: number;
+}
+
+export interface RunOutcome {
+  runId: string;
+  wallSeconds: number;
+  spans: Span[];
+}
+
+export interface IngestOutcome {
+  rowsLoaded: number;
+  wallSeconds: number;
+}
+
+export interface Driver {
+  ingest(dir: string): Promise<IngestOutcome>;
+  run(label: string, input: AttributionRunInput, workflowId: string): Promise<RunOutcome>;
+  close(): Promise<void>;
+}
+
+const seconds = (fromMs: number) => (Date.now() - fromMs) / 1000;
+
+/** In-process: the activity functions, with the workflow's order and concurrency. */
+export function directDriver(pool: pg.Pool, benchId: string): Driver {
+  return {
+    async ingest(dir) {
+      const started = Date.now();
+      const listing = await listDatasetFiles(dir);
+      const results = await Promise.all(listing.files.map((f) => loadCsvFile(pool, { dir, kind: f.kind, maxRejects: null, expectedLoadKey: f.loadKey })));
+      return { rowsLoaded: results.reduce((s, r) => s + r.rowsLoaded, 0), wallSeconds: seconds(started) };
+    },
+    async run(label, input) {
+      const started = Date.now();
+      const spans: Span[] = [];
+      const timed = async <T>(phase: string, work: () => Promise<T>): Promise<T> => {
+        const start = Date.now();
+        const result = await work();
+        spans.push({ phase, start, end: Date.now() });
+        return result;
+      };
+      const runId = `bench-${benchId}-direct-${label}`;
+      const none = () => undefined;
+      const prepared = await timed('prepare', () => prepareRun(pool, {
+        runId, workflowId: runId, kind: input.kind, rulesetYaml: input.rulesetYaml, rulesetSource: input.rulesetSource,
+        modelVersion: input.modelVersion, from: input.from, to: input.to, asOf: input.asOf, books: input.books,
+        accountsPerShard: input.accountsPerShard ?? 2000,
+      }));
+      const shards = Array.from({ length: prepared.shardCount }, (_, i) => i);
+      const concurrency = input.shardConcurrency ?? 4;
+      await forEachBounded(shards, concurrency, (shard) => timed('contexts', () => buildContextShard(pool, { runId, shard }, none)));
+      const tasks = input.books.flatMap((book) => [{ book, shard: null as number | null }, ...shards.map((shard) => ({ book, shard }))]);
+      await forEachBounded(tasks, concurrency, ({ book, shard }) => timed(`book ${book}`, () => (shard === null
+        ? excludeUnattributable(pool, { runId, book })
+        : attributeBookShard(pool, { runId, book, shard }, none))));
+      await timed('reconcile', () => reconcileRun(pool, { runId }));
+      if (input.outDir) {
+        const outDir = input.outDir;
+        await timed('reports', () => writeRunReports(pool, {
+          modelVersion: prepared.modelVersion, from: input.from, to: input.to, asOf: input.asOf, books: input.books, outDir, runId,
+        }));
+      }
+      return { runId, wallSeconds: seconds(started), spans };
+    },
+    async close() {},
+  };
+}
+
+/** Same lanes as workflows/attributionRun.ts forEachBounded. */
+async function forEachBounded<T>(items: ReadonlyArray<T>, limit: number, work: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(Math.max(1, limit), items.length) }, async () => {
+    while (next < items.length) await work(items[next++]!);
+  });
+  await Promise.all(lanes);
+}
+
+/** Through Temporal: the workflows, on the task queue that the bench's worker processes serve. */
+export async function temporalDriver(address: string, namespace: string, taskQueue: string, benchId: string): Promise<Driver> {
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection, namespace });
+  return {
+    async ingest(dir) {
+      const started = Date.now();
+      const result = await client.workflow.execute('ingestDataset', {
+        workflowId: `bench-${benchId}-ingest`, taskQueue, args: [{ dir, maxRejects: null }],
+      }) as IngestDatasetResult;
+      return { rowsLoaded: result.files.reduce((s, f) => s + f.rowsLoaded, 0), wallSeconds: seconds(started) };
+    },
+    async run(label, input, workflowId) {
+      const started = Date.now();
+      const handle = await client.workflow.start('attributionRun', { workflowId: `${workflowId}/bench-${benchId}-${label}`, taskQueue, args: [input] });
+      const result = await handle.result() as AttributionRunResult;
+      const wallSeconds = seconds(started);
+      return { runId: result.runId, wallSeconds, spans: await activitySpans(handle) };
+    },
+    async close() {
+      await connection.close();
+    },
+  };
+}
+
+const PHASE_OF: Record<string, string> = {
+  prepareRun: 'prepare', buildContextShard: 'contexts', reconcileRun: 'reconcile', writeRunReports: 'reports',
+};
+
+/** Scheduled → completed of every activity of the run, from its history, named like the direct spans. */
+async function activitySpans(handle: WorkflowHandle): Promise<Span[]> {
+  const history = await handle.fetchHistory();
+  const scheduled = new Map<number, { phase: string; at: number }>();
+  const spans: Span[] = [];
+  const ms = (t: { seconds?: unknown; nanos?: number | null } | null | undefined) => Number(String(t?.seconds ?? 0)) * 1000 + (t?.nanos ?? 0) / 1e6;
+  for (const event of history.events ?? []) {
+    const s = event.activityTaskScheduledEventAttributes;
+    if (s) {
+      const type = s.activityType?.name ?? '?';
+      let phase = PHASE_OF[type] ?? type;
+      if (type === 'attributeBookShard' || type === 'excludeUnattributable') {
+        const data = s.input?.payloads?.[0]?.data;
+        const book = data ? (JSON.parse(Buffer.from(data).toString('utf8')) as { book: string }).book : '?';
+        phase = `book ${book}`;
+      }
+      scheduled.set(Number(String(event.eventId)), { phase, at: ms(event.eventTime) });
+    }
+    const c = event.activityTaskCompletedEventAttributes;
+    if (c) {
+      const start = scheduled.get(Number(String(c.scheduledEventId)));
+      if (start) spans.push({ phase: start.phase, start: start.at, end: ms(event.eventTime) });
+    }
+  }
+  return spans;
+}
+
+export const newBenchId = () => crypto.randomBytes(3).toString('hex');
