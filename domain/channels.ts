@@ -8,4 +8,7 @@ export const NO_INTEGRATION_CHANNEL = '(no integration)';
 /** Revenue of accounts that have no counted usage in the active period. */
 export const NO_USAGE_CHANNEL = '(no usage)';
 
-export const PSEUDO_CHANNELS: ReadonlyArray<string> = [NO_INTEGRATION_CHANNEL, NO_USAGE_CHANNEL];
+/** Revenue of an event with no product lines and no bundle to split it by (pro_rata). */
+export const NO_PRODUCT_CHANNEL = '(no product)';
+
+export const PSEUDO_CHANNELS: ReadonlyArray<string> = [NO_INTEGRATION_CHANNEL, NO_USAGE_CHANNEL, NO_PRODUCT_CHANNEL];

@@ -1,9 +1,11 @@
 import { Decimal } from 'decimal.js';
 import { allocateExact, type AllocationLine, type ChannelWeight } from './allocation';
-import type { AccountContext, PaymentRow, RefundRow } from './context';
+import type { Weighing } from './books';
+import type { AccountContext } from './context';
 import { InvalidInputError, InvariantError } from './errors';
 import { compareStrings } from './order';
 import { REASONS, type Reason } from './reasons';
+import type { TransactionFacts } from './transaction';
 
 // One decision per transaction, for one account and one book (SPEC §7). Payments are decided
 // first, so that a refund in the same run can reverse a payment attributed in that run.
@@ -17,12 +19,22 @@ import { REASONS, type Reason } from './reasons';
 //   net revenue in that currency is <= 0 (this includes an account with no payment at all: its net
 //   is minus the refunds), else with `no_attributed_payment`.
 // - Transactions are decided in (at, id) order, payments before refunds, and returned in that order.
+// - A payment refunded in several parts: each refund is split by what is left of the payment's
+//   lines after the earlier reversals (clamped at zero per channel), so that refunding the whole
+//   amount in parts ends at exactly zero on every channel. When nothing is left (an over-refund),
+//   the payment's own lines are the weights.
+// - A reversal keeps the rule of the payment it reverses (`rules` book); a refund split by weights
+//   of its own is weighed like a payment, and excluded with `no_rule_matched` when no rule matches.
 
 export { REASONS, type Reason } from './reasons';
 
 export interface AttributedPayment {
   currency: string;
+  /** The rule that attributed it (`rules` book), kept by the refunds that reverse it. */
+  ruleName: string | null;
   lines: ReadonlyArray<AllocationLine>;
+  /** The lines of refunds already recorded against it (negative), summed per channel or not. */
+  reversed: ReadonlyArray<AllocationLine>;
 }
 
 export interface Decision {
@@ -34,6 +46,8 @@ export interface Decision {
   at: number;
   status: 'attributed' | 'excluded';
   reason: Reason;
+  /** The rule that chose the book (`rules` book only). */
+  ruleName: string | null;
   /** Empty when excluded; otherwise sums exactly to amountUnits. */
   lines: AllocationLine[];
 }
@@ -41,11 +55,11 @@ export interface Decision {
 export interface DecideAccountBookArgs {
   ctx: AccountContext;
   book: string;
-  /** The account's weights under this book in this run. */
-  weights: ReadonlyArray<ChannelWeight>;
+  /** How the book weighs one of the account's transactions in this run. */
+  weigh: (tx: TransactionFacts) => Weighing;
   /** The account's transactions of the run's period. */
-  payments: ReadonlyArray<PaymentRow>;
-  refunds: ReadonlyArray<RefundRow>;
+  payments: ReadonlyArray<TransactionFacts>;
+  refunds: ReadonlyArray<TransactionFacts>;
   /** This account's payments attributed by earlier runs under this model version and book. */
   priorAttributedPayments: ReadonlyMap<string, AttributedPayment>;
   /** Currencies in which this account has an attributed payment from earlier runs (same model version and book). */
@@ -53,24 +67,28 @@ export interface DecideAccountBookArgs {
 }
 
 export function decideAccountBook(args: DecideAccountBookArgs): Decision[] {
-  const { ctx, book, weights } = args;
+  const { ctx, book, weigh } = args;
   const where = `account ${ctx.accountId}, book ${book}`;
-  const attributedNow = new Map<string, AttributedPayment>();
+  const attributedNow = new Map<string, { currency: string; ruleName: string | null; lines: AllocationLine[]; reversed: AllocationLine[] }>();
   const decisions: Decision[] = [];
 
   for (const payment of byTimeThenId(args.payments)) {
     if (payment.amountUnits <= 0n) {
-      throw new InvalidInputError(`${where}: payment ${payment.id} has a non-positive amount ${payment.amountUnits}`);
+      throw new InvalidInputError(`${where}: payment ${payment.transactionId} has a non-positive amount ${payment.amountUnits}`);
     }
-    const decided = { transactionId: payment.id, kind: 'payment', currency: payment.currency, at: payment.at } as const;
-    const amountUnits = payment.amountUnits;
-    if ((ctx.netUnitsByCurrency.get(payment.currency) ?? 0n) > 0n) {
-      const lines = allocateExact(amountUnits, weights);
-      attributedNow.set(payment.id, { currency: payment.currency, lines });
-      decisions.push(attributed({ ...decided, amountUnits, reason: REASONS.attributed, lines }, where));
-    } else {
-      decisions.push({ ...decided, amountUnits, status: 'excluded', reason: REASONS.nonPositiveNetRevenue, lines: [] });
+    const decided = { transactionId: payment.transactionId, kind: 'payment', currency: payment.currency, at: payment.at, amountUnits: payment.amountUnits } as const;
+    if ((ctx.netUnitsByCurrency.get(payment.currency) ?? 0n) <= 0n) {
+      decisions.push(excluded(decided, REASONS.nonPositiveNetRevenue));
+      continue;
     }
+    const weighing = weigh(payment);
+    if (weighing.kind === 'no_rule_matched') {
+      decisions.push(excluded(decided, REASONS.noRuleMatched));
+      continue;
+    }
+    const lines = allocateExact(payment.amountUnits, weighing.weights);
+    attributedNow.set(payment.transactionId, { currency: payment.currency, ruleName: weighing.ruleName, lines, reversed: [] });
+    decisions.push(attributed({ ...decided, reason: REASONS.attributed, ruleName: weighing.ruleName, lines }, where));
   }
 
   const attributedCurrencies = new Set(args.priorAttributedCurrencies);
@@ -78,40 +96,73 @@ export function decideAccountBook(args: DecideAccountBookArgs): Decision[] {
 
   for (const refund of byTimeThenId(args.refunds)) {
     if (refund.amountUnits <= 0n) {
-      throw new InvalidInputError(`${where}: refund ${refund.id} has a non-positive amount ${refund.amountUnits}`);
+      throw new InvalidInputError(`${where}: refund ${refund.transactionId} has a non-positive amount ${refund.amountUnits}`);
     }
-    const decided = { transactionId: refund.id, kind: 'refund', currency: refund.currency, at: refund.at } as const;
-    const amountUnits = -refund.amountUnits;
-    const named =
-      refund.paymentId === null
-        ? undefined
-        : (args.priorAttributedPayments.get(refund.paymentId) ?? attributedNow.get(refund.paymentId));
+    const decided = { transactionId: refund.transactionId, kind: 'refund', currency: refund.currency, at: refund.at, amountUnits: -refund.amountUnits } as const;
+    const named = namedPayment(refund, args.priorAttributedPayments, attributedNow);
 
     if (named !== undefined && named.currency === refund.currency) {
-      const lines = allocateExact(amountUnits, linesAsWeights(named.lines));
-      decisions.push(attributed({ ...decided, amountUnits, reason: REASONS.refundOfPayment, lines }, where));
+      const lines = allocateExact(decided.amountUnits, remainingAsWeights(named));
+      named.reversed.push(...lines);
+      decisions.push(attributed({ ...decided, reason: REASONS.refundOfPayment, ruleName: named.ruleName, lines }, where));
     } else if (attributedCurrencies.has(refund.currency)) {
-      const lines = allocateExact(amountUnits, weights);
-      decisions.push(attributed({ ...decided, amountUnits, reason: REASONS.refundByAccountWeights, lines }, where));
+      const weighing = weigh(refund);
+      if (weighing.kind === 'no_rule_matched') {
+        decisions.push(excluded(decided, REASONS.noRuleMatched));
+        continue;
+      }
+      const lines = allocateExact(decided.amountUnits, weighing.weights);
+      decisions.push(attributed({ ...decided, reason: REASONS.refundByAccountWeights, ruleName: weighing.ruleName, lines }, where));
     } else {
       const net = ctx.netUnitsByCurrency.get(refund.currency) ?? 0n;
-      const reason = net > 0n ? REASONS.noAttributedPayment : REASONS.nonPositiveNetRevenue;
-      decisions.push({ ...decided, amountUnits, status: 'excluded', reason, lines: [] });
+      decisions.push(excluded(decided, net > 0n ? REASONS.noAttributedPayment : REASONS.nonPositiveNetRevenue));
     }
   }
   return decisions;
 }
 
-function byTimeThenId<T extends { at: number; id: string }>(rows: ReadonlyArray<T>): T[] {
-  return [...rows].sort((a, b) => a.at - b.at || compareStrings(a.id, b.id));
+type Decided = Pick<Decision, 'transactionId' | 'kind' | 'currency' | 'at' | 'amountUnits'>;
+
+function excluded(decided: Decided, reason: Reason): Decision {
+  return { ...decided, status: 'excluded', reason, ruleName: null, lines: [] };
 }
 
-/** A payment's lines, as weights for the refund that reverses it (payment lines are positive). */
-function linesAsWeights(lines: ReadonlyArray<AllocationLine>): ChannelWeight[] {
-  return lines.map((l) => {
-    const magnitude = l.amountUnits < 0n ? -l.amountUnits : l.amountUnits;
-    return { channel: l.channel, weight: new Decimal(magnitude.toString()) };
-  });
+/**
+ * The attributed payment a refund names, as a mutable record of what has been reversed so far:
+ * this run's reversals are added to the stored ones as refunds are decided. A payment stored by
+ * an earlier run wins over the same payment recomputed now: the ledger holds the stored lines.
+ */
+function namedPayment(
+  refund: TransactionFacts,
+  prior: ReadonlyMap<string, AttributedPayment>,
+  now: Map<string, { currency: string; ruleName: string | null; lines: AllocationLine[]; reversed: AllocationLine[] }>,
+) {
+  if (refund.refundOf === null) return undefined;
+  const stored = prior.get(refund.refundOf);
+  if (stored === undefined) return now.get(refund.refundOf);
+  const key = `prior:${refund.refundOf}`;
+  let tracked = now.get(key);
+  if (tracked === undefined) {
+    tracked = { currency: stored.currency, ruleName: stored.ruleName, lines: [...stored.lines], reversed: [...stored.reversed] };
+    now.set(key, tracked);
+  }
+  return tracked;
+}
+
+/** What is left of a payment's lines after its earlier reversals, as weights (payment lines are positive). */
+function remainingAsWeights(payment: { lines: ReadonlyArray<AllocationLine>; reversed: ReadonlyArray<AllocationLine> }): ChannelWeight[] {
+  const remaining = new Map<string, bigint>();
+  for (const l of payment.lines) remaining.set(l.channel, (remaining.get(l.channel) ?? 0n) + abs(l.amountUnits));
+  for (const l of payment.reversed) if (remaining.has(l.channel)) remaining.set(l.channel, remaining.get(l.channel)! - abs(l.amountUnits));
+  const left = [...remaining].filter(([, units]) => units > 0n);
+  const basis = left.length > 0 ? left : payment.lines.map((l) => [l.channel, abs(l.amountUnits)] as const);
+  return basis.map(([channel, units]) => ({ channel, weight: new Decimal(units.toString()) }));
+}
+
+const abs = (units: bigint) => (units < 0n ? -units : units);
+
+function byTimeThenId(rows: ReadonlyArray<TransactionFacts>): TransactionFacts[] {
+  return [...rows].sort((a, b) => a.at - b.at || compareStrings(a.transactionId, b.transactionId));
 }
 
 /** The ledger must reconcile to billing: an attributed decision's lines sum exactly to its amount. */

@@ -1,10 +1,12 @@
 import { createHash } from 'node:crypto';
 import { isAlias, isMap, isScalar, isSeq, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
-import { BOOK_NAMES, BOOKS, type BookName, type ConfiguredBooks } from './books';
+import { BOOK_NAMES, BOOKS, RULE_MODELS, isBookName, type BookName, type ConfiguredBooks, type Rule } from './books';
+import { bundlesSchema, type Bundles } from './bundles';
 import { canonicalJson } from './canonicalJson';
 import { RulesetError } from './errors';
 import { compareStrings } from './order';
+import { checkCondition } from './rules';
 import { decimalParam, labelParam, strictMapping, unwrapYamlNumber, YamlNumber } from './rulesetValues';
 
 // The ruleset: the YAML file that configures every book (SPEC §2, §5). It is parsed strictly,
@@ -28,6 +30,8 @@ export interface Ruleset {
   /** The books a run computes when it is not told otherwise, in the order written. */
   default_books: BookName[];
   report: { chosen: BookName };
+  /** Bundle definitions for pro_rata; absent when the ruleset has none (so older model versions keep their hash). */
+  bundles?: Bundles;
 }
 
 export const DEFAULT_BOOKS: ReadonlyArray<BookName> = ['first_touch', 'usage_share', 'position_based'];
@@ -71,7 +75,11 @@ const rulesetSchema = strictMapping({
   books: booksSchema.default({}),
   default_books: bookList.default([...DEFAULT_BOOKS]),
   report: strictMapping({ chosen: bookName.default(DEFAULT_CHOSEN_BOOK) }).prefault({}),
+  bundles: bundlesSchema.optional(),
 }).superRefine((r, ctx) => {
+  if (r.books.rules === undefined && (r.default_books.includes('rules') || r.report.chosen === 'rules')) {
+    ctx.addIssue({ code: 'custom', path: ['books', 'rules'], message: 'is required: default_books or report.chosen use the rules book, which has no default rules' });
+  }
   if (!r.default_books.includes(r.report.chosen)) {
     ctx.addIssue({
       code: 'custom',
@@ -99,9 +107,11 @@ export function parseRuleset(yamlText: string, sourceName: string): Ruleset {
   }
 
   const r = parsed.data;
+  const rules = r.books.rules === undefined ? undefined : resolveRules((r.books.rules as { rules: Rule[] }).rules, r.books);
+  if (rules !== undefined && 'problems' in rules) throw new RulesetError(sourceName, rules.problems.sort(compareStrings));
   // Books a run will compute are configured with their defaults even when the file omits them, so
   // their parameters are part of the hash.
-  const books: Record<string, unknown> = { ...r.books };
+  const books: Record<string, unknown> = { ...r.books, ...(rules === undefined ? {} : { rules: { rules: rules.resolved } }) };
   for (const name of [...r.default_books, r.report.chosen]) {
     books[name] ??= BOOKS[name].params.parse({});
   }
@@ -113,7 +123,38 @@ export function parseRuleset(yamlText: string, sourceName: string): Ruleset {
     books: books as ConfiguredBooks,
     default_books: r.default_books,
     report: { chosen: r.report.chosen },
+    ...(r.bundles === undefined || Object.keys(r.bundles).length === 0 ? {} : { bundles: r.bundles }),
   };
+}
+
+/**
+ * Checks each rule of the `rules` book (its model is a book, its parameters are that book's, its
+ * condition compiles) and resolves its parameters: given ones with the book's defaults filled in,
+ * omitted ones from the ruleset's own block for that book, else the book's defaults.
+ */
+function resolveRules(rules: ReadonlyArray<Rule>, configured: Record<string, unknown>): { resolved: Rule[] } | { problems: string[] } {
+  const problems: string[] = [];
+  const resolved = rules.map((rule, i) => {
+    const at = `books.rules.rules[${i}]`;
+    const condition = checkCondition(rule.condition);
+    if (!condition.ok) {
+      problems.push(`${at}.condition: does not compile${condition.column === null ? '' : ` at column ${condition.column}`}: ${condition.reason} (rule "${rule.name}")`);
+    }
+    if (!isBookName(rule.model) || rule.model === 'rules') {
+      problems.push(`${at}.model: unknown book ${JSON.stringify(rule.model)} for rule "${rule.name}" (a rule may pick: ${RULE_MODELS.join(', ')})`);
+      return rule;
+    }
+    if (rule.parameters === undefined) return { ...rule, parameters: configured[rule.model] ?? BOOKS[rule.model].params.parse({}) };
+    const parsed = BOOKS[rule.model].params.safeParse(rule.parameters === null ? {} : rule.parameters, { error: genericMessage });
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) {
+        for (const line of describeIssue(issue)) problems.push(`${at}.parameters${line.startsWith('document:') ? line.slice('document'.length) : `.${line}`}`);
+      }
+      return rule;
+    }
+    return { ...rule, parameters: parsed.data };
+  });
+  return problems.length > 0 ? { problems } : { resolved };
 }
 
 /** `<version>#<first 8 hex of sha256 of the canonical JSON of the effective ruleset>` (SPEC §2). */

@@ -3,12 +3,14 @@
 // ledger and the shard's result in one transaction. Idempotent: a shard with a result is done.
 import type pg from 'pg';
 import { ErrorType, inputFailure } from '../../common/errors';
-import { isBookName, rulesetBookWeights } from '../../domain/books';
+import { isBookName, weighTransaction } from '../../domain/books';
 import type { AllocationLine } from '../../domain/allocation';
-import type { PaymentRow, RefundRow } from '../../domain/context';
 import { decideAccountBook, type AttributedPayment } from '../../domain/decisions';
 import { parseAmountUnits } from '../../domain/money';
+import { REASONS } from '../../domain/reasons';
+import { csvTransaction, type TransactionFacts } from '../../domain/transaction';
 import { contextFromRow, type AccountContextRow } from './contextRows';
+import { readEventFacts } from './eventFacts';
 import { writeLedger, type LedgerDecision } from './ledgerWriter';
 import { inPeriod, inShard, loadRun, type RunRecord } from './runRecord';
 
@@ -39,7 +41,8 @@ export async function attributeBookShard(pool: pg.Pool, input: BookShardInput, p
     [run.contextId, input.shard],
   );
   const transactions = await readShardTransactions(pool, run, input.shard);
-  const prior = await readPriorAttributedPayments(pool, run, book, input.shard);
+  const withRefunds = [...transactions].filter(([, t]) => t.refunds.length > 0).map(([accountId]) => accountId);
+  const prior = await readPriorAttributedPayments(pool, run, book, withRefunds);
 
   const decisions: LedgerDecision[] = [];
   let accounts = 0;
@@ -51,13 +54,13 @@ export async function attributeBookShard(pool: pg.Pool, input: BookShardInput, p
     const decided = decideAccountBook({
       ctx,
       book,
-      weights: rulesetBookWeights(run.ruleset, book, ctx),
+      weigh: (tx) => weighTransaction(run.ruleset, book, ctx, tx),
       payments: own.payments,
       refunds: own.refunds,
       priorAttributedPayments: priorPayments,
       priorAttributedCurrencies: new Set([...priorPayments.values()].map((p) => p.currency)),
     });
-    for (const d of decided) decisions.push({ ...d, accountId: ctx.accountId, userId: own.userOf.get(`${d.kind}:${d.transactionId}`)!, ruleName: null });
+    for (const d of decided) decisions.push({ ...d, accountId: ctx.accountId, userId: own.userOf.get(`${d.kind}:${d.transactionId}`)! });
     accounts += 1;
     if (accounts % 500 === 0) progress(accounts);
   }
@@ -92,23 +95,28 @@ export async function storedResult(pool: pg.Pool, input: BookShardInput): Promis
 }
 
 interface AccountTransactions {
-  payments: PaymentRow[];
-  refunds: RefundRow[];
+  payments: TransactionFacts[];
+  refunds: TransactionFacts[];
   /** `kind:id` → the user who paid or was refunded */
   userOf: Map<string, string>;
 }
 
-/** The shard's payments and refunds of the run's period, per account. */
+/** The shard's payments and refunds of the run's period, per account, with what events add to them. */
 async function readShardTransactions(pool: pg.Pool, run: RunRecord, shard: number): Promise<Map<string, AccountTransactions>> {
   const users = `SELECT user_id, account_id FROM context_user_accounts
                   WHERE context_id = $1 AND account_id IS NOT NULL AND ${inShard('account_id', '$2', '$3')}`;
   const params = [run.contextId, run.shardCount, shard, run.periodFrom === null ? null : new Date(run.periodFrom), new Date(run.periodTo)];
-  const [payments, refunds] = await Promise.all([
+  const [payments, refunds, events] = await Promise.all([
     pool.query(`SELECT u.account_id, p.user_id, p.payment_id, p.amount, p.currency, p.paid_at FROM payments p JOIN (${users}) u USING (user_id)
                  WHERE ${inPeriod('p.paid_at', '$4', '$5')}`, params),
     pool.query(`SELECT u.account_id, r.user_id, r.refund_id, r.amount, r.currency, r.refunded_at, r.payment_id FROM refunds r JOIN (${users}) u USING (user_id)
                  WHERE ${inPeriod('r.refunded_at', '$4', '$5')}`, params),
+    readEventFacts(pool, run, shard),
   ]);
+  const withEvent = (tx: TransactionFacts): TransactionFacts => {
+    const event = events.get(tx.transactionId);
+    return event === undefined ? tx : { ...tx, ...event };
+  };
   const byAccount = new Map<string, AccountTransactions>();
   const of = (accountId: string) => {
     let t = byAccount.get(accountId);
@@ -117,35 +125,60 @@ async function readShardTransactions(pool: pg.Pool, run: RunRecord, shard: numbe
   };
   for (const r of payments.rows) {
     const t = of(r.account_id);
-    t.payments.push({ id: r.payment_id, amountUnits: parseAmountUnits(r.amount), currency: r.currency, at: r.paid_at.getTime() });
+    t.payments.push(withEvent(csvTransaction({ id: r.payment_id, kind: 'payment', amountUnits: parseAmountUnits(r.amount), currency: r.currency, at: r.paid_at.getTime() })));
     t.userOf.set(`payment:${r.payment_id}`, r.user_id);
   }
   for (const r of refunds.rows) {
     const t = of(r.account_id);
-    t.refunds.push({ id: r.refund_id, amountUnits: parseAmountUnits(r.amount), currency: r.currency, at: r.refunded_at.getTime(), paymentId: r.payment_id });
+    t.refunds.push(withEvent(csvTransaction({ id: r.refund_id, kind: 'refund', amountUnits: parseAmountUnits(r.amount), currency: r.currency, at: r.refunded_at.getTime(), refundOf: r.payment_id })));
     t.userOf.set(`refund:${r.refund_id}`, r.user_id);
   }
   return byAccount;
 }
 
-/** Payments of the shard's accounts already attributed under this model version and book, with their lines. */
-async function readPriorAttributedPayments(pool: pg.Pool, run: RunRecord, book: string, shard: number): Promise<Map<string, Map<string, AttributedPayment>>> {
-  const rows = await pool.query<{ account_id: string; transaction_id: string; currency: string; channel: string; amount: string }>(
-    `SELECT e.account_id, e.transaction_id, e.currency, l.channel, l.amount
-       FROM ledger_entries e
-       JOIN ledger_lines l USING (model_version, book, kind, transaction_id)
-      WHERE e.model_version = $1 AND e.book = $2 AND e.kind = 'payment' AND e.status = 'attributed'
-        AND ${inShard('e.account_id', '$3', '$4')}
-      ORDER BY e.account_id, e.transaction_id, l.channel`,
-    [run.modelVersion, book, run.shardCount, shard],
-  );
+/**
+ * Payments already attributed under this model version and book, with their lines and rule, for
+ * the accounts that have refunds to decide (only refunds look at earlier runs), and what refunds
+ * before this period already reversed of each (refunds of the period are decided again, in order).
+ */
+async function readPriorAttributedPayments(pool: pg.Pool, run: RunRecord, book: string, accountIds: ReadonlyArray<string>): Promise<Map<string, Map<string, AttributedPayment>>> {
   const byAccount = new Map<string, Map<string, AttributedPayment>>();
-  for (const r of rows.rows) {
-    let payments = byAccount.get(r.account_id);
-    if (!payments) byAccount.set(r.account_id, (payments = new Map()));
+  if (accountIds.length === 0) return byAccount;
+  const params = [run.modelVersion, book, accountIds];
+  const [lines, reversals] = await Promise.all([
+    pool.query<{ account_id: string; transaction_id: string; currency: string; rule_name: string | null; channel: string; amount: string }>(
+      `SELECT e.account_id, e.transaction_id, e.currency, e.rule_name, l.channel, l.amount
+         FROM ledger_entries e
+         JOIN ledger_lines l USING (model_version, book, kind, transaction_id)
+        WHERE e.model_version = $1 AND e.book = $2 AND e.kind = 'payment' AND e.status = 'attributed' AND e.account_id = ANY($3::text[])
+        ORDER BY e.account_id, e.transaction_id, l.channel`,
+      params,
+    ),
+    run.periodFrom === null
+      ? Promise.resolve({ rows: [] as Array<{ payment_id: string; channel: string; amount: string }> })
+      : pool.query<{ payment_id: string; channel: string; amount: string }>(
+        `SELECT r.payment_id, l.channel, sum(l.amount)::text AS amount
+           FROM ledger_entries e
+           JOIN refunds r ON r.refund_id = e.transaction_id
+           JOIN ledger_lines l USING (model_version, book, kind, transaction_id)
+          WHERE e.model_version = $1 AND e.book = $2 AND e.kind = 'refund' AND e.reason = $5 AND e.account_id = ANY($3::text[])
+            AND r.refunded_at < $4
+          GROUP BY r.payment_id, l.channel`,
+        [...params, new Date(run.periodFrom), REASONS.refundOfPayment],
+      ),
+  ]);
+  const payments = new Map<string, AttributedPayment & { lines: AllocationLine[]; reversed: AllocationLine[] }>();
+  for (const r of lines.rows) {
+    let account = byAccount.get(r.account_id);
+    if (!account) byAccount.set(r.account_id, (account = new Map()));
     let payment = payments.get(r.transaction_id);
-    if (!payment) payments.set(r.transaction_id, (payment = { currency: r.currency, lines: [] }));
-    (payment.lines as AllocationLine[]).push({ channel: r.channel, amountUnits: parseAmountUnits(r.amount) });
+    if (!payment) {
+      payment = { currency: r.currency, ruleName: r.rule_name, lines: [], reversed: [] };
+      payments.set(r.transaction_id, payment);
+      account.set(r.transaction_id, payment);
+    }
+    payment.lines.push({ channel: r.channel, amountUnits: parseAmountUnits(r.amount) });
   }
+  for (const r of reversals.rows) payments.get(r.payment_id)?.reversed.push({ channel: r.channel, amountUnits: parseAmountUnits(r.amount) });
   return byAccount;
 }

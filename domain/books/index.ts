@@ -1,12 +1,17 @@
 import type { z } from 'zod';
 import type { AccountContext } from '../context';
 import { InvalidInputError } from '../errors';
+import { firstMatchingRule } from '../rules';
 import type { Ruleset } from '../ruleset';
+import type { TransactionFacts } from '../transaction';
 import { firstTouch } from './firstTouch';
 import { lastTouch } from './lastTouch';
 import { linear } from './linear';
 import { positionBased } from './positionBased';
+import { proRata } from './proRata';
+import { rulesBook, type Rule } from './rules';
 import { usageShare } from './usageShare';
+import { weighted } from './weighted';
 import type { BookDefinition, Weights } from './types';
 
 // The registry of books. Adding a book means adding its file and one line here: the ruleset
@@ -17,6 +22,9 @@ export const BOOKS = {
   linear,
   position_based: positionBased,
   usage_share: usageShare,
+  weighted,
+  pro_rata: proRata,
+  rules: rulesBook,
 } as const;
 
 export type BookName = keyof typeof BOOKS;
@@ -25,26 +33,37 @@ export type ConfiguredBooks = { [B in BookName]?: BookParams<B> };
 
 export const BOOK_NAMES: ReadonlyArray<BookName> = (Object.keys(BOOKS) as BookName[]).sort();
 
+/** The books a rule may pick: every book but `rules` itself. */
+export const RULE_MODELS: ReadonlyArray<BookName> = BOOK_NAMES.filter((b) => b !== 'rules');
+
 export function isBookName(name: string): name is BookName {
   return Object.hasOwn(BOOKS, name);
 }
 
-/** The weights of one account under one book with the given parameters. */
-export function bookWeights<B extends BookName>(book: B, ctx: AccountContext, params: BookParams<B>): Weights {
+/** A transaction's weights under a book, and the rule that chose them (`rules` book only). */
+export type Weighing = { kind: 'weights'; weights: Weights; ruleName: string | null } | { kind: 'no_rule_matched' };
+
+/** The weights of one transaction under one book with the given parameters. */
+export function bookWeights<B extends BookName>(book: B, ctx: AccountContext, tx: TransactionFacts, params: BookParams<B>, ruleset: Ruleset): Weights {
   // The registry is heterogeneous; the type parameter ties `params` to the book's own schema.
   const definition = BOOKS[book] as unknown as BookDefinition<BookParams<B>>;
-  return definition.weights(ctx, params);
+  return definition.weights({ ctx, tx, params, ruleset });
 }
 
-/** The weights of one account under a book configured in the ruleset. */
-export function rulesetBookWeights(ruleset: Ruleset, book: BookName, ctx: AccountContext): Weights {
+/** How a book configured in the ruleset weighs one transaction of an account. */
+export function weighTransaction(ruleset: Ruleset, book: BookName, ctx: AccountContext, tx: TransactionFacts): Weighing {
   const params = ruleset.books[book];
   if (params === undefined) {
     const configured = Object.keys(ruleset.books).join(', ');
     throw new InvalidInputError(`book ${book} is not configured in ruleset ${ruleset.version} (configured: ${configured})`);
   }
-  return bookWeights(book, ctx, params);
+  if (book !== 'rules') return { kind: 'weights', weights: bookWeights(book, ctx, tx, params as BookParams<typeof book>, ruleset), ruleName: null };
+  const rule = firstMatchingRule((params as { rules: Rule[] }).rules, ctx, tx);
+  if (rule === undefined) return { kind: 'no_rule_matched' };
+  const model = rule.model as Exclude<BookName, 'rules'>;
+  return { kind: 'weights', weights: bookWeights(model, ctx, tx, rule.parameters as BookParams<typeof model>, ruleset), ruleName: rule.name };
 }
 
-export type { BookDefinition, Weights } from './types';
-export { firstTouch, lastTouch, linear, positionBased, usageShare };
+export type { BookDefinition, BookInput, Weights } from './types';
+export type { Rule } from './rules';
+export { firstTouch, lastTouch, linear, positionBased, proRata, usageShare, weighted };

@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import { NO_INTEGRATION_CHANNEL } from '../channels';
 import { ExactDecimal } from '../exactDecimal';
 import { decimalParam, strictMapping } from '../rulesetValues';
+import { touchPathOf } from '../transaction';
 import { distinctChannels } from './path';
 import type { BookDefinition, Weights } from './types';
 
@@ -40,7 +41,7 @@ export type PositionBasedParams = z.output<typeof positionBasedParams>;
 
 export const positionBased: BookDefinition<PositionBasedParams> = {
   params: positionBasedParams,
-  weights: (ctx, p) => positionWeights(distinctChannels(ctx.touchPath), p),
+  weights: ({ ctx, tx, params }) => positionWeights(distinctChannels(touchPathOf(ctx.touchPath, tx)), params),
 };
 
 function positionWeights(channels: ReadonlyArray<string>, p: PositionBasedParams): Weights {

@@ -6,7 +6,7 @@ import type { BookDefinition } from './types';
 /** Credit in proportion to each platform's counted usage units; no usage at all → `(no usage)`. */
 export const usageShare: BookDefinition<Record<string, never>> = {
   params: noParams,
-  weights: (ctx) => {
+  weights: ({ ctx }) => {
     const weights = [...ctx.usageUnitsByPlatform]
       .filter(([, units]) => units.gt(0))
       .map(([channel, units]) => ({ channel, weight: units }));

@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import type { ChannelWeight } from '../../domain/allocation';
-import { BOOK_NAMES, rulesetBookWeights } from '../../domain/books';
+import { weighTransaction, type BookName } from '../../domain/books';
 import { buildAccountContext, contextParamsFromRuleset, type AccountInput, type PaymentRow, type RefundRow } from '../../domain/context';
 import { decideAccountBook, REASONS, type AttributedPayment, type Decision } from '../../domain/decisions';
 import { parseRuleset } from '../../domain/ruleset';
-import { account, dec, DEFAULT_PARAMS, describe, h, test, weights } from './helpers';
+import { account, dec, DEFAULT_PARAMS, describe, h, paymentTx, refundTx, test, weights } from './helpers';
 
 const AS_OF = h(1000);
 const EVEN = weights([['a', 1], ['b', 1], ['c', 1]]);
@@ -42,9 +42,9 @@ function decide(opts: {
   return decideAccountBook({
     ctx,
     book: 'test_book',
-    weights: opts.weights,
-    payments,
-    refunds,
+    weigh: () => ({ kind: 'weights', weights: opts.weights, ruleName: null }),
+    payments: payments.map(paymentTx),
+    refunds: refunds.map(refundTx),
     priorAttributedPayments: opts.prior ?? new Map(),
     priorAttributedCurrencies: new Set(opts.priorCurrencies ?? []),
   });
@@ -65,6 +65,7 @@ describe('payments', () => {
       at: h(1),
       status: 'attributed',
       reason: 'attributed',
+      ruleName: null,
       lines: [{ channel: 'a', amountUnits: 34n }, { channel: 'b', amountUnits: 33n }, { channel: 'c', amountUnits: 33n }],
     });
     // 50 / 3 = 16.67 each → 16 each, 2 leftover units to a and b.
@@ -102,7 +103,7 @@ describe('refunds', () => {
 
   test('with a payment_id the refund follows that payment’s lines; without one, the account weights', () => {
     // p0 was attributed in an earlier run as hubspot 600 / zapier 400; this run's weights are slack only.
-    const prior = new Map([['p0', { currency: 'USD', lines: [{ channel: 'hubspot', amountUnits: 600n }, { channel: 'zapier', amountUnits: 400n }] }]]);
+    const prior = new Map([['p0', { currency: 'USD', ruleName: null, lines: [{ channel: 'hubspot', amountUnits: 600n }, { channel: 'zapier', amountUnits: 400n }], reversed: [] }]]);
     const decisions = decide({
       history: { payments: [pay('p0', h(1), 1000n)] },
       refunds: [refund('r1', h(5), 500n, 'p0'), refund('r2', h(6), 30n)],
@@ -144,7 +145,7 @@ describe('refunds', () => {
       history: { payments: [pay('p0', h(1), 1000n)] },
       refunds: [refund('r1', h(5), 1500n)],
       weights: SIXTY_FORTY,
-      prior: new Map([['p0', { currency: 'USD', lines: [{ channel: 'hubspot', amountUnits: 1000n }] }]]),
+      prior: new Map([['p0', { currency: 'USD', ruleName: null, lines: [{ channel: 'hubspot', amountUnits: 1000n }], reversed: [] }]]),
       priorCurrencies: ['USD'],
     });
     assert.deepEqual(summary(decisions), [['r1', 'attributed', 'refund_by_account_weights', ['hubspot -900', 'zapier -600']]]);
@@ -173,7 +174,7 @@ describe('refunds', () => {
       payments: [pay('p1', h(1), 100n)],
       refunds: [refund('r1', h(2), 10n, 'p1')],
       weights: weights([['y', 1]]),
-      prior: new Map([['p1', { currency: 'USD', lines: [{ channel: 'x', amountUnits: 100n }] }]]),
+      prior: new Map([['p1', { currency: 'USD', ruleName: null, lines: [{ channel: 'x', amountUnits: 100n }], reversed: [] }]]),
       priorCurrencies: ['USD'],
     });
     assert.deepEqual(summary(decisions), [
@@ -263,14 +264,16 @@ describe('property: a run over all time reproduces net revenue × weight share (
     fc.assert(
       fc.property(randomAccount, (input) => {
         const ctx = buildAccountContext(input, { asOf: AS_OF, params });
-        for (const book of BOOK_NAMES) {
-          const w = rulesetBookWeights(ruleset, book, ctx);
+        for (const book of Object.keys(ruleset.books) as BookName[]) {
+          const weighing = weighTransaction(ruleset, book, ctx, paymentTx(input.payments[0] ?? pay('none', 0, 1n)));
+          assert.equal(weighing.kind, 'weights');
+          const w = weighing.kind === 'weights' ? weighing.weights : [];
           const decisions = decideAccountBook({
             ctx,
             book,
-            weights: w,
-            payments: input.payments,
-            refunds: input.refunds,
+            weigh: (tx) => weighTransaction(ruleset, book, ctx, tx),
+            payments: input.payments.map(paymentTx),
+            refunds: input.refunds.map(refundTx),
             priorAttributedPayments: new Map(),
             priorAttributedCurrencies: new Set(),
           });

@@ -1,7 +1,8 @@
 import { describe as nodeDescribe, test as nodeTest } from 'node:test';
 import { Decimal } from 'decimal.js';
 import type { ChannelWeight } from '../../domain/allocation';
-import type { AccountInput, ContextParams } from '../../domain/context';
+import type { AccountInput, ContextParams, PaymentRow, RefundRow } from '../../domain/context';
+import { csvTransaction, type TransactionFacts } from '../../domain/transaction';
 
 // A fixed reference time: every instant in the domain tests is an offset from it, so the tests
 // never depend on the clock.
@@ -46,3 +47,10 @@ export function describe(name: string, fn: () => void): void {
 export function test(name: string, fn: () => void | Promise<void>): void {
   void nodeTest(name, fn);
 }
+
+/** A CSV-shape payment or refund row as the transaction a book weighs. */
+export const paymentTx = (p: PaymentRow): TransactionFacts => csvTransaction({ ...p, kind: 'payment' });
+export const refundTx = (r: RefundRow): TransactionFacts => csvTransaction({ ...r, kind: 'refund', refundOf: r.paymentId });
+
+/** Any CSV-shape transaction: the path books then walk the account's own path. */
+export const CSV_TX: TransactionFacts = csvTransaction({ id: 't-1', kind: 'payment', at: REFERENCE_TIME, currency: 'USD', amountUnits: 1n });

@@ -1,0 +1,51 @@
+// What only events have (SPEC §3.2): the products, touchpoints, bundle and source of the event
+// transactions of one shard and period, keyed by transaction id. CSV-shape transactions have
+// none of it, and books then use the account's context alone.
+import { Decimal } from 'decimal.js';
+import type pg from 'pg';
+import type { EventSource, InteractionType, ProductLine, Touchpoint } from '../../domain/transaction';
+import { inPeriod, inShard, type RunRecord } from './runRecord';
+
+export interface EventFacts {
+  source: EventSource;
+  customerId: string;
+  bundleId: string | null;
+  products: ProductLine[];
+  touchpoints: Touchpoint[];
+}
+
+export async function readEventFacts(pool: pg.Pool, run: RunRecord, shard: number): Promise<Map<string, EventFacts>> {
+  // The shard's event transactions of the period: the customer is the account (its own workspace).
+  const shardEvents = `SELECT e.transaction_id, e.customer_id, e.source, e.bundle_id
+                         FROM event_transactions e
+                         JOIN context_user_accounts ua ON ua.context_id = $1 AND ua.user_id = e.customer_id
+                         LEFT JOIN payments p ON e.kind = 'payment' AND p.payment_id = e.transaction_id
+                         LEFT JOIN refunds r ON e.kind = 'refund' AND r.refund_id = e.transaction_id
+                        WHERE ua.account_id IS NOT NULL AND ${inShard('ua.account_id', '$2', '$3')}
+                          AND ${inPeriod('coalesce(p.paid_at, r.refunded_at)', '$4', '$5')}`;
+  const params = [run.contextId, run.shardCount, shard, run.periodFrom === null ? null : new Date(run.periodFrom), new Date(run.periodTo)];
+  const events = await pool.query<{ transaction_id: string; customer_id: string; source: EventSource; bundle_id: string | null }>(shardEvents, params);
+  if (events.rows.length === 0) return new Map();
+  const ids = events.rows.map((e) => e.transaction_id);
+  const [products, touchpoints] = await Promise.all([
+    pool.query<{ transaction_id: string; product_id: string; quantity: string; unit_price: string; metadata: Record<string, unknown> | null }>(
+      `SELECT transaction_id, product_id, quantity::text, unit_price::text, metadata
+         FROM event_products WHERE transaction_id = ANY($1::text[]) ORDER BY transaction_id, position`, [ids]),
+    pool.query<{ transaction_id: string; product_id: string; interaction_type: InteractionType; occurred_at: Date; weight: string | null }>(
+      `SELECT transaction_id, product_id, interaction_type, occurred_at, weight::text
+         FROM event_touchpoints WHERE transaction_id = ANY($1::text[]) ORDER BY transaction_id, position`, [ids]),
+  ]);
+  const facts = new Map<string, EventFacts>();
+  for (const e of events.rows) {
+    facts.set(e.transaction_id, { source: e.source, customerId: e.customer_id, bundleId: e.bundle_id, products: [], touchpoints: [] });
+  }
+  for (const p of products.rows) {
+    facts.get(p.transaction_id)?.products.push({ productId: p.product_id, quantity: new Decimal(p.quantity), unitPrice: new Decimal(p.unit_price), metadata: p.metadata });
+  }
+  for (const t of touchpoints.rows) {
+    facts.get(t.transaction_id)?.touchpoints.push({
+      productId: t.product_id, interactionType: t.interaction_type, at: t.occurred_at.getTime(), weight: t.weight === null ? null : new Decimal(t.weight),
+    });
+  }
+  return facts;
+}

@@ -1,0 +1,141 @@
+import { Environment } from '@marcbachmann/cel-js';
+import type { AccountContext } from './context';
+import { InvalidInputError } from './errors';
+import { formatUnits } from './money';
+import type { TransactionFacts } from './transaction';
+
+// The conditions of the `rules` book (SPEC §5): CEL expressions over `event` (the transaction with
+// its products and touchpoints) and `account` (its context, SPEC §4). The variables are typed, so
+// a misspelt field (`event.bundle_id`) or a condition that is not true/false is refused when the
+// ruleset loads, with the column, rather than when a transaction meets it.
+//
+// Numbers are CEL doubles: a condition only chooses a rule (`event.grossAmount > 1000.0`), it never
+// computes money, which the books split exactly. Absent values (no bundle, no refundOf, a
+// touchpoint without weight, an account without refunds) are null.
+
+const environment = new Environment()
+  .registerType('Product', {
+    fields: { productId: 'string', quantity: 'double', unitPrice: 'double', metadata: 'map<string, dyn>' },
+  })
+  .registerType('Touchpoint', {
+    fields: { productId: 'string', interactionType: 'string', timestamp: 'google.protobuf.Timestamp', weight: 'dyn' },
+  })
+  .registerType('Event', {
+    fields: {
+      transactionId: 'string', kind: 'string', timestamp: 'google.protobuf.Timestamp', customerId: 'dyn', grossAmount: 'double',
+      currency: 'string', source: 'dyn', bundleId: 'dyn', refundOf: 'dyn', products: 'list<Product>', touchpoints: 'list<Touchpoint>',
+    },
+  })
+  .registerType('Account', {
+    fields: {
+      id: 'string', firstPaymentAt: 'dyn', firstRefundAt: 'dyn', hasRefund: 'bool', netRevenue: 'map<string, double>',
+      usageUnits: 'map<string, double>', usageTotal: 'double', touchPlatforms: 'list<string>',
+    },
+  })
+  .registerVariable('event', 'Event')
+  .registerVariable('account', 'Account');
+
+/** The variables a condition can read, listed in error messages. */
+export const CONDITION_FIELDS = {
+  event: 'transactionId, kind, timestamp, customerId, grossAmount, currency, source, bundleId, refundOf, products[].{productId, quantity, unitPrice, metadata}, touchpoints[].{productId, interactionType, timestamp, weight}',
+  account: 'id, firstPaymentAt, firstRefundAt, hasRefund, netRevenue[currency], usageUnits[platform], usageTotal, touchPlatforms',
+} as const;
+
+export type ConditionCheck = { ok: true } | { ok: false; column: number | null; reason: string };
+
+/** Parses and type-checks a condition; it must give true or false. */
+export function checkCondition(source: string): ConditionCheck {
+  let result: { valid: boolean; type?: string; error?: Error };
+  try {
+    result = environment.check(source) as typeof result;
+  } catch (error) {
+    result = { valid: false, error: error as Error };
+  }
+  if (!result.valid) {
+    const message = result.error?.message ?? 'is not a CEL expression';
+    return { ok: false, column: caretColumn(message), reason: message.split('\n')[0]! };
+  }
+  if (result.type !== 'bool' && result.type !== 'dyn') {
+    return { ok: false, column: null, reason: `gives a ${result.type}; a condition must give true or false` };
+  }
+  return { ok: true };
+}
+
+/** The 1-based column cel-js marks with ^ under the source line of its message. */
+function caretColumn(message: string): number | null {
+  const lines = message.split('\n');
+  const at = lines.findIndex((l) => /^>\s*\d+ \| /.test(l));
+  const caret = lines[at + 1];
+  if (at < 0 || caret === undefined || !caret.includes('^')) return null;
+  return caret.indexOf('^') - (lines[at]!.indexOf('| ') + 2) + 1;
+}
+
+type Evaluate = (activation: Record<string, unknown>) => unknown;
+const compiled = new Map<string, Evaluate>();
+
+export interface ConditionalRule {
+  name: string;
+  priority: number;
+  condition: string;
+}
+
+/**
+ * The first rule, in descending priority (ties: file order), whose condition holds for the
+ * transaction; undefined when none does. Conditions must have passed checkCondition; each is
+ * compiled once per process.
+ */
+export function firstMatchingRule<R extends ConditionalRule>(rules: ReadonlyArray<R>, ctx: AccountContext, tx: TransactionFacts): R | undefined {
+  const activation = { event: celEvent(tx), account: celAccount(ctx) };
+  const ordered = rules.map((rule, index) => ({ rule, index })).sort((a, b) => b.rule.priority - a.rule.priority || a.index - b.index);
+  return ordered.find(({ rule }) => conditionHolds(rule, activation, tx.transactionId))?.rule;
+}
+
+function conditionHolds(rule: ConditionalRule, activation: Record<string, unknown>, transactionId: string): boolean {
+  let evaluate = compiled.get(rule.condition);
+  if (evaluate === undefined) {
+    evaluate = environment.parse(rule.condition) as unknown as Evaluate;
+    compiled.set(rule.condition, evaluate);
+  }
+  let value: unknown;
+  try {
+    value = evaluate(activation);
+  } catch (error) {
+    throw new InvalidInputError(`rule "${rule.name}": condition ${JSON.stringify(rule.condition)} failed on transaction ${transactionId}: ${(error as Error).message.split('\n')[0]}`);
+  }
+  if (typeof value !== 'boolean') {
+    throw new InvalidInputError(`rule "${rule.name}": condition ${JSON.stringify(rule.condition)} gave ${String(value)} on transaction ${transactionId}, not true or false`);
+  }
+  return value;
+}
+
+const toDouble = (units: bigint) => Number(formatUnits(units));
+
+function celEvent(tx: TransactionFacts): Record<string, unknown> {
+  return {
+    transactionId: tx.transactionId,
+    kind: tx.kind,
+    timestamp: new Date(tx.at),
+    customerId: tx.customerId,
+    grossAmount: toDouble(tx.amountUnits),
+    currency: tx.currency,
+    source: tx.source,
+    bundleId: tx.bundleId,
+    refundOf: tx.refundOf,
+    products: tx.products.map((p) => ({ productId: p.productId, quantity: p.quantity.toNumber(), unitPrice: p.unitPrice.toNumber(), metadata: p.metadata ?? {} })),
+    touchpoints: tx.touchpoints.map((t) => ({ productId: t.productId, interactionType: t.interactionType, timestamp: new Date(t.at), weight: t.weight?.toNumber() ?? null })),
+  };
+}
+
+function celAccount(ctx: AccountContext): Record<string, unknown> {
+  const usage = [...ctx.usageUnitsByPlatform];
+  return {
+    id: ctx.accountId,
+    firstPaymentAt: ctx.firstPaymentAt === null ? null : new Date(ctx.firstPaymentAt),
+    firstRefundAt: ctx.firstRefundAt === null ? null : new Date(ctx.firstRefundAt),
+    hasRefund: ctx.firstRefundAt !== null,
+    netRevenue: new Map([...ctx.netUnitsByCurrency].map(([currency, units]) => [currency, toDouble(units)])),
+    usageUnits: new Map(usage.map(([platform, units]) => [platform, units.toNumber()])),
+    usageTotal: usage.reduce((sum, [, units]) => sum + units.toNumber(), 0),
+    touchPlatforms: [...new Set(ctx.touchPath.map((t) => t.platform))],
+  };
+}
