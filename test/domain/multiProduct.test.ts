@@ -1,0 +1,299 @@
+// The multi-product books (SPEC §5): weighted touchpoints, pro rata with nested bundles, the rule
+// engine with CEL conditions, and every ruleset/bundle error named. Amounts are hand-computed.
+import assert from 'node:assert/strict';
+import { Decimal } from 'decimal.js';
+import fc from 'fast-check';
+import { allocateExact } from '../../domain/allocation';
+import { weighTransaction, type BookName } from '../../domain/books';
+import { parseBundlesYaml } from '../../domain/bundles';
+import type { AccountContext } from '../../domain/context';
+import { decideAccountBook } from '../../domain/decisions';
+import { parseRuleset, RulesetError, type Ruleset } from '../../domain/ruleset';
+import { csvTransaction, type InteractionType, type ProductLine, type TransactionFacts, type Touchpoint } from '../../domain/transaction';
+import { describe, h, test } from './helpers';
+
+const BUNDLES = `
+bundles:
+  ent-bundle-v2:
+    components: { crm: 3, voice-suite: 1 }
+  voice-suite:
+    components: { calls: 1, sms: 1, fax: 0 }
+`;
+
+function ruleset(books: string, extra = ''): Ruleset {
+  return parseRuleset(`version: t\n${BUNDLES}\nbooks:\n${books}\ndefault_books: [first_touch]\nreport: { chosen: first_touch }\n${extra}`, 'test.yaml');
+}
+
+function ctx(overrides: Partial<AccountContext> = {}): AccountContext {
+  return {
+    accountId: 'cust-1', asOf: h(1000), firstPaymentAt: h(0), firstRefundAt: null, activeEnd: h(1000),
+    netUnitsByCurrency: new Map([['USD', 10_000_000n]]), connectionWindowsByPlatform: new Map(),
+    usageUnitsByPlatform: new Map(), touchPath: [], orphanDisconnects: 0, redundantConnects: 0, ...overrides,
+  };
+}
+
+const product = (productId: string, quantity: string, unitPrice: string): ProductLine => ({ productId, quantity: new Decimal(quantity), unitPrice: new Decimal(unitPrice), metadata: null });
+const touch = (productId: string, interactionType: InteractionType, at: number, weight?: string): Touchpoint => ({ productId, interactionType, at, weight: weight === undefined ? null : new Decimal(weight) });
+
+function event(overrides: Partial<TransactionFacts> = {}): TransactionFacts {
+  return { ...csvTransaction({ id: 'tx-1', kind: 'payment', at: h(10), currency: 'USD', amountUnits: 1_000_000n }), source: 'invoice', customerId: 'cust-1', ...overrides };
+}
+
+/** The lines of `amount` (units) under a book, as "channel units". */
+function split(r: Ruleset, book: BookName, tx: TransactionFacts, context = ctx()): string[] {
+  const weighing = weighTransaction(r, book, context, tx);
+  assert.equal(weighing.kind, 'weights');
+  if (weighing.kind !== 'weights') return [];
+  return allocateExact(tx.amountUnits, weighing.weights).map((l) => `${l.channel} ${l.amountUnits}`);
+}
+
+function problemsOf(yamlText: string): string[] {
+  try {
+    parseRuleset(yamlText, 'test.yaml');
+  } catch (e) {
+    assert.ok(e instanceof RulesetError, `expected a RulesetError, got ${String(e)}`);
+    return [...e.problems];
+  }
+  assert.fail('the ruleset was accepted');
+}
+
+describe('pro_rata', () => {
+  const r = ruleset('  pro_rata: {}');
+
+  test('each product line weighs unitPrice × quantity', () => {
+    // crm 2 × 30 = 60, analytics 4 × 10 = 40 of 100.0000
+    assert.deepEqual(split(r, 'pro_rata', event({ products: [product('crm', '2', '30'), product('analytics', '4', '10')] })), ['analytics 400000', 'crm 600000']);
+  });
+
+  test('a bundle expands recursively by component weight; zero-weight and zero-priced components get nothing', () => {
+    // ent-bundle-v2 (600) → crm 3/4 = 450, voice-suite 1/4 = 150 → calls 75, sms 75, fax 0; sms line free.
+    const tx = event({ products: [product('ent-bundle-v2', '1', '600'), product('sms', '10', '0')], amountUnits: 6_000_000n });
+    assert.deepEqual(split(r, 'pro_rata', tx), ['calls 750000', 'crm 4500000', 'sms 750000']);
+  });
+
+  test('a third of a third stays exact: the leftover unit goes to the largest fraction, then by name', () => {
+    const thirds = parseRuleset(`version: t\nbundles:\n  b:\n    components: { x: 1, y: 1, inner: 1 }\n  inner:\n    components: { p: 1, q: 1, r: 1 }\nbooks:\n  pro_rata: {}\n`, 't.yaml');
+    // 1.0000 over x 1/3, y 1/3, p q r 1/9 each: 3333, 3333, 1111 ×3 = 9999; the 1 leftover unit goes to x (fraction .33…, then name).
+    assert.deepEqual(split(thirds, 'pro_rata', event({ products: [product('b', '1', '5')], amountUnits: 10_000n })), ['p 1111', 'q 1111', 'r 1111', 'x 3334', 'y 3333']);
+  });
+
+  test('all-zero basis: equal split over the lines; no lines but a bundleId: the bundle; nothing: (no product)', () => {
+    assert.deepEqual(split(r, 'pro_rata', event({ products: [product('crm', '1', '0'), product('voice-suite', '0', '99')] })), ['calls 250000', 'crm 500000', 'sms 250000']);
+    assert.deepEqual(split(r, 'pro_rata', event({ bundleId: 'voice-suite' })), ['calls 500000', 'sms 500000']);
+    assert.deepEqual(split(r, 'pro_rata', event()), ['(no product) 1000000']);
+  });
+});
+
+describe('weighted', () => {
+  const r = ruleset('  weighted:\n    weights: { view: 0.1, click: 0.3, usage_spike: 0.8, support: 0.2 }');
+
+  test('explicit weights win; else the ruleset weight of the type; trial takes the default 1; summed per channel', () => {
+    const tx = event({
+      touchpoints: [touch('crm', 'view', h(1)), touch('crm', 'click', h(2)), touch('calls', 'usage_spike', h(3), '0.5'), touch('sms', 'trial', h(4))],
+    });
+    // crm 0.1 + 0.3 = 0.4, calls 0.5 (explicit), sms 1 → of 1.9: 210526.3, 263157.8, 526315.7 → 210526, 263157, 526315 + 2 leftover (calls .89, sms .78)
+    assert.deepEqual(split(r, 'weighted', tx), ['calls 263158', 'crm 210526', 'sms 526316']);
+  });
+
+  test('no touchpoints: the account path counts 1 per connection; no path at all: (no integration)', () => {
+    const account = ctx({ touchPath: [{ at: h(1), platform: 'hubspot', userId: 'u' }, { at: h(2), platform: 'hubspot', userId: 'u' }, { at: h(3), platform: 'slack', userId: 'u' }] });
+    assert.deepEqual(split(r, 'weighted', event(), account), ['hubspot 666667', 'slack 333333']);
+    assert.deepEqual(split(r, 'weighted', event()), ['(no integration) 1000000']);
+  });
+
+  test('every touch weighing 0 splits equally per touch', () => {
+    assert.deepEqual(split(r, 'weighted', event({ touchpoints: [touch('a', 'view', h(1), '0'), touch('b', 'view', h(2), '0')] })), ['a 500000', 'b 500000']);
+  });
+});
+
+describe('path books on events', () => {
+  const r = ruleset('  first_touch: {}\n  last_touch: {}\n  position_based: {}');
+
+  test("the transaction's own touchpoints, ordered by (timestamp, productId), replace the account path", () => {
+    const account = ctx({ touchPath: [{ at: h(1), platform: 'hubspot', userId: 'u' }] });
+    const tx = event({ touchpoints: [touch('sms', 'view', h(5)), touch('calls', 'view', h(5)), touch('crm', 'click', h(2))] });
+    assert.deepEqual(split(r, 'first_touch', tx, account), ['crm 1000000']);
+    assert.deepEqual(split(r, 'last_touch', tx, account), ['sms 1000000']);
+    // crm, calls, sms: 0.4 / 0.2 / 0.4
+    assert.deepEqual(split(r, 'position_based', tx, account), ['calls 200000', 'crm 400000', 'sms 400000']);
+  });
+});
+
+describe('rules', () => {
+  const r = ruleset(`  last_touch: {}
+  rules:
+    rules:
+      - name: Low
+        priority: 10
+        condition: "true"
+        model: first_touch
+      - name: Big customer
+        priority: 50
+        condition: "account.netRevenue['USD'] > 500.0 && account.usageTotal >= 100.0"
+        model: pro_rata
+      - name: Bundle
+        priority: 100
+        condition: "event.bundleId == 'ent-bundle-v2'"
+        model: pro_rata
+      - name: Also bundle
+        priority: 100
+        condition: "event.bundleId != null"
+        model: last_touch
+`);
+  const weighing = (tx: TransactionFacts, context = ctx()) => {
+    const w = weighTransaction(r, 'rules', context, tx);
+    return w.kind === 'weights' ? `${w.ruleName}: ${allocateExact(tx.amountUnits, w.weights).map((l) => `${l.channel} ${l.amountUnits}`).join(', ')}` : w.kind;
+  };
+
+  test('descending priority, ties in file order; the rule picks its book', () => {
+    const tx = event({ bundleId: 'ent-bundle-v2', products: [product('ent-bundle-v2', '1', '1')] });
+    assert.equal(weighing(tx), 'Bundle: calls 125000, crm 750000, sms 125000');
+    assert.equal(weighing(event({ bundleId: 'other', touchpoints: [touch('crm', 'view', h(1))] })), 'Also bundle: crm 1000000');
+  });
+
+  test("a condition on the account's context: net revenue and usage", () => {
+    const rich = ctx({ netUnitsByCurrency: new Map([['USD', 6_000_000n]]), usageUnitsByPlatform: new Map([['web', new Decimal(60)], ['hubspot', new Decimal(40)]]) });
+    const tx = event({ products: [product('crm', '1', '1')], touchpoints: [touch('sms', 'view', h(1))] });
+    assert.equal(weighing(tx, rich), 'Big customer: crm 1000000');
+    assert.equal(weighing(tx, ctx({ usageUnitsByPlatform: new Map([['web', new Decimal(99)]]) })), 'Low: sms 1000000');
+  });
+
+  test('no rule matches: no_rule_matched, and the decision excludes the payment with that reason', () => {
+    const strict = ruleset('  rules:\n    rules:\n      - { name: Only bundles, priority: 1, condition: "event.bundleId != null", model: pro_rata }');
+    const account = ctx();
+    const tx = event();
+    assert.deepEqual(weighTransaction(strict, 'rules', account, tx), { kind: 'no_rule_matched' });
+    const [decision] = decideAccountBook({
+      ctx: account, book: 'rules', weigh: (t) => weighTransaction(strict, 'rules', account, t), payments: [tx], refunds: [],
+      priorAttributedPayments: new Map(), priorAttributedCurrencies: new Set(),
+    });
+    assert.deepEqual([decision!.status, decision!.reason, decision!.lines], ['excluded', 'no_rule_matched', []]);
+  });
+
+  test('omitted parameters come from the ruleset block of that book; given ones get their defaults', () => {
+    const resolved = ruleset(`  weighted:
+    weights: { view: 2 }
+  rules:
+    rules:
+      - { name: A, priority: 1, condition: "true", model: weighted }
+      - { name: B, priority: 0, condition: "true", model: weighted, parameters: { weights: { click: 3 } } }
+`).books.rules!.rules.map((rule) => rule.parameters);
+    assert.deepEqual(resolved, [
+      { weights: { view: '2', click: '1', usage_spike: '1', support: '1', trial: '1' }, normalization: 'sum_weights' },
+      { weights: { view: '1', click: '3', usage_spike: '1', support: '1', trial: '1' }, normalization: 'sum_weights' },
+    ]);
+  });
+});
+
+describe('refund cascades', () => {
+  test('partial refunds reverse what is left of the payment; refunding it all in parts ends at exactly zero', () => {
+    const r = ruleset('  linear: {}');
+    const account = ctx({ touchPath: [{ at: h(1), platform: 'a', userId: 'u' }, { at: h(2), platform: 'b', userId: 'u' }, { at: h(3), platform: 'c', userId: 'u' }] });
+    const pay = csvTransaction({ id: 'p', kind: 'payment', at: h(10), currency: 'USD', amountUnits: 100_000n });
+    const refunds = [3, 4, 5].map((i) => csvTransaction({ id: `r${i}`, kind: 'refund', at: h(10 + i), currency: 'USD', amountUnits: i === 5 ? 40_000n : 30_000n, refundOf: 'p' }));
+    const decisions = decideAccountBook({
+      ctx: account, book: 'linear', weigh: (t) => weighTransaction(r, 'linear', account, t), payments: [pay], refunds,
+      priorAttributedPayments: new Map(), priorAttributedCurrencies: new Set(),
+    });
+    // p: 33334 / 33333 / 33333. r3 30000 of that: 10000 each (a gets the leftover of .34) → 10001 9999 10000? computed exactly:
+    // 30000 × 33334/100000 = 10000.2 → 10000; b, c 9999.9 → 9999 (+1 each by fraction .9) → a 10000, b 10000, c 10000.
+    assert.deepEqual(decisions.map((d) => d.lines.map((l) => `${l.channel} ${l.amountUnits}`).join(', ')), [
+      'a 33334, b 33333, c 33333',
+      'a -10000, b -10000, c -10000',
+      // left 23334 / 23333 / 23333 of 70000: 30000 × … = 10000.28, 9999.86, 9999.86 → 10000, 9999, 9999 + 2 to b, c
+      'a -10000, b -10000, c -10000',
+      // left 13334 / 13333 / 13333: the rest, exactly
+      'a -13334, b -13333, c -13333',
+    ]);
+    const net = new Map<string, bigint>();
+    for (const l of decisions.flatMap((d) => d.lines)) net.set(l.channel, (net.get(l.channel) ?? 0n) + l.amountUnits);
+    assert.deepEqual([...net.values()], [0n, 0n, 0n]);
+  });
+
+  test('property: any sequence of partial refunds that adds up to the payment leaves every channel at zero', () => {
+    const r = ruleset('  weighted: {}');
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.constantFrom('a', 'b', 'c', 'd'), fc.integer({ min: 1, max: 9 })), { minLength: 1, maxLength: 5 }),
+        fc.bigInt({ min: 1n, max: 10n ** 9n }),
+        fc.array(fc.integer({ min: 1, max: 1000 }), { minLength: 1, maxLength: 6 }),
+        (touches, amount, parts) => {
+          const account = ctx();
+          const tx = event({ transactionId: 'p', amountUnits: amount, touchpoints: touches.map(([c, w], i) => touch(c, 'view', h(i), `0.${w}`)) });
+          const total = parts.reduce((s, p) => s + p, 0);
+          let given = 0n;
+          const refunds = parts.map((part, i) => {
+            const units = i === parts.length - 1 ? amount - given : (amount * BigInt(part)) / BigInt(total);
+            given += units;
+            return csvTransaction({ id: `r${i}`, kind: 'refund', at: h(20 + i), currency: 'USD', amountUnits: units, refundOf: 'p' });
+          }).filter((rf) => rf.amountUnits > 0n);
+          const decisions = decideAccountBook({
+            ctx: account, book: 'weighted', weigh: (t) => weighTransaction(r, 'weighted', account, t), payments: [tx], refunds,
+            priorAttributedPayments: new Map(), priorAttributedCurrencies: new Set(),
+          });
+          const net = new Map<string, bigint>();
+          for (const l of decisions.flatMap((d) => d.lines)) net.set(l.channel, (net.get(l.channel) ?? 0n) + l.amountUnits);
+          assert.ok([...net.values()].every((v) => v === 0n), JSON.stringify([...net].map(([c, v]) => [c, String(v)])));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('errors name their place', () => {
+  const rules = (rule: string, extra = '') => `version: t\n${extra}books:\n  rules:\n    rules:\n      - ${rule}\n`;
+
+  test('a condition that does not compile points at the rule and the column', () => {
+    assert.deepEqual(problemsOf(rules(`{ name: Upsell, priority: 1, condition: "event.touchpoints.exists(tp => tp.interactionType == 'usage_spike')", model: weighted }`)), [
+      'books.rules.rules[0].condition: does not compile at column 29: Unexpected character: = (rule "Upsell")',
+    ]);
+  });
+
+  test("a field the event does not have (the seed's bundle_id) and a condition that is not true/false", () => {
+    assert.deepEqual(problemsOf(rules(`{ name: B, priority: 1, condition: "event.bundle_id == 'x'", model: pro_rata }`)), [
+      'books.rules.rules[0].condition: does not compile at column 7: No such key: bundle_id (rule "B")',
+    ]);
+    assert.deepEqual(problemsOf(rules(`{ name: C, priority: 1, condition: "event.grossAmount", model: pro_rata }`)), [
+      'books.rules.rules[0].condition: does not compile: gives a double; a condition must give true or false (rule "C")',
+    ]);
+  });
+
+  test('unknown model, unknown parameter, negative and all-zero weights, duplicate names, missing priority', () => {
+    assert.deepEqual(problemsOf(rules(`{ name: A, priority: 1, condition: "true", model: shapley }`)), [
+      'books.rules.rules[0].model: unknown book "shapley" for rule "A" (a rule may pick: first_touch, last_touch, linear, position_based, pro_rata, usage_share, weighted)',
+    ]);
+    assert.deepEqual(problemsOf(rules(`{ name: A, priority: 1, condition: "true", model: weighted, parameters: { weights: { view: -1, hover: 2 } } }`)), [
+      'books.rules.rules[0].parameters.weights.hover: unknown interaction type (known: click, support, trial, usage_spike, view)',
+      'books.rules.rules[0].parameters.weights.view: must be >= 0 (got -1)',
+    ]);
+    assert.deepEqual(problemsOf(rules(`{ name: A, priority: 1, condition: "true", model: weighted, parameters: { weights: { view: 0, click: 0, usage_spike: 0, support: 0, trial: 0 } } }`)), [
+      'books.rules.rules[0].parameters.weights: are all zero; at least one interaction type must weigh more than 0',
+    ]);
+    assert.deepEqual(problemsOf(`version: t\nbooks:\n  rules:\n    rules:\n      - { name: A, priority: 1, condition: "true", model: linear }\n      - { name: A, priority: 2, condition: "true", model: linear }\n`), [
+      'books.rules.rules[1].name: "A" is the name of an earlier rule; names must be unique (the ledger records them)',
+    ]);
+    assert.deepEqual(problemsOf(rules('{ name: A, condition: "true", model: linear }')), ['books.rules.rules[0].priority: is required']);
+    assert.deepEqual(problemsOf('version: t\ndefault_books: [rules]\nreport: { chosen: rules }\n'), [
+      'books.rules: is required: default_books or report.chosen use the rules book, which has no default rules',
+    ]);
+  });
+
+  test('bundles: a cycle is named, all-zero and negative weights refused', () => {
+    assert.deepEqual(problemsOf('version: t\nbundles:\n  a:\n    components: { x: 1, b: 1 }\n  b:\n    components: { c: 1 }\n  c:\n    components: { a: 2 }\n'), [
+      'bundles: cycle a → b → c → a: a bundle cannot contain itself, directly or through other bundles',
+    ]);
+    assert.deepEqual(problemsOf('version: t\nbundles:\n  self:\n    components: { self: 1 }\n'), [
+      'bundles: cycle self → self: a bundle cannot contain itself, directly or through other bundles',
+    ]);
+    assert.deepEqual(problemsOf('version: t\nbundles:\n  z:\n    components: { x: 0, y: 0 }\n  n:\n    components: { x: -1 }\n'), [
+      'bundles.n.components.x: must be >= 0 (got -1)',
+      'bundles.z.components: weights are all zero',
+    ]);
+  });
+
+  test('a standalone bundles file is checked the same way, naming the file', () => {
+    assert.throws(() => parseBundlesYaml('bundles:\n  a:\n    components: { a: 1 }\n', 'bundles.yaml'), /^RulesetError: ruleset bundles\.yaml: bundles: cycle a → a/);
+    assert.deepEqual(parseBundlesYaml('bundles:\n  Suite:\n    components: { " Calls ": 2, sms: 1 }\n', 'b.yaml'), { suite: { components: { calls: '2', sms: '1' } } });
+  });
+});
