@@ -55,7 +55,12 @@ export interface AttributionRunResult {
 
 export const progressQuery = defineQuery<RunProgress>('progress');
 
-const nonRetryableErrorTypes = [ErrorType.InvalidRun, ErrorType.InvalidRuleset, ErrorType.ReconciliationFailed, ErrorType.InvariantViolated];
+// The domain's own errors (domain/errors.ts) reach Temporal under their class names: bad data met
+// by a book (a rule condition that fails on a transaction) or a broken invariant never heals by retrying.
+const nonRetryableErrorTypes = [
+  ErrorType.InvalidRun, ErrorType.InvalidRuleset, ErrorType.ReconciliationFailed, ErrorType.InvariantViolated,
+  'InvalidInputError', 'InvariantError',
+];
 
 /** Every activity heartbeats, so a dead worker is noticed within the heartbeat timeout. */
 function runActivities(heartbeatTimeoutSeconds: number) {
