@@ -1,6 +1,6 @@
-// Writes decisions to the append-only ledger (SPEC §8) within the caller's transaction: COPY into
-// staging tables, then INSERT ... ON CONFLICT DO NOTHING, so that a retried activity or a re-run
-// never double counts. Lines are only written for entries this run owns, so a stored decision is
+// Writes decisions to the append-only ledger (SPEC §8) within the caller's transaction: COPY
+// straight into the ledger when none of the keys exist yet, else COPY into staging tables, then
+// INSERT ... ON CONFLICT DO NOTHING, so that a retried activity or a re-run never double counts. Lines are only written for entries this run owns, so a stored decision is
 // never mixed with a recomputed one; recomputed decisions that differ from stored ones are drift.
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
@@ -23,16 +23,60 @@ export interface LedgerWriteResult {
 const ENTRY_COLUMNS = 'kind, transaction_id, account_id, user_id, currency, amount, event_at, status, reason, rule_name';
 const LINE_COLUMNS = 'kind, transaction_id, channel, amount';
 
-export async function writeLedger(
-  client: pg.PoolClient, key: { runId: string; modelVersion: string; book: string }, decisions: ReadonlyArray<LedgerDecision>,
-): Promise<LedgerWriteResult> {
+type LedgerKey = { runId: string; modelVersion: string; book: string };
+
+export async function writeLedger(client: pg.PoolClient, key: LedgerKey, decisions: ReadonlyArray<LedgerDecision>): Promise<LedgerWriteResult> {
   const startedAt = new Date();
+  // A fresh run writes decisions that no entry has yet: COPY them straight into the ledger (no
+  // staging, no ON CONFLICT: measured ~2x faster). An existing key (a re-run, a retry racing an
+  // earlier attempt, late data) raises a unique violation: the savepoint is rolled back and the
+  // staging path below keeps the stored rows, writes the rest and counts drift.
+  await client.query('SAVEPOINT ledger_direct');
+  let result: LedgerWriteResult;
+  try {
+    result = await copyStraight(client, key, decisions);
+    await client.query('RELEASE SAVEPOINT ledger_direct');
+  } catch (error) {
+    if ((error as { code?: string }).code !== '23505') throw error;
+    await client.query('ROLLBACK TO SAVEPOINT ledger_direct');
+    result = await writeThroughStaging(client, key, decisions);
+  }
+  // Timed for the benchmark (lines/s of ledger writes); in the caller's transaction, like the lines.
+  await client.query(
+    'INSERT INTO run_ledger_writes (run_id, book, entries, lines, started_at, finished_at) VALUES ($1, $2, $3, $4, $5, $6)',
+    [key.runId, key.book, result.entriesWritten, result.linesWritten, startedAt, new Date()],
+  );
+  return result;
+}
+
+const text = (v: string | null) => (v === null ? '\\N' : copyTextField(v));
+
+async function copyStraight(client: pg.PoolClient, key: LedgerKey, decisions: ReadonlyArray<LedgerDecision>): Promise<LedgerWriteResult> {
+  const head = `${copyTextField(key.modelVersion)}\t${copyTextField(key.book)}\t`;
+  const tail = `\t${copyTextField(key.runId)}\n`;
+  const entries: string[] = [];
+  const lines: string[] = [];
+  for (const d of decisions) {
+    const at = new Date(d.at).toISOString();
+    const txId = text(d.transactionId);
+    const account = text(d.accountId);
+    entries.push(`${head}${d.kind}\t${txId}\t${account}\t${text(d.userId)}\t${d.currency}\t${formatUnits(d.amountUnits)}\t${at}\t${d.status}\t${text(d.reason)}\t${text(d.ruleName)}${tail}`);
+    if (d.status !== 'attributed') continue;
+    for (const line of d.lines) {
+      lines.push(`${head}${d.kind}\t${txId}\t${text(line.channel)}\t${formatUnits(line.amountUnits)}\t${d.currency}\t${account}\t${at}${tail}`);
+    }
+  }
+  await copyInto(client, `COPY ledger_entries (model_version, book, ${ENTRY_COLUMNS}, run_id) FROM STDIN`, entries);
+  await copyInto(client, 'COPY ledger_lines (model_version, book, kind, transaction_id, channel, amount, currency, account_id, event_at, run_id) FROM STDIN', lines);
+  return { entriesWritten: entries.length, linesWritten: lines.length, drift: 0 };
+}
+
+async function writeThroughStaging(client: pg.PoolClient, key: LedgerKey, decisions: ReadonlyArray<LedgerDecision>): Promise<LedgerWriteResult> {
   await client.query(`CREATE TEMP TABLE stage_entries (kind text, transaction_id text, account_id text, user_id text, currency text,
     amount numeric(18,4), event_at timestamptz, status text, reason text, rule_name text) ON COMMIT DROP`);
   await client.query('CREATE TEMP TABLE stage_lines (kind text, transaction_id text, channel text, amount numeric(18,4)) ON COMMIT DROP');
   const entries: string[] = [];
   const lines: string[] = [];
-  const text = (v: string | null) => (v === null ? '\\N' : copyTextField(v));
   for (const d of decisions) {
     entries.push([d.kind, text(d.transactionId), text(d.accountId), text(d.userId), d.currency, formatUnits(d.amountUnits),
       new Date(d.at).toISOString(), d.status, text(d.reason), text(d.ruleName)].join('\t') + '\n');
@@ -85,13 +129,7 @@ export async function writeLedger(
         AND (e.status, e.reason, e.amount, e.account_id, sl.sig) IS DISTINCT FROM (s.status, s.reason, s.amount, s.account_id, el.sig)`,
     params,
   );
-  const result = { entriesWritten: inserted.rowCount ?? 0, linesWritten: linesInserted.rowCount ?? 0, drift: Number(drift.rows[0]!.n) };
-  // Timed for the benchmark (lines/s of ledger writes); in the caller's transaction, like the lines.
-  await client.query(
-    'INSERT INTO run_ledger_writes (run_id, book, entries, lines, started_at, finished_at) VALUES ($1, $2, $3, $4, $5, $6)',
-    [key.runId, key.book, result.entriesWritten, result.linesWritten, startedAt, new Date()],
-  );
-  return result;
+  return { entriesWritten: inserted.rowCount ?? 0, linesWritten: linesInserted.rowCount ?? 0, drift: Number(drift.rows[0]!.n) };
 }
 
 function copyInto(client: pg.PoolClient, sql: string, rows: string[]): Promise<void> {
