@@ -170,6 +170,16 @@ describe('rules', () => {
     assert.deepEqual([decision!.status, decision!.reason, decision!.lines], ['excluded', 'no_rule_matched', []]);
   });
 
+  test('a condition that fails on a transaction names the rule and the transaction', () => {
+    const eur = ruleset(`  rules:
+    rules:
+      - { name: Euro, priority: 1, condition: "account.netRevenue['EUR'] > 1.0", model: linear }`);
+    assert.throws(() => weighTransaction(eur, 'rules', ctx(), event()), {
+      name: 'InvalidInputError',
+      message: `rule "Euro": condition "account.netRevenue['EUR'] > 1.0" failed on transaction tx-1: No such key: EUR`,
+    });
+  });
+
   test('omitted parameters come from the ruleset block of that book; given ones get their defaults', () => {
     const resolved = ruleset(`  weighted:
     weights: { view: 2 }
