@@ -16,6 +16,7 @@ import { withThrowawayStack } from './throwawayStack';
 
 const OUT = path.join(PROJECT_ROOT, 'test', 'fixtures', 'histories');
 const EXAMPLE = path.join(PROJECT_ROOT, 'examples', 'krispcall-small');
+const EVENTS_EXAMPLE = path.join(PROJECT_ROOT, 'examples', 'multi-product');
 
 await withThrowawayStack(async (stack) => {
   Object.assign(process.env, { DATABASE_URL: stack.databaseUrl, TEMPORAL_ADDRESS: stack.temporalAddress, TEMPORAL_NAMESPACE: stack.namespace });
@@ -40,6 +41,7 @@ await withThrowawayStack(async (stack) => {
   try {
     fs.mkdirSync(OUT, { recursive: true });
     await save('ingestDataset', await temporal.client.workflow.start('ingestDataset', { workflowId: `ingest/${q}`, taskQueue: q, args: [{ dir: EXAMPLE, maxRejects: null }] }));
+    await save('ingestEvents', await temporal.client.workflow.start('ingestEvents', { workflowId: `ingest-events/${q}`, taskQueue: q, args: [{ path: EVENTS_EXAMPLE }] }));
 
     const run = planRun({ ruleset: DEFAULT_RULESET, asOf: '2024-07-01T00:00:00Z' }, 'run');
     await save('attributionRun', await temporal.client.workflow.start('attributionRun', { workflowId: `${run.workflowId}/${q}`, taskQueue: q, args: [run.input] }));
