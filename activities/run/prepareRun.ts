@@ -50,6 +50,7 @@ export async function prepareRun(pool: pg.Pool, input: PrepareRunInput): Promise
   );
   if (existing.rows[0]) {
     const { context_id, shard_count } = existing.rows[0];
+    await assignShards(pool, context_id, shard_count); // a retry after a crash between the two
     return { runId: input.runId, modelVersion, contextId: context_id, shardCount: shard_count, accounts: await countAccounts(pool, context_id, input.asOf) };
   }
 
@@ -68,6 +69,7 @@ export async function prepareRun(pool: pg.Pool, input: PrepareRunInput): Promise
     [input.runId, input.workflowId, input.kind, modelVersion, input.from, input.to, input.asOf, input.books, contextId, shardCount],
   );
   const stored = await pool.query<{ shard_count: number }>('SELECT shard_count FROM attribution_runs WHERE run_id = $1', [input.runId]);
+  await assignShards(pool, contextId, stored.rows[0]!.shard_count);
   return { runId: input.runId, modelVersion, contextId, shardCount: stored.rows[0]!.shard_count, accounts };
 }
 
@@ -115,6 +117,24 @@ async function resolveUserAccounts(pool: pg.Pool, contextId: string): Promise<vo
      ON CONFLICT (context_id, user_id) DO NOTHING`,
     [contextId],
   );
+}
+
+/**
+ * Stores which users make up each shard (the stable hash of runRecord.inShard, evaluated once per
+ * user) for every shard activity to read by index. Shared by the runs with the same context and
+ * shard count; done once (the first run inserts, a concurrent one finds the rows or conflicts).
+ */
+async function assignShards(pool: pg.Pool, contextId: string, shardCount: number): Promise<void> {
+  const done = await pool.query('SELECT 1 FROM context_shard_users WHERE context_id = $1 AND shard_count = $2 LIMIT 1', [contextId, shardCount]);
+  if (done.rows.length > 0) return;
+  await pool.query(
+    `INSERT INTO context_shard_users (context_id, shard_count, shard, user_id, account_id)
+     SELECT context_id, $2, (hashtext(account_id) & 2147483647) % $2, user_id, account_id
+       FROM context_user_accounts WHERE context_id = $1 AND account_id IS NOT NULL
+     ON CONFLICT DO NOTHING`,
+    [contextId, shardCount],
+  );
+  await pool.query('ANALYZE context_shard_users');
 }
 
 /** Accounts with at least one payment or refund before the cutoff: the ones that get a context. */
