@@ -118,6 +118,15 @@ function methodLines(d: SummaryData): string[] {
     else if (book === 'position_based') {
       const p = r.books.position_based!;
       lines.push(`- Position-based: 1 platform → ${pct(p.single)}; 2 → first ${pct(p.two_first)}, last ${pct(p.two_last)}; more → first ${pct(p.first)}, last ${pct(p.last)}, the middle ones share ${pct(p.middle)}.`);
+    } else if (book === 'weighted') {
+      const w = r.books.weighted!.weights;
+      lines.push(`- Weighted: each touchpoint weighs its own weight, else by type (${Object.entries(w).map(([t, v]) => `${t} ${v}`).join(', ')}); summed per channel; none → ${NO_INTEGRATION_CHANNEL}.`);
+    } else if (book === 'pro_rata') {
+      const bundles = Object.keys(r.bundles ?? {});
+      lines.push(`- Pro rata: each product line weighs unit price × quantity${bundles.length > 0 ? `; bundles (${bundles.join(', ')}) split into their components by weight` : ''}.`);
+    } else if (book === 'rules') {
+      const rules = [...r.books.rules!.rules].sort((a, b) => b.priority - a.priority);
+      lines.push(`- Rules, first match by priority: ${rules.map((x) => `"${x.name}" (${x.priority}) → ${x.model}`).join('; ')}; no match → excluded (no_rule_matched).`);
     } else lines.push(`- ${title(book)}: see the ruleset.`);
   }
   lines.push(`The chosen model for the main insights is ${title(d.chosen)}.`);

@@ -118,7 +118,10 @@ describe('examples/multi-product', () => {
       );
     }
     const chosen = fs.readFileSync(path.join(out, 'chosen_attribution.csv'), 'utf8');
-    assert.match(chosen, /^crm,USD,454\.4445,/m);
+    assert.match(chosen, /^crm,USD,454\.4445,45\.90,2,5$/m);
+    const summary = fs.readFileSync(path.join(out, 'analysis_summary.txt'), 'utf8');
+    assert.match(summary, /- Rules, first match by priority: "Enterprise Bundle" \(100\) → pro_rata; "Usage-Driven Upsell" \(50\) → weighted; "Fallback" \(0\) → last_touch; no match → excluded \(no_rule_matched\)\./);
+    assert.match(summary, /- Pro rata: each product line weighs unit price × quantity; bundles \(ent-bundle-v2, voice-suite\) split into their components by weight\./);
   });
 
   it('transactions that no rule matches are excluded with no_rule_matched, visible in the reconciliation', async () => {
