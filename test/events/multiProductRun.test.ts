@@ -36,8 +36,8 @@ after(async () => {
   await db.drop();
 });
 
-function run(ruleset: string, out: string | null = null, books?: string): Promise<AttributionRunResult> {
-  const plan = planRun({ ruleset, asOf: AS_OF, out: out ?? undefined, books }, 'run');
+function run(ruleset: string, out: string | null = null, books?: string, period: { from?: string; to?: string } = {}): Promise<AttributionRunResult> {
+  const plan = planRun({ ruleset, asOf: period.to ?? AS_OF, out: out ?? undefined, books, ...period }, 'run');
   return temporal.client.workflow.execute('attributionRun', { workflowId: `${plan.workflowId}/${temporal.taskQueue}`, taskQueue: temporal.taskQueue, args: [plan.input] });
 }
 
@@ -139,5 +139,49 @@ describe('examples/multi-product', () => {
     assert.deepEqual(usd.excludedByReason, { no_rule_matched: '210.0000', no_attributed_payment: '-10.0000' });
     const eur = result.reconciliation.find((r) => r.book === 'rules' && r.currency === 'EUR')!;
     assert.deepEqual([eur.attributedTotal, eur.excludedByReason], ['0.0000', { no_rule_matched: '50.0000' }]);
+  });
+  it('refunds of one payment in different runs reverse what the earlier runs left, and re-running a period drifts nothing', async () => {
+    // zeta pays 10.0000 for three equally weighted touchpoints (a 3.3334, b 3.3333, c 3.3333) in May,
+    // and is refunded 5 in each half of June (two runs). The first refund splits by the payment's
+    // lines (a −1.6667, b −1.6667 by name, c −1.6666); the second by what is left (a 1.6667,
+    // b 1.6666, c 1.6667), so every channel ends at exactly zero. Split by the payment's lines
+    // again, b would end at −0.0001 and c at +0.0001.
+    const touch = (c: string) => ({ productId: c, interactionType: 'view', timestamp: '2024-05-01T00:00:00Z' });
+    const zeta = (id: string, at: string, amount: string, extra: object) => JSON.stringify({ transactionId: id, timestamp: at, customerId: 'cust-zeta', grossAmount: amount, currency: 'USD', products: [], ...extra });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'multi-product-periods-'));
+    fs.writeFileSync(path.join(dir, 'zeta.ndjson'), [
+      zeta('tx-100', '2024-05-10T00:00:00Z', '10', { touchpoints: ['a', 'b', 'c'].map(touch), source: 'invoice' }),
+      zeta('tx-101', '2024-06-05T00:00:00Z', '5', { source: 'refund', refundOf: 'tx-100' }),
+      zeta('tx-102', '2024-06-20T00:00:00Z', '5', { source: 'refund', refundOf: 'tx-100' }),
+      zeta('tx-103', '2024-06-25T00:00:00Z', '1', { touchpoints: [touch('a')], source: 'invoice' }),
+    ].join('\n'));
+    await temporal.client.workflow.execute('ingestEvents', { workflowId: `ingest-zeta-${temporal.taskQueue}`, taskQueue: temporal.taskQueue, args: [{ path: dir }] });
+    fs.copyFileSync(path.join(EXAMPLE, 'bundles.yaml'), path.join(dir, 'bundles.yaml'));
+    fs.writeFileSync(path.join(dir, 'ruleset.yaml'), fs.readFileSync(path.join(EXAMPLE, 'ruleset.yaml'), 'utf8').replace('version: "multi-product-1"', 'version: "multi-product-periods"'));
+    const ruleset = path.join(dir, 'ruleset.yaml');
+
+    const cuts = ['2024-05-01T00:00:00.000Z', '2024-06-01T00:00:00.000Z', '2024-06-15T00:00:00.000Z', AS_OF];
+    let mv = '';
+    for (let i = 0; i < 3; i++) {
+      const result = await run(ruleset, null, 'weighted', { from: cuts[i], to: cuts[i + 1] });
+      mv = result.modelVersion;
+      assert.equal(result.progress.drift, 0);
+    }
+    assert.deepEqual(await linesOf(mv, 'weighted', 'tx-100'), ['a=3.3334', 'b=3.3333', 'c=3.3333']);
+    assert.deepEqual(await linesOf(mv, 'weighted', 'tx-101'), ['a=-1.6667', 'b=-1.6667', 'c=-1.6666']);
+    assert.deepEqual(await linesOf(mv, 'weighted', 'tx-102'), ['a=-1.6667', 'b=-1.6666', 'c=-1.6667']);
+    const zetaNet = await db.pool.query<{ row: string }>(
+      `SELECT channel || '=' || sum(amount)::text AS row FROM ledger_lines WHERE model_version = $1 AND book = 'weighted' AND transaction_id IN ('tx-100', 'tx-101', 'tx-102')
+        GROUP BY channel ORDER BY channel`, [mv]);
+    assert.deepEqual(zetaNet.rows.map((r) => r.row), ['a=0.0000', 'b=0.0000', 'c=0.0000']);
+    // The example's own cascades come out as in the lifetime run.
+    assert.deepEqual(await linesOf(mv, 'weighted', 'tx-009'), ['analytics=-26.6667', 'crm=-3.3333']);
+
+    // Running the third period again recomputes the same split from the ledger: nothing new, no drift.
+    const again = await temporal.client.workflow.execute('attributionRun', {
+      workflowId: `again-${temporal.taskQueue}`, taskQueue: temporal.taskQueue,
+      args: [planRun({ ruleset, from: cuts[2], to: cuts[3], asOf: cuts[3], books: 'weighted' }, 'run').input],
+    });
+    assert.deepEqual([again.progress.drift, again.progress.linesWritten], [0, 0]);
   });
 });
