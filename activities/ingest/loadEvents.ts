@@ -17,7 +17,7 @@ import { canonicalJson } from '../../domain/canonicalJson';
 import { parseEventLine, type CanonicalEvent } from '../../ingest/eventSchema';
 import { copyTextField } from './copyText';
 import { sha256OfFile } from './datasetDir';
-import { describeReject, SAMPLE_LIMIT, type RejectedRow } from './loadCsvFile';
+import { describeReject, SAMPLE_LIMIT, type LoadCsvFileResult, type RejectedRow } from './loadCsvFile';
 
 export type EventsSource =
   | { kind: 'file'; path: string; dataset: string; fileName: string }
@@ -29,17 +29,8 @@ export interface LoadEventsInput {
   expectedLoadKey: string;
 }
 
-export interface LoadEventsResult {
-  kind: 'events';
-  fileName: string;
-  status: 'loaded' | 'unchanged';
-  version: number;
-  rowsRead: number;
-  rowsLoaded: number;
-  rowsDuplicate: number;
-  rowsRejected: number;
-  rejectSamples: RejectedRow[];
-}
+/** The same counts as a CSV file's; rows are events. Strict: a loaded file has no rejected rows. */
+export type LoadEventsResult = Omit<LoadCsvFileResult, 'kind'> & { kind: 'events' };
 
 /** Events per COPY round: bounds the memory a large file needs. */
 const CHUNK_EVENTS = 5000;

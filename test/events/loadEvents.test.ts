@@ -5,9 +5,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ApplicationFailure } from '@temporalio/common';
 import { listEventFiles, loadEvents } from '../../activities/ingest/loadEvents';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
+import { refusal } from '../helpers/refusal';
 
 let db: TestDatabase;
 before(async () => (db = await createTestDatabase('load_events')));
@@ -32,15 +32,6 @@ async function load(file: string) {
   return loadEvents(db.pool, { source: listed.source, expectedLoadKey: listed.loadKey });
 }
 
-async function refusal(promise: Promise<unknown>): Promise<ApplicationFailure> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof ApplicationFailure, `expected an ApplicationFailure, got ${String(error)}`);
-    return error;
-  }
-  assert.fail('expected the load to be refused');
-}
 
 const count = async (sql: string, params: unknown[] = []) => Number((await db.pool.query(sql, params)).rows[0].count);
 

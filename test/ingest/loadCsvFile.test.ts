@@ -1,11 +1,11 @@
 // The CSV loader against a real Postgres: strict and quarantine policies, versions, UTC.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ApplicationFailure } from '@temporalio/common';
 import { listDatasetFiles } from '../../activities/ingest/datasetDir';
 import { loadCsvFile } from '../../activities/ingest/loadCsvFile';
 import type { CsvKind } from '../../ingest/fileSpecs';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
+import { refusal } from '../helpers/refusal';
 import { csv, datasetDir } from '../helpers/datasets';
 
 let db: TestDatabase;
@@ -19,15 +19,6 @@ async function load(dir: string, kind: CsvKind, maxRejects: number | null = null
   return loadCsvFile(db.pool, { dir, kind, maxRejects, expectedLoadKey: file.loadKey });
 }
 
-async function refusal(promise: Promise<unknown>): Promise<ApplicationFailure> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof ApplicationFailure, `expected an ApplicationFailure, got ${String(error)}`);
-    return error;
-  }
-  assert.fail('expected the load to be refused');
-}
 
 const count = async (sql: string, params: unknown[] = []) => Number((await db.pool.query(sql, params)).rows[0].count);
 
