@@ -35,13 +35,8 @@ const environment = new Environment()
   .registerVariable('event', 'Event')
   .registerVariable('account', 'Account');
 
-/** The variables a condition can read, listed in error messages. */
-export const CONDITION_FIELDS = {
-  event: 'transactionId, kind, timestamp, customerId, grossAmount, currency, source, bundleId, refundOf, products[].{productId, quantity, unitPrice, metadata}, touchpoints[].{productId, interactionType, timestamp, weight}',
-  account: 'id, firstPaymentAt, firstRefundAt, hasRefund, netRevenue[currency], usageUnits[platform], usageTotal, touchPlatforms',
-} as const;
-
-export type ConditionCheck = { ok: true } | { ok: false; column: number | null; reason: string };
+/** `at` is where cel-js points in the condition: "column 7", or "line 2, column 3" for a condition written over several lines. */
+export type ConditionCheck = { ok: true } | { ok: false; at: string | null; reason: string };
 
 /** Parses and type-checks a condition; it must give true or false. */
 export function checkCondition(source: string): ConditionCheck {
@@ -53,21 +48,28 @@ export function checkCondition(source: string): ConditionCheck {
   }
   if (!result.valid) {
     const message = result.error?.message ?? 'is not a CEL expression';
-    return { ok: false, column: caretColumn(message), reason: message.split('\n')[0]! };
+    return { ok: false, at: caretPosition(message, source.includes('\n')), reason: message.split('\n')[0]! };
   }
   if (result.type !== 'bool' && result.type !== 'dyn') {
-    return { ok: false, column: null, reason: `gives a ${result.type}; a condition must give true or false` };
+    return { ok: false, at: null, reason: `gives a ${result.type}; a condition must give true or false` };
   }
   return { ok: true };
 }
 
-/** The 1-based column cel-js marks with ^ under the source line of its message. */
-function caretColumn(message: string): number | null {
+/**
+ * Where cel-js points: its messages quote the source line as `>    2 |   y` and mark the place
+ * with ^ on the next line. The column is 1-based; the line is named only when the condition has
+ * several (a YAML block scalar), since a one-line condition is what the ruleset author sees.
+ */
+function caretPosition(message: string, multiLine: boolean): string | null {
   const lines = message.split('\n');
   const at = lines.findIndex((l) => /^>\s*\d+ \| /.test(l));
   const caret = lines[at + 1];
   if (at < 0 || caret === undefined || !caret.includes('^')) return null;
-  return caret.indexOf('^') - (lines[at]!.indexOf('| ') + 2) + 1;
+  const quoted = lines[at]!;
+  const column = caret.indexOf('^') - (quoted.indexOf('| ') + 2) + 1;
+  const line = Number(/^>\s*(\d+) \| /.exec(quoted)![1]);
+  return multiLine ? `line ${line}, column ${column}` : `column ${column}`;
 }
 
 type Evaluate = (activation: Record<string, unknown>) => unknown;

@@ -30,7 +30,10 @@ const priority = z.unknown().transform((input, ctx): number => {
 const rule = strictMapping({
   name: labelParam(),
   priority,
-  condition: z.preprocess(unwrapYamlNumber, z.string({ error: 'must be a CEL expression in quotes' })).transform((s) => s.trim()),
+  condition: z
+    .preprocess(unwrapYamlNumber, z.string({ error: 'must be a CEL expression in quotes' }))
+    .transform((s) => s.trim())
+    .refine((s) => s !== '', 'must not be empty (a rule that always applies says "true")'),
   model: z.preprocess(unwrapYamlNumber, z.string({ error: 'must name a book' })),
   parameters: z.unknown().optional(),
 }, 'rule key');

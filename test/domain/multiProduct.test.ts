@@ -9,7 +9,7 @@ import { parseBundlesYaml } from '../../domain/bundles';
 import type { AccountContext } from '../../domain/context';
 import { decideAccountBook } from '../../domain/decisions';
 import { parseRuleset, RulesetError, type Ruleset } from '../../domain/ruleset';
-import { csvTransaction, type InteractionType, type ProductLine, type TransactionFacts, type Touchpoint } from '../../domain/transaction';
+import { csvTransaction, INTERACTION_TYPES, type InteractionType, type ProductLine, type TransactionFacts, type Touchpoint } from '../../domain/transaction';
 import { describe, h, test } from './helpers';
 
 const BUNDLES = `
@@ -82,6 +82,102 @@ describe('pro_rata', () => {
     assert.deepEqual(split(r, 'pro_rata', event({ bundleId: 'voice-suite' })), ['calls 500000', 'sms 500000']);
     assert.deepEqual(split(r, 'pro_rata', event()), ['(no product) 1000000']);
   });
+});
+
+describe('pro_rata: bad input', () => {
+  test('a negative quantity or unit price is refused, naming the transaction and the product', () => {
+    const r = ruleset('  pro_rata: {}');
+    assert.throws(() => split(r, 'pro_rata', event({ transactionId: 'tx-9', products: [product('crm', '1', '5'), product('sms', '-2', '1')] })), {
+      name: 'InvalidInputError',
+      message: 'transaction tx-9: product sms has a negative quantity or unit price',
+    });
+    assert.throws(() => split(r, 'pro_rata', event({ products: [product('crm', '1', '-0.01')] })), /transaction tx-1: product crm/);
+  });
+});
+
+describe('property: random products, bundles and touchpoints', () => {
+  // An independent reference for the exact shares: bigint fractions, expanded recursively, so the
+  // books' lines can be checked to be within one unit of amount × exact share on every channel.
+  type Frac = [bigint, bigint];
+  const frac = (d: Decimal): Frac => {
+    const places = d.decimalPlaces();
+    return [BigInt(d.times(new Decimal(10).pow(places)).toFixed(0)), 10n ** BigInt(places)];
+  };
+  const plus = ([a, b]: Frac, [c, d]: Frac): Frac => [a * d + c * b, b * d];
+
+  const LEAVES = ['p', 'q', 'r'];
+  // Bundle b<i> may contain leaves and bundles b<j> with j > i: acyclic by construction.
+  const bundlesArb = fc.array(fc.uniqueArray(fc.tuple(fc.nat({ max: 5 }), fc.nat({ max: 25 })), { minLength: 1, maxLength: 4, selector: ([target]) => target }), { minLength: 0, maxLength: 3 }).map((specs) =>
+    Object.fromEntries(specs.map((components, i) => {
+      const targets = [...LEAVES, ...specs.map((_, j) => `b${j}`).filter((_, j) => j > i)];
+      const weights: Record<string, number> = {};
+      // Weights in tenths, so that bundles with decimal weights are exercised too.
+      for (const [target, weight] of components) weights[targets[target % targets.length]!] = weight / 10;
+      if (Object.values(weights).every((w) => w === 0)) weights.p = 1;
+      return [`b${i}`, { components: weights }];
+    })),
+  );
+  const decimalArb = fc.tuple(fc.nat({ max: 2000 }), fc.nat({ max: 2 })).map(([n, places]) => new Decimal(n).div(10 ** places));
+  const typeWeightArb = fc.tuple(...INTERACTION_TYPES.map(() => fc.nat({ max: 9 }))).filter((ws) => ws.some((w) => w > 0));
+
+  test('pro_rata and weighted: lines sum to the amount, each within one unit of the exact share', () => {
+    fc.assert(
+      fc.property(
+        bundlesArb,
+        fc.bigInt({ min: 1n, max: 10n ** 12n }),
+        fc.array(fc.tuple(fc.nat({ max: 5 }), decimalArb, decimalArb), { maxLength: 5 }),
+        fc.array(fc.tuple(fc.constantFrom('p', 'q', 'x'), fc.constantFrom(...INTERACTION_TYPES), fc.nat({ max: 5 }), fc.option(fc.nat({ max: 10 }), { nil: null })), { maxLength: 6 }),
+        typeWeightArb,
+        (bundles, amount, productSpecs, touchSpecs, typeWeights) => {
+          const ids = [...LEAVES, ...Object.keys(bundles)];
+          const typeWeightOf = Object.fromEntries(INTERACTION_TYPES.map((t, i) => [t, typeWeights[i]!]));
+          const r = parseRuleset(JSON.stringify({ version: 'p', bundles, books: { pro_rata: {}, weighted: { weights: typeWeightOf } } }), 'p.json');
+          const products = productSpecs.map(([i, q, p]) => ({ productId: ids[i % ids.length]!, quantity: q, unitPrice: p, metadata: null }));
+          const touchpoints = touchSpecs.map(([c, t, at, w]) => ({ productId: c, interactionType: t, at: h(at), weight: w === null ? null : new Decimal(w).div(10) }));
+          const tx = event({ amountUnits: amount, products, touchpoints });
+
+          // pro_rata reference
+          const leaves = new Map<string, Frac>();
+          const expand = (id: string, share: Frac): void => {
+            const bundle = bundles[id];
+            if (bundle === undefined) return void leaves.set(id, plus(leaves.get(id) ?? [0n, 1n], share));
+            const weights = Object.entries(bundle.components).map(([c, w]) => [c, frac(new Decimal(w))] as const);
+            const [tn, td] = weights.reduce((sum, [, w]) => plus(sum, w), [0n, 1n] as Frac);
+            for (const [c, [wn, wd]] of weights) expand(c, [share[0] * wn * td, share[1] * wd * tn]);
+          };
+          const bases = products.map((p) => frac(p.quantity.times(p.unitPrice)));
+          const allZero = bases.every(([n]) => n === 0n);
+          products.forEach((p, i) => expand(p.productId, allZero ? [1n, 1n] : bases[i]!));
+          if (products.length === 0) leaves.set('(no product)', [1n, 1n]);
+          checkAgainst(split(r, 'pro_rata', tx), amount, leaves);
+
+          // weighted reference
+          const perChannel = new Map<string, Frac>();
+          const touchWeights = touchpoints.map((t) => (t.weight ?? new Decimal(typeWeightOf[t.interactionType]!)));
+          const allZeroTouches = touchWeights.every((w) => w.isZero());
+          touchpoints.forEach((t, i) => perChannel.set(t.productId, plus(perChannel.get(t.productId) ?? [0n, 1n], allZeroTouches ? [1n, 1n] : frac(touchWeights[i]!))));
+          if (touchpoints.length === 0) perChannel.set('(no integration)', [1n, 1n]);
+          checkAgainst(split(r, 'weighted', tx), amount, perChannel);
+        },
+      ),
+      { numRuns: 400 },
+    );
+  });
+
+  /** Lines ("channel units") sum to the amount and each is floor or ceiling of amount × its exact share. */
+  function checkAgainst(lines: string[], amount: bigint, shares: Map<string, Frac>): void {
+    const got = new Map(lines.map((l) => { const at = l.lastIndexOf(' '); return [l.slice(0, at), BigInt(l.slice(at + 1))] as const; }));
+    assert.equal([...got.values()].reduce((s, u) => s + u, 0n), amount);
+    const total = [...shares.values()].reduce(plus, [0n, 1n]);
+    for (const [channel, [n, d]] of shares) {
+      // exact = amount × (n/d) / (total[0]/total[1])
+      const num = amount * n * total[1];
+      const den = d * total[0];
+      const units = got.get(channel) ?? 0n;
+      assert.ok(units * den <= num + den && units * den >= num - den, `${channel}: ${units} is not within one unit of ${num}/${den}`);
+    }
+    for (const channel of got.keys()) assert.ok(shares.has(channel), `unexpected channel ${channel}`);
+  }
 });
 
 describe('weighted', () => {
