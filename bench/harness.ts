@@ -121,7 +121,7 @@ async function runMode(mode: BenchMode, o: BenchOptions, stack: BenchStack, data
         databaseUrl: url, temporalAddress: stack.temporalAddress, namespace: stack.namespace, taskQueue,
         logFile: path.join(o.cacheDir, `worker-${benchId}.log`),
       });
-      driver = await temporalDriver(stack.temporalAddress, stack.namespace, taskQueue, benchId);
+      driver = await temporalDriver(stack.temporalAddress, stack.namespace, taskQueue, benchId, (line) => log(`${mode}: ${line}`));
     } else {
       driver = directDriver(pool, benchId);
     }

@@ -11,7 +11,7 @@ import { loadCsvFile } from '../activities/ingest/loadCsvFile';
 import { attributeBookShard, buildContextShard, excludeUnattributable, prepareRun, reconcileRun } from '../activities/run';
 import { writeRunReports } from '../activities/reports/writeRunReports';
 import type { IngestDatasetResult } from '../workflows/ingestDataset';
-import type { AttributionRunInput, AttributionRunResult } from '../workflows/attributionRun';
+import type { AttributionRunInput, AttributionRunResult, RunProgress } from '../workflows/attributionRun';
 
 export interface Span {
   phase: string;
@@ -93,7 +93,9 @@ async function forEachBounded<T>(items: ReadonlyArray<T>, limit: number, work: (
 }
 
 /** Through Temporal: the workflows, on the task queue that the bench's worker processes serve. */
-export async function temporalDriver(address: string, namespace: string, taskQueue: string, benchId: string): Promise<Driver> {
+export async function temporalDriver(
+  address: string, namespace: string, taskQueue: string, benchId: string, log: (line: string) => void = () => undefined,
+): Promise<Driver> {
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace });
   return {
@@ -107,7 +109,20 @@ export async function temporalDriver(address: string, namespace: string, taskQue
     async run(label, input, workflowId) {
       const started = Date.now();
       const handle = await client.workflow.start('attributionRun', { workflowId: `${workflowId}/bench-${benchId}-${label}`, taskQueue, args: [input] });
-      const result = await handle.result() as AttributionRunResult;
+      // Long runs (1M accounts) report where they are, so that an interrupted bench still tells.
+      const ticker = setInterval(() => {
+        handle.query<RunProgress>('progress').then(
+          (p) => log(`${label}: ${p.phase}, contexts ${p.contextShardsDone}/${p.shardCount}, book shards ${p.bookShardsDone}/${p.bookShardsTotal}, ` +
+            `${p.entriesWritten} entries, ${p.linesWritten} lines, ${Math.round(seconds(started))} s`),
+          () => undefined,
+        );
+      }, 60_000);
+      let result: AttributionRunResult;
+      try {
+        result = await handle.result() as AttributionRunResult;
+      } finally {
+        clearInterval(ticker);
+      }
       const wallSeconds = seconds(started);
       return { runId: result.runId, wallSeconds, spans: await activitySpans(handle) };
     },
