@@ -1,10 +1,9 @@
 import { Decimal } from 'decimal.js';
-import { parseDocument } from 'yaml';
 import { z } from 'zod';
-import { RulesetError } from './errors';
 import { ExactDecimal } from './exactDecimal';
 import { compareStrings } from './order';
 import { decimalParam, strictMapping, unwrapYamlNumber } from './rulesetValues';
+import { parseTree, readYamlTree } from './rulesetYaml';
 
 // Bundles (the ruleset's `bundles:` key, SPEC §5 pro_rata): a product id that is a bundle stands
 // for its components, split by component weight; a component may itself be a bundle. A cycle
@@ -29,7 +28,7 @@ const componentsSchema = z
   });
 
 export const bundlesSchema = z
-  .preprocess(unwrapYamlNumber, z.record(z.string(), strictMapping({ components: componentsSchema }), { error: 'must be a mapping of bundle id to { components }' }))
+  .preprocess(unwrapYamlNumber, z.record(z.string(), strictMapping({ components: componentsSchema }), { error: (issue) => (issue.input === undefined ? 'is required' : 'must be a mapping of bundle id to { components }') }))
   .transform((raw, ctx): Bundles => {
     const bundles: Bundles = {};
     for (const [rawId, bundle] of Object.entries(raw)) {
@@ -85,15 +84,14 @@ export function findCycle(bundles: Bundles): string[] | undefined {
   return undefined;
 }
 
-/** A standalone bundles file (`bundles:` at the top), checked with the ruleset's rules. */
+/**
+ * A standalone bundles file (`bundles:` at the top, nothing else), checked like the ruleset's own
+ * `bundles:` key, with the same key paths in its errors. The client inlines such a file into the
+ * ruleset before hashing it; this lets a bundles file be validated on its own.
+ */
 export function parseBundlesYaml(text: string, sourceName: string): Bundles {
-  const doc = parseDocument(text);
-  if (doc.errors.length > 0) throw new RulesetError(sourceName, doc.errors.map((e) => `invalid YAML: ${e.message.split('\n')[0]}`));
-  const parsed = strictMapping({ bundles: bundlesSchema }).safeParse(doc.toJS());
-  if (!parsed.success) {
-    throw new RulesetError(sourceName, parsed.error.issues.map((i) => `${['bundles', ...i.path.slice(1)].map(String).join('.')}: ${i.message}`));
-  }
-  return parsed.data.bundles;
+  const tree = readYamlTree(text, sourceName, 'a bundles file has one key, bundles:');
+  return parseTree(strictMapping({ bundles: bundlesSchema }), tree, sourceName).bundles;
 }
 
 // Exact expansion. A bundle's share is split as share × w_c / Σw, which has no finite decimal

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { isAlias, isMap, isScalar, isSeq, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
 import { BOOK_NAMES, BOOKS, RULE_MODELS, isBookName, type BookName, type ConfiguredBooks, type Rule } from './books';
 import { bundlesSchema, type Bundles } from './bundles';
@@ -7,7 +6,8 @@ import { canonicalJson } from './canonicalJson';
 import { RulesetError } from './errors';
 import { compareStrings } from './order';
 import { checkCondition } from './rules';
-import { decimalParam, labelParam, strictMapping, unwrapYamlNumber, YamlNumber } from './rulesetValues';
+import { decimalParam, labelParam, strictMapping, unwrapYamlNumber } from './rulesetValues';
+import { genericMessage, issueLines, parseTree, readYamlTree } from './rulesetYaml';
 
 // The ruleset: the YAML file that configures every book (SPEC §2, §5). It is parsed strictly,
 // every problem is reported at once with the key path that has it, and the effective ruleset
@@ -91,22 +91,8 @@ const rulesetSchema = strictMapping({
 
 /** Parses and validates a ruleset; throws RulesetError listing every problem. */
 export function parseRuleset(yamlText: string, sourceName: string): Ruleset {
-  const doc = parseDocument(yamlText, { prettyErrors: true });
-  if (doc.errors.length > 0) {
-    throw new RulesetError(
-      sourceName,
-      doc.errors.map((e) => `invalid YAML: ${(e.message.split('\n')[0] ?? '').replace(/:$/, '')}`),
-    );
-  }
-  if (doc.contents === null) throw new RulesetError(sourceName, ['document: is empty (a ruleset needs at least a version)']);
-  const parsed = rulesetSchema.safeParse(toPlain(doc.contents, doc), { error: genericMessage });
-  if (!parsed.success) {
-    // Sorted by key path so that the problems of one block read together.
-    const problems = parsed.error.issues.flatMap(describeIssue).sort(compareStrings);
-    throw new RulesetError(sourceName, problems);
-  }
-
-  const r = parsed.data;
+  const tree = readYamlTree(yamlText, sourceName, 'a ruleset needs at least a version');
+  const r = parseTree(rulesetSchema, tree, sourceName);
   const rules = r.books.rules === undefined ? undefined : resolveRules((r.books.rules as { rules: Rule[] }).rules, r.books);
   if (rules !== undefined && 'problems' in rules) throw new RulesetError(sourceName, rules.problems.sort(compareStrings));
   // Books a run will compute are configured with their defaults even when the file omits them, so
@@ -148,7 +134,7 @@ function resolveRules(rules: ReadonlyArray<Rule>, configured: Record<string, unk
     const parsed = BOOKS[rule.model].params.safeParse(rule.parameters === null ? {} : rule.parameters, { error: genericMessage });
     if (!parsed.success) {
       for (const issue of parsed.error.issues) {
-        for (const line of describeIssue(issue)) problems.push(`${at}.parameters${line.startsWith('document:') ? line.slice('document'.length) : `.${line}`}`);
+        for (const line of issueLines([issue])) problems.push(`${at}.parameters${line.startsWith('document:') ? line.slice('document'.length) : `.${line}`}`);
       }
       return rule;
     }
@@ -161,58 +147,4 @@ function resolveRules(rules: ReadonlyArray<Rule>, configured: Record<string, unk
 export function modelVersion(ruleset: Ruleset): string {
   const digest = createHash('sha256').update(canonicalJson(ruleset), 'utf8').digest('hex');
   return `${ruleset.version}#${digest.slice(0, 8)}`;
-}
-
-/**
- * Converts the YAML tree to plain values, keeping numbers as YamlNumber (with their source text)
- * so that parameters never pass through a float.
- */
-function toPlain(node: unknown, doc: Document): unknown {
-  if (isAlias(node)) return toPlain(node.resolve(doc), doc);
-  if (isScalar(node)) {
-    return typeof node.value === 'number' ? new YamlNumber(node.source ?? String(node.value), node.value) : node.value;
-  }
-  if (isSeq(node)) return node.items.map((item) => toPlain(item, doc));
-  if (isMap(node)) {
-    const result: Record<string, unknown> = {};
-    for (const pair of node.items) {
-      const key = isScalar(pair.key) ? (pair.key.source ?? String(pair.key.value)) : String(pair.key);
-      result[key] = toPlain(pair.value, doc);
-    }
-    return result;
-  }
-  return node ?? null;
-}
-
-const TYPE_NAMES: Record<string, string> = {
-  string: 'a string',
-  boolean: 'true or false',
-  array: 'a list',
-  object: 'a mapping',
-  number: 'a number',
-};
-
-/** Messages for the issues that no schema words itself (missing keys, wrong types). */
-function genericMessage(issue: z.core.$ZodRawIssue): string | undefined {
-  if (issue.code === 'invalid_type') {
-    if (issue.input === undefined) return 'is required';
-    return `must be ${TYPE_NAMES[issue.expected] ?? issue.expected}`;
-  }
-  return undefined;
-}
-
-function describeIssue(issue: z.core.$ZodIssue): string[] {
-  if (issue.code === 'unrecognized_keys') {
-    return issue.keys.map((key) => `${formatPath([...issue.path, key])}: ${issue.message}`);
-  }
-  const path = formatPath(issue.path);
-  // An issue without a path is about the whole document (empty file, a list instead of a mapping).
-  return [`${path === '' ? 'document' : path}: ${issue.message}`];
-}
-
-/** books.position_based.first, default_books[1] */
-function formatPath(path: ReadonlyArray<PropertyKey>): string {
-  return path
-    .map((part, i) => (typeof part === 'number' ? `[${part}]` : `${i === 0 ? '' : '.'}${String(part)}`))
-    .join('');
 }

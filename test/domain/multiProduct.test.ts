@@ -81,6 +81,8 @@ describe('pro_rata', () => {
     assert.deepEqual(split(r, 'pro_rata', event({ products: [product('crm', '1', '0'), product('voice-suite', '0', '99')] })), ['calls 250000', 'crm 500000', 'sms 250000']);
     assert.deepEqual(split(r, 'pro_rata', event({ bundleId: 'voice-suite' })), ['calls 500000', 'sms 500000']);
     assert.deepEqual(split(r, 'pro_rata', event()), ['(no product) 1000000']);
+    // A bundleId that names no configured bundle, with no product lines, is not guessed to be a product.
+    assert.deepEqual(split(r, 'pro_rata', event({ bundleId: 'unknown-bundle' })), ['(no product) 1000000']);
   });
 });
 
@@ -198,7 +200,8 @@ describe('weighted', () => {
   });
 
   test('every touch weighing 0 splits equally per touch', () => {
-    assert.deepEqual(split(r, 'weighted', event({ touchpoints: [touch('a', 'view', h(1), '0'), touch('b', 'view', h(2), '0')] })), ['a 500000', 'b 500000']);
+    // per touch, not per channel: a touched twice gets 2 of 3
+    assert.deepEqual(split(r, 'weighted', event({ touchpoints: [touch('a', 'view', h(1), '0'), touch('b', 'view', h(2), '0'), touch('a', 'click', h(3), '0')] })), ['a 666667', 'b 333333']);
   });
 });
 
@@ -401,5 +404,27 @@ describe('errors name their place', () => {
   test('a standalone bundles file is checked the same way, naming the file', () => {
     assert.throws(() => parseBundlesYaml('bundles:\n  a:\n    components: { a: 1 }\n', 'bundles.yaml'), /^RulesetError: ruleset bundles\.yaml: bundles: cycle a → a/);
     assert.deepEqual(parseBundlesYaml('bundles:\n  Suite:\n    components: { " Calls ": 2, sms: 1 }\n', 'b.yaml'), { suite: { components: { calls: '2', sms: '1' } } });
+    // Weights keep their exact decimal text (no float on the way).
+    assert.deepEqual(parseBundlesYaml('bundles:\n  s:\n    components: { a: 0.1000000000000000000001, b: 2.50 }\n', 'b.yaml'), { s: { components: { a: '0.1000000000000000000001', b: '2.5' } } });
+    const problems = (text: string) => {
+      try {
+        parseBundlesYaml(text, 'b.yaml');
+      } catch (e) {
+        return e instanceof RulesetError ? [...e.problems] : [String(e)];
+      }
+      return [];
+    };
+    assert.deepEqual(problems(''), ['document: is empty (a bundles file has one key, bundles:)']);
+    assert.deepEqual(problems('bundle:\n  a:\n    components: { x: 1 }\n'), ['bundle: unknown key (known: bundles)', 'bundles: is required']);
+    assert.deepEqual(problems('bundles:\n  a:\n    components: {}\n    extra: 1\n  A:\n    components: { x: "1" }\n'), [
+      'bundles.A.components.x: must be a number',
+      'bundles.a.components: must list at least one component',
+      'bundles.a.extra: unknown key (known: components)',
+    ]);
+    // Ids are compared once every bundle is well-formed: trimmed and lower-cased, they must be distinct and non-empty.
+    assert.deepEqual(problems('bundles:\n  " ":\n    components: { x: 1 }\n  Suite:\n    components: { x: 1 }\n  " SUITE":\n    components: { x: 1 }\n'), [
+      'bundles." ": a bundle id must not be empty',
+      'bundles." SUITE": is the bundle suite again (ids are trimmed and lower-cased)',
+    ]);
   });
 });
