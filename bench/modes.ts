@@ -61,7 +61,7 @@ export function directDriver(pool: pg.Pool, benchId: string): Driver {
       const prepared = await timed('prepare', () => prepareRun(pool, {
         runId, workflowId: runId, kind: input.kind, rulesetYaml: input.rulesetYaml, rulesetSource: input.rulesetSource,
         modelVersion: input.modelVersion, from: input.from, to: input.to, asOf: input.asOf, books: input.books,
-        accountsPerShard: input.accountsPerShard ?? 2000,
+        accountsPerShard: input.accountsPerShard ?? 1000,
       }));
       const shards = Array.from({ length: prepared.shardCount }, (_, i) => i);
       const concurrency = input.shardConcurrency ?? 4;

@@ -3,8 +3,8 @@
 // accounts, choose shards) → build account contexts per shard → for each book, exclude
 // unattributable users and attribute each shard → reconcile → write the reports.
 // Bounded: shards are capped (prepareRun), and at most `shardConcurrency` activities run at once,
-// so the history stays far below its limits without continue-as-new (a 512-shard, 3-book run is
-// about 2,000 activities). Data moves through Postgres; the payloads are ids and counts.
+// so the history stays far below its limits without continue-as-new (a 1,024-shard, 3-book run is
+// about 4,100 activities, ~13k events). Data moves through Postgres; the payloads are ids and counts.
 import {
   defineQuery, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
@@ -91,7 +91,7 @@ export async function attributionRun(input: AttributionRunInput): Promise<Attrib
     const prepared = await prepareRun({
       runId: info.runId, workflowId: info.workflowId, kind: input.kind, rulesetYaml: input.rulesetYaml, rulesetSource: input.rulesetSource,
       modelVersion: input.modelVersion, from: input.from, to: input.to, asOf: input.asOf, books: input.books,
-      accountsPerShard: input.accountsPerShard ?? 2000,
+      accountsPerShard: input.accountsPerShard ?? 1000,
     });
     progress.shardCount = prepared.shardCount;
     progress.accounts = prepared.accounts;
