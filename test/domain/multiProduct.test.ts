@@ -299,20 +299,21 @@ describe('refund cascades', () => {
     const r = ruleset('  linear: {}');
     const account = ctx({ touchPath: [{ at: h(1), platform: 'a', userId: 'u' }, { at: h(2), platform: 'b', userId: 'u' }, { at: h(3), platform: 'c', userId: 'u' }] });
     const pay = csvTransaction({ id: 'p', kind: 'payment', at: h(10), currency: 'USD', amountUnits: 100_000n });
-    const refunds = [3, 4, 5].map((i) => csvTransaction({ id: `r${i}`, kind: 'refund', at: h(10 + i), currency: 'USD', amountUnits: i === 5 ? 40_000n : 30_000n, refundOf: 'p' }));
+    const refunds = ([['r1', 50_000n], ['r2', 25_000n], ['r3', 25_000n]] as const).map(([id, units], i) => csvTransaction({ id, kind: 'refund', at: h(11 + i), currency: 'USD', amountUnits: units, refundOf: 'p' }));
     const decisions = decideAccountBook({
       ctx: account, book: 'linear', weigh: (t) => weighTransaction(r, 'linear', account, t), payments: [pay], refunds,
       priorAttributedPayments: new Map(), priorAttributedCurrencies: new Set(),
     });
-    // p: 33334 / 33333 / 33333. r3 30000 of that: 10000 each (a gets the leftover of .34) → 10001 9999 10000? computed exactly:
-    // 30000 × 33334/100000 = 10000.2 → 10000; b, c 9999.9 → 9999 (+1 each by fraction .9) → a 10000, b 10000, c 10000.
     assert.deepEqual(decisions.map((d) => d.lines.map((l) => `${l.channel} ${l.amountUnits}`).join(', ')), [
+      // 33333.3 each → 33333 ×3, the leftover unit to a (equal fractions, then name)
       'a 33334, b 33333, c 33333',
-      'a -10000, b -10000, c -10000',
-      // left 23334 / 23333 / 23333 of 70000: 30000 × … = 10000.28, 9999.86, 9999.86 → 10000, 9999, 9999 + 2 to b, c
-      'a -10000, b -10000, c -10000',
-      // left 13334 / 13333 / 13333: the rest, exactly
-      'a -13334, b -13333, c -13333',
+      // 50000 by those lines: a 16667 exactly, b and c 16666.5 → 16666, the leftover unit to b (tie, then name)
+      'a -16667, b -16667, c -16666',
+      // 25000 by what is left, 16667 / 16666 / 16667 of 50000: a 8333.5, b 8333, c 8333.5 → 8333 each, +1 to a (tie with c, name)
+      'a -8334, b -8333, c -8333',
+      // 25000 by what is left, 8333 / 8333 / 8334 of 25000: exactly that. (Splitting by the original lines
+      // again would give a -8334, b -8333, c -8333 and leave a at -1, c at +1.)
+      'a -8333, b -8333, c -8334',
     ]);
     const net = new Map<string, bigint>();
     for (const l of decisions.flatMap((d) => d.lines)) net.set(l.channel, (net.get(l.channel) ?? 0n) + l.amountUnits);

@@ -264,18 +264,19 @@ books:
   });
 
   test('a payment from the ledger is reversed by what its stored reversals left of it, ending at zero', () => {
-    // 80.0000 attributed earlier; refunds of earlier periods reversed half of it, stored as four lines.
+    // 80.0000 attributed earlier; refunds of earlier periods reversed 50.0000 of it, stored as three lines
+    // (not in proportion: the ledger's lines are what counts, however they came about).
     const stored: AttributedPayment = {
       currency: 'USD', ruleName: 'Enterprise Bundle',
       lines: [{ channel: 'calls', amountUnits: 100_000n }, { channel: 'crm', amountUnits: 600_000n }, { channel: 'sms', amountUnits: 100_000n }],
-      reversed: [{ channel: 'crm', amountUnits: -100_000n }, { channel: 'crm', amountUnits: -200_000n }, { channel: 'calls', amountUnits: -50_000n }, { channel: 'sms', amountUnits: -50_000n }],
+      reversed: [{ channel: 'crm', amountUnits: -100_000n }, { channel: 'crm', amountUnits: -300_000n }, { channel: 'calls', amountUnits: -100_000n }],
     };
-    const decisions = decide(r, [], [refund('r4', h(20), 300_000n, { refundOf: 'p0' }), refund('r5', h(21), 100_000n, { refundOf: 'p0' })], new Map([['p0', stored]]));
-    // left: crm 300000, calls 50000, sms 50000 (of 400000); r4 takes 3/4 of each, r5 the rest.
+    const decisions = decide(r, [], [refund('r4', h(20), 150_000n, { refundOf: 'p0' }), refund('r5', h(21), 150_000n, { refundOf: 'p0' })], new Map([['p0', stored]]));
+    // left: crm 200000, calls 0, sms 100000 (of 300000); r4 takes half of each, r5 the rest.
     assert.deepEqual(summary(decisions), [
-      'r4 attributed refund_of_payment [Enterprise Bundle] calls -37500, crm -225000, sms -37500',
-      'r5 attributed refund_of_payment [Enterprise Bundle] calls -12500, crm -75000, sms -12500',
+      'r4 attributed refund_of_payment [Enterprise Bundle] crm -100000, sms -50000',
+      'r5 attributed refund_of_payment [Enterprise Bundle] crm -100000, sms -50000',
     ]);
-    assert.equal(stored.reversed.length, 4, "the caller's record is not changed");
+    assert.equal(stored.reversed.length, 3, "the caller's record is not changed");
   });
 });
