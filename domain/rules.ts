@@ -13,20 +13,43 @@ import type { TransactionFacts } from './transaction';
 // computes money, which the books split exactly. Absent values (no bundle, no refundOf, a
 // touchpoint without weight, an account without refunds) are null.
 
+// The values handed to CEL are instances of these classes (registered as the types' constructors):
+// cel-js converts plain objects to a declared type only at the top of a variable, so a list item
+// reached by index (`event.products[0]`) must already be one.
+class CelValue<T> {
+  constructor(fields: T) {
+    Object.assign(this, fields);
+  }
+}
+class CelProduct extends CelValue<{ productId: string; quantity: number; unitPrice: number; metadata: Record<string, unknown> }> {}
+class CelTouchpoint extends CelValue<{ productId: string; interactionType: string; timestamp: Date; weight: number | null }> {}
+class CelEvent extends CelValue<{
+  transactionId: string; kind: string; timestamp: Date; customerId: string | null; grossAmount: number; currency: string;
+  source: string | null; bundleId: string | null; refundOf: string | null; products: CelProduct[]; touchpoints: CelTouchpoint[];
+}> {}
+class CelAccount extends CelValue<{
+  id: string; firstPaymentAt: Date | null; firstRefundAt: Date | null; hasRefund: boolean; netRevenue: Map<string, number>;
+  usageUnits: Map<string, number>; usageTotal: number; touchPlatforms: string[];
+}> {}
+
 const environment = new Environment()
   .registerType('Product', {
+    ctor: CelProduct,
     fields: { productId: 'string', quantity: 'double', unitPrice: 'double', metadata: 'map<string, dyn>' },
   })
   .registerType('Touchpoint', {
+    ctor: CelTouchpoint,
     fields: { productId: 'string', interactionType: 'string', timestamp: 'google.protobuf.Timestamp', weight: 'dyn' },
   })
   .registerType('Event', {
+    ctor: CelEvent,
     fields: {
       transactionId: 'string', kind: 'string', timestamp: 'google.protobuf.Timestamp', customerId: 'dyn', grossAmount: 'double',
       currency: 'string', source: 'dyn', bundleId: 'dyn', refundOf: 'dyn', products: 'list<Product>', touchpoints: 'list<Touchpoint>',
     },
   })
   .registerType('Account', {
+    ctor: CelAccount,
     fields: {
       id: 'string', firstPaymentAt: 'dyn', firstRefundAt: 'dyn', hasRefund: 'bool', netRevenue: 'map<string, double>',
       usageUnits: 'map<string, double>', usageTotal: 'double', touchPlatforms: 'list<string>',
@@ -112,8 +135,8 @@ function conditionHolds(rule: ConditionalRule, activation: Record<string, unknow
 
 const toDouble = (units: bigint) => Number(formatUnits(units));
 
-function celEvent(tx: TransactionFacts): Record<string, unknown> {
-  return {
+function celEvent(tx: TransactionFacts): CelEvent {
+  return new CelEvent({
     transactionId: tx.transactionId,
     kind: tx.kind,
     timestamp: new Date(tx.at),
@@ -123,14 +146,14 @@ function celEvent(tx: TransactionFacts): Record<string, unknown> {
     source: tx.source,
     bundleId: tx.bundleId,
     refundOf: tx.refundOf,
-    products: tx.products.map((p) => ({ productId: p.productId, quantity: p.quantity.toNumber(), unitPrice: p.unitPrice.toNumber(), metadata: p.metadata ?? {} })),
-    touchpoints: tx.touchpoints.map((t) => ({ productId: t.productId, interactionType: t.interactionType, timestamp: new Date(t.at), weight: t.weight?.toNumber() ?? null })),
-  };
+    products: tx.products.map((p) => new CelProduct({ productId: p.productId, quantity: p.quantity.toNumber(), unitPrice: p.unitPrice.toNumber(), metadata: p.metadata ?? {} })),
+    touchpoints: tx.touchpoints.map((t) => new CelTouchpoint({ productId: t.productId, interactionType: t.interactionType, timestamp: new Date(t.at), weight: t.weight?.toNumber() ?? null })),
+  });
 }
 
-function celAccount(ctx: AccountContext): Record<string, unknown> {
+function celAccount(ctx: AccountContext): CelAccount {
   const usage = [...ctx.usageUnitsByPlatform];
-  return {
+  return new CelAccount({
     id: ctx.accountId,
     firstPaymentAt: ctx.firstPaymentAt === null ? null : new Date(ctx.firstPaymentAt),
     firstRefundAt: ctx.firstRefundAt === null ? null : new Date(ctx.firstRefundAt),
@@ -139,5 +162,5 @@ function celAccount(ctx: AccountContext): Record<string, unknown> {
     usageUnits: new Map(usage.map(([platform, units]) => [platform, units.toNumber()])),
     usageTotal: usage.reduce((sum, [, units]) => sum + units.toNumber(), 0),
     touchPlatforms: [...new Set(ctx.touchPath.map((t) => t.platform))],
-  };
+  });
 }

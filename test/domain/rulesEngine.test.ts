@@ -148,6 +148,16 @@ describe('CEL variables', () => {
     assert.equal(matches('size(event.products) == 2 && size(event.touchpoints) == 0', tx), true);
   });
 
+  test('list items reached by index are typed too; metadata numbers compare with ints and doubles', () => {
+    const tx = event('e', {
+      products: [product('crm', '2', '3', { seats: 5, tags: ['a'], plan: { tier: 'gold' } })],
+      touchpoints: [{ productId: 'crm', interactionType: 'click', at: h(1), weight: new Decimal('0.25') }, touch('sms', 'view', h(2))],
+    });
+    assert.equal(matches("event.products[0].productId == 'crm' && event.products[0].metadata.seats == 5 && event.products[0].metadata.seats > 4.5", tx), true);
+    assert.equal(matches("'a' in event.products[0].metadata.tags && event.products[0].metadata.plan.tier == 'gold'", tx), true);
+    assert.equal(matches("event.touchpoints[0].interactionType == 'click' && event.touchpoints[0].weight == 0.25 && event.touchpoints[1].weight == null", tx), true);
+  });
+
   test("the account's context: net revenue, usage, platforms touched, refunds", () => {
     const account = ctx({
       netUnitsByCurrency: new Map([['USD', 5_000_000n], ['EUR', -10_000n]]),
