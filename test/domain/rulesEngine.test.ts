@@ -273,6 +273,15 @@ books:
     ]);
   });
 
+  test('a payment of an account with net revenue <= 0 in its currency is excluded before any rule is tried', () => {
+    const refunded = ctx({ netUnitsByCurrency: new Map([['USD', 0n]]) });
+    const decisions = decideAccountBook({
+      ctx: refunded, book: 'rules', weigh: () => assert.fail('no rule may be tried'), payments: [event('p1')], refunds: [],
+      priorAttributedPayments: new Map(), priorAttributedCurrencies: new Set(),
+    });
+    assert.deepEqual(summary(decisions), ['p1 excluded non_positive_net_revenue [null] ']);
+  });
+
   test('a payment from the ledger is reversed by what its stored reversals left of it, ending at zero', () => {
     // 80.0000 attributed earlier; refunds of earlier periods reversed 50.0000 of it, stored as three lines
     // (not in proportion: the ledger's lines are what counts, however they came about).
