@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { isMap, parseDocument } from 'yaml';
+import { parseBundlesYaml } from '../domain/bundles';
 
 export function readRulesetText(rulesetPath: string): string {
   const text = fs.readFileSync(rulesetPath, 'utf8');
@@ -17,10 +18,9 @@ export function readRulesetText(rulesetPath: string): string {
   const bundlesPath = path.resolve(path.dirname(rulesetPath), file);
   if (!fs.existsSync(bundlesPath)) throw new Error(`${source}: bundles_file ${file} does not exist (looked for ${bundlesPath}).`);
   const bundlesText = fs.readFileSync(bundlesPath, 'utf8');
+  // Checked on its own first, so that its errors name the bundles file rather than the ruleset.
+  parseBundlesYaml(bundlesText, path.basename(bundlesPath));
   const bundlesDoc = parseDocument(bundlesText);
-  if (bundlesDoc.errors.length > 0 || !isMap(bundlesDoc.contents) || !bundlesDoc.has('bundles')) {
-    throw new Error(`${path.basename(bundlesPath)}: must be YAML with a top-level "bundles:" mapping (bundle id → components).`);
-  }
   doc.delete('bundles_file');
   doc.set('bundles', bundlesDoc.get('bundles', true));
   return `# bundles inlined from ${file}\n${doc.toString()}`;
