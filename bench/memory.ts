@@ -8,6 +8,8 @@ import fs from 'node:fs';
 export interface MemoryPeaks {
   /** Peak of the summed RSS of the watched worker processes, bytes. */
   workerPeakBytes: number;
+  /** Peak RSS of any one of them, bytes. */
+  workerProcessPeakBytes: number;
   /** Peak of Σ RssAnon + max RssShmem over the Postgres processes, bytes. */
   postgresPeakBytes: number;
 }
@@ -53,14 +55,17 @@ export function postgresPids(port: number): number[] {
 
 /** Samples every `intervalMs` until stopped. `workers()` is asked each time (workers may restart). */
 export function sampleMemory(workers: () => number[], postgresPort: number | undefined, intervalMs = 100): { stop(): MemoryPeaks; mark(): MemoryPeaks } {
-  const peaks: MemoryPeaks = { workerPeakBytes: 0, postgresPeakBytes: 0 };
-  let sinceMark: MemoryPeaks = { workerPeakBytes: 0, postgresPeakBytes: 0 };
+  const peaks: MemoryPeaks = { workerPeakBytes: 0, workerProcessPeakBytes: 0, postgresPeakBytes: 0 };
+  let sinceMark: MemoryPeaks = { workerPeakBytes: 0, workerProcessPeakBytes: 0, postgresPeakBytes: 0 };
   let pgPids: number[] = [];
   let tick = 0;
   const sample = () => {
-    const w = workers().map(readMemory).reduce((sum, m) => sum + (m?.rss ?? 0), 0);
-    peaks.workerPeakBytes = Math.max(peaks.workerPeakBytes, w);
-    sinceMark.workerPeakBytes = Math.max(sinceMark.workerPeakBytes, w);
+    const rss = workers().map((pid) => readMemory(pid)?.rss ?? 0);
+    const w = rss.reduce((sum, r) => sum + r, 0);
+    for (const p of [peaks, sinceMark]) {
+      p.workerPeakBytes = Math.max(p.workerPeakBytes, w);
+      p.workerProcessPeakBytes = Math.max(p.workerProcessPeakBytes, ...rss);
+    }
     if (postgresPort !== undefined) {
       if (tick++ % 20 === 0) pgPids = postgresPids(postgresPort); // backends come and go
       const mems = pgPids.map(readMemory).filter((m): m is ProcMemory => m !== undefined);
@@ -76,7 +81,7 @@ export function sampleMemory(workers: () => number[], postgresPort: number | und
     mark() {
       sample();
       const m = sinceMark;
-      sinceMark = { workerPeakBytes: 0, postgresPeakBytes: 0 };
+      sinceMark = { workerPeakBytes: 0, workerProcessPeakBytes: 0, postgresPeakBytes: 0 };
       return m;
     },
     stop() {
