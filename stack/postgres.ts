@@ -118,8 +118,12 @@ export async function startEmbeddedPostgres(home: string, port: number, log: (l:
   const ids = runAs();
   const options: SpawnOptions = { ...ids, env: { ...process.env, LC_ALL: 'C' } };
   // No Unix socket (its path would collide between clusters); TCP on loopback only. fsync stays
-  // on: the ledger must survive a crash of the machine as well as of the worker.
-  const serverOptions = `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c max_connections=200 -c shared_buffers=256MB`;
+  // on: the ledger must survive a crash of the machine as well as of the worker. Bulk loads and
+  // ledger writes fill the default 1 GB of WAL in seconds, and every checkpoint makes the next
+  // write of each index page a full-page image: fewer checkpoints and compressed WAL cost only
+  // disk (at most 4 GB of WAL) and a longer crash recovery.
+  const serverOptions = `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c max_connections=200 -c shared_buffers=256MB`
+    + ` -c max_wal_size=4GB -c checkpoint_timeout=15min -c wal_compression=on`;
   await run(bins.pg_ctl, ['start', '-w', '-t', '60', '-D', dataDir, '-l', path.join(dir, 'postgres.log'), '-o', serverOptions], options);
   await waitFor('PostgreSQL', () => portAnswers(port), 30_000, `See ${path.join(dir, 'postgres.log')}.`);
   await ensureDatabase(port, EMBEDDED_DATABASE);
