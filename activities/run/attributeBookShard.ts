@@ -12,7 +12,7 @@ import { csvTransaction, type TransactionFacts } from '../../domain/transaction'
 import { contextFromRow, type AccountContextRow } from './contextRows';
 import { readEventFacts } from './eventFacts';
 import { writeLedger, type LedgerDecision } from './ledgerWriter';
-import { inPeriod, inShard, loadRun, type RunRecord } from './runRecord';
+import { inPeriod, loadRun, type RunRecord } from './runRecord';
 
 export interface BookShardInput {
   runId: string;
@@ -103,8 +103,8 @@ interface AccountTransactions {
 
 /** The shard's payments and refunds of the run's period, per account, with what events add to them. */
 async function readShardTransactions(pool: pg.Pool, run: RunRecord, shard: number): Promise<Map<string, AccountTransactions>> {
-  const users = `SELECT user_id, account_id FROM context_user_accounts
-                  WHERE context_id = $1 AND account_id IS NOT NULL AND ${inShard('account_id', '$2', '$3')}`;
+  // The shard's users as prepareRun stored them (an index range, not a hash of every user per shard).
+  const users = 'SELECT user_id, account_id FROM context_shard_users WHERE context_id = $1 AND shard_count = $2 AND shard = $3';
   const params = [run.contextId, run.shardCount, shard, run.periodFrom === null ? null : new Date(run.periodFrom), new Date(run.periodTo)];
   const [payments, refunds, events] = await Promise.all([
     pool.query(`SELECT u.account_id, p.user_id, p.payment_id, p.amount, p.currency, p.paid_at FROM payments p JOIN (${users}) u USING (user_id)

@@ -10,6 +10,7 @@ import {
 } from '../../domain/context';
 import { parseAmountUnits } from '../../domain/money';
 import { CONTEXT_COPY_COLUMNS, contextCopyLine } from './contextRows';
+import { assignShards } from './prepareRun';
 import { loadRun } from './runRecord';
 
 export interface ContextShardInput {
@@ -31,6 +32,8 @@ export async function buildContextShard(pool: pg.Pool, input: ContextShardInput,
     [run.contextId, run.shardCount, input.shard],
   );
   if (done.rows[0]) return { shard: input.shard, accounts: done.rows[0].accounts };
+  // A run prepared before shard membership was stored (a run in flight across the upgrade).
+  await assignShards(pool, run.contextId, run.shardCount);
 
   const inputs = await readShardInputs(pool, run.contextId, run.shardCount, input.shard, new Date(run.asOf));
   const params = contextParamsFromRuleset(run.ruleset);

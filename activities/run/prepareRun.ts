@@ -126,7 +126,7 @@ async function resolveUserAccounts(pool: pg.Pool, contextId: string): Promise<vo
  * user) for every shard activity to read by index. Shared by the runs with the same context and
  * shard count; done once (the first run inserts, a concurrent one finds the rows or conflicts).
  */
-async function assignShards(pool: pg.Pool, contextId: string, shardCount: number): Promise<void> {
+export async function assignShards(pool: pg.Pool, contextId: string, shardCount: number): Promise<void> {
   const done = await pool.query('SELECT 1 FROM context_shard_users WHERE context_id = $1 AND shard_count = $2 LIMIT 1', [contextId, shardCount]);
   if (done.rows.length > 0) return;
   await pool.query(
