@@ -4,7 +4,7 @@
 import { Decimal } from 'decimal.js';
 import type pg from 'pg';
 import type { EventSource, InteractionType, ProductLine, Touchpoint } from '../../domain/transaction';
-import { inPeriod, inShard, type RunRecord } from './runRecord';
+import { inPeriod, type RunRecord } from './runRecord';
 
 export interface EventFacts {
   source: EventSource;
@@ -18,11 +18,10 @@ export async function readEventFacts(pool: pg.Pool, run: RunRecord, shard: numbe
   // The shard's event transactions of the period: the customer is the account (its own workspace).
   const shardEvents = `SELECT e.transaction_id, e.customer_id, e.source, e.bundle_id
                          FROM event_transactions e
-                         JOIN context_user_accounts ua ON ua.context_id = $1 AND ua.user_id = e.customer_id
+                         JOIN context_shard_users su ON su.context_id = $1 AND su.shard_count = $2 AND su.shard = $3 AND su.user_id = e.customer_id
                          LEFT JOIN payments p ON e.kind = 'payment' AND p.payment_id = e.transaction_id
                          LEFT JOIN refunds r ON e.kind = 'refund' AND r.refund_id = e.transaction_id
-                        WHERE ua.account_id IS NOT NULL AND ${inShard('ua.account_id', '$2', '$3')}
-                          AND ${inPeriod('coalesce(p.paid_at, r.refunded_at)', '$4', '$5')}`;
+                        WHERE ${inPeriod('coalesce(p.paid_at, r.refunded_at)', '$4', '$5')}`;
   const params = [run.contextId, run.shardCount, shard, run.periodFrom === null ? null : new Date(run.periodFrom), new Date(run.periodTo)];
   const events = await pool.query<{ transaction_id: string; customer_id: string; source: EventSource; bundle_id: string | null }>(shardEvents, params);
   if (events.rows.length === 0) return new Map();
