@@ -1,7 +1,9 @@
+import assert from 'node:assert/strict';
 import { describe as nodeDescribe, test as nodeTest } from 'node:test';
 import { Decimal } from 'decimal.js';
 import type { ChannelWeight } from '../../domain/allocation';
 import type { AccountInput, ContextParams, PaymentRow, RefundRow } from '../../domain/context';
+import { parseRuleset, RulesetError } from '../../domain/ruleset';
 import { csvTransaction, type TransactionFacts } from '../../domain/transaction';
 
 // A fixed reference time: every instant in the domain tests is an offset from it, so the tests
@@ -54,3 +56,14 @@ export const refundTx = (r: RefundRow): TransactionFacts => csvTransaction({ ...
 
 /** Any CSV-shape transaction: the path books then walk the account's own path. */
 export const CSV_TX: TransactionFacts = csvTransaction({ id: 't-1', kind: 'payment', at: REFERENCE_TIME, currency: 'USD', amountUnits: 1n });
+
+/** The problems of a ruleset that must be refused, one per entry. */
+export function rulesetProblems(yamlText: string): string[] {
+  try {
+    parseRuleset(yamlText, 'test.yaml');
+  } catch (e) {
+    assert.ok(e instanceof RulesetError, `expected a RulesetError, got ${String(e)}`);
+    return [...e.problems];
+  }
+  assert.fail('the ruleset was accepted');
+}

@@ -10,7 +10,7 @@ import type { AccountContext } from '../../domain/context';
 import { decideAccountBook } from '../../domain/decisions';
 import { parseRuleset, RulesetError, type Ruleset } from '../../domain/ruleset';
 import { csvTransaction, INTERACTION_TYPES, type InteractionType, type ProductLine, type TransactionFacts, type Touchpoint } from '../../domain/transaction';
-import { describe, h, test } from './helpers';
+import { describe, h, rulesetProblems as problemsOf, test } from './helpers';
 
 const BUNDLES = `
 bundles:
@@ -45,16 +45,6 @@ function split(r: Ruleset, book: BookName, tx: TransactionFacts, context = ctx()
   assert.equal(weighing.kind, 'weights');
   if (weighing.kind !== 'weights') return [];
   return allocateExact(tx.amountUnits, weighing.weights).map((l) => `${l.channel} ${l.amountUnits}`);
-}
-
-function problemsOf(yamlText: string): string[] {
-  try {
-    parseRuleset(yamlText, 'test.yaml');
-  } catch (e) {
-    assert.ok(e instanceof RulesetError, `expected a RulesetError, got ${String(e)}`);
-    return [...e.problems];
-  }
-  assert.fail('the ruleset was accepted');
 }
 
 describe('pro_rata', () => {

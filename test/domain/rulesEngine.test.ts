@@ -7,9 +7,9 @@ import { allocateExact } from '../../domain/allocation';
 import { weighTransaction } from '../../domain/books';
 import type { AccountContext } from '../../domain/context';
 import { decideAccountBook, type AttributedPayment, type Decision } from '../../domain/decisions';
-import { parseRuleset, RulesetError, type Ruleset } from '../../domain/ruleset';
+import { parseRuleset, type Ruleset } from '../../domain/ruleset';
 import { csvTransaction, type InteractionType, type ProductLine, type Touchpoint, type TransactionFacts } from '../../domain/transaction';
-import { describe, h, test } from './helpers';
+import { describe, h, rulesetProblems as problemsOf, test } from './helpers';
 
 // The seed article's "Configuration Template", made valid: CEL's exists(tp, …) macro instead of an
 // arrow function, the event's own field names, default_model as the priority-0 "true" rule.
@@ -80,16 +80,6 @@ function oneRule(condition: string): Ruleset {
 }
 
 const matches = (condition: string, tx: TransactionFacts, context = ctx()) => weighTransaction(oneRule(condition), 'rules', context, tx).kind === 'weights';
-
-function problemsOf(yamlText: string): string[] {
-  try {
-    parseRuleset(yamlText, 'test.yaml');
-  } catch (e) {
-    assert.ok(e instanceof RulesetError, `expected a RulesetError, got ${String(e)}`);
-    return [...e.problems];
-  }
-  assert.fail('the ruleset was accepted');
-}
 
 describe("the seed's configuration template, made valid", () => {
   const r = parseRuleset(SEED_TEMPLATE, 'seed.yaml');
