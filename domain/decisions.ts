@@ -69,7 +69,9 @@ export interface DecideAccountBookArgs {
 export function decideAccountBook(args: DecideAccountBookArgs): Decision[] {
   const { ctx, book, weigh } = args;
   const where = `account ${ctx.accountId}, book ${book}`;
-  const attributedNow = new Map<string, { currency: string; ruleName: string | null; lines: AllocationLine[]; reversed: AllocationLine[] }>();
+  const attributedNow = new Map<string, AttributedPayment>();
+  /** Per payment named by a refund: its lines and what the refunds decided so far reversed. */
+  const reversals = new Map<string, TrackedPayment>();
   const decisions: Decision[] = [];
 
   for (const payment of byTimeThenId(args.payments)) {
@@ -99,7 +101,7 @@ export function decideAccountBook(args: DecideAccountBookArgs): Decision[] {
       throw new InvalidInputError(`${where}: refund ${refund.transactionId} has a non-positive amount ${refund.amountUnits}`);
     }
     const decided = { transactionId: refund.transactionId, kind: 'refund', currency: refund.currency, at: refund.at, amountUnits: -refund.amountUnits } as const;
-    const named = namedPayment(refund, args.priorAttributedPayments, attributedNow);
+    const named = namedPayment(refund.refundOf, args.priorAttributedPayments, attributedNow, reversals);
 
     if (named !== undefined && named.currency === refund.currency) {
       const lines = allocateExact(decided.amountUnits, remainingAsWeights(named));
@@ -127,24 +129,31 @@ function excluded(decided: Decided, reason: Reason): Decision {
   return { ...decided, status: 'excluded', reason, ruleName: null, lines: [] };
 }
 
+interface TrackedPayment {
+  currency: string;
+  ruleName: string | null;
+  lines: ReadonlyArray<AllocationLine>;
+  reversed: AllocationLine[];
+}
+
 /**
- * The attributed payment a refund names, as a mutable record of what has been reversed so far:
- * this run's reversals are added to the stored ones as refunds are decided. A payment stored by
- * an earlier run wins over the same payment recomputed now: the ledger holds the stored lines.
+ * The attributed payment a refund names, as a record of what has been reversed so far: this run's
+ * reversals are added to the stored ones as refunds are decided. A payment stored by an earlier run
+ * wins over the same payment recomputed now: the ledger holds the stored lines.
  */
 function namedPayment(
-  refund: TransactionFacts,
+  paymentId: string | null,
   prior: ReadonlyMap<string, AttributedPayment>,
-  now: Map<string, { currency: string; ruleName: string | null; lines: AllocationLine[]; reversed: AllocationLine[] }>,
-) {
-  if (refund.refundOf === null) return undefined;
-  const stored = prior.get(refund.refundOf);
-  if (stored === undefined) return now.get(refund.refundOf);
-  const key = `prior:${refund.refundOf}`;
-  let tracked = now.get(key);
+  now: ReadonlyMap<string, AttributedPayment>,
+  reversals: Map<string, TrackedPayment>,
+): TrackedPayment | undefined {
+  if (paymentId === null) return undefined;
+  let tracked = reversals.get(paymentId);
   if (tracked === undefined) {
-    tracked = { currency: stored.currency, ruleName: stored.ruleName, lines: [...stored.lines], reversed: [...stored.reversed] };
-    now.set(key, tracked);
+    const payment = prior.get(paymentId) ?? now.get(paymentId);
+    if (payment === undefined) return undefined;
+    tracked = { currency: payment.currency, ruleName: payment.ruleName, lines: payment.lines, reversed: [...payment.reversed] };
+    reversals.set(paymentId, tracked);
   }
   return tracked;
 }
