@@ -118,11 +118,27 @@ export function contextParamsFromRuleset(ruleset: Ruleset): ContextParams {
   };
 }
 
+/** An account's context without its usage: what the account's payments, refunds and integration events give. */
+export type AccountTimeline = Omit<AccountContext, 'usageUnitsByPlatform'>;
+
 export function buildAccountContext(
   input: AccountInput,
   options: { asOf: number; params: ContextParams },
 ): AccountContext {
-  const { asOf, params } = options;
+  const timeline = buildAccountTimeline(input, options.asOf, options.params);
+  return { ...timeline, usageUnitsByPlatform: usageUnitsOfRows(input, options.params, usageCountingWindows(timeline, options.params)) };
+}
+
+/**
+ * Everything of the context but the usage. Usage is summed from the windows this gives
+ * (`usageCountingWindows`), in JS from rows (`buildAccountContext`) or in SQL for a whole shard
+ * (activities/run/buildContextShard.ts), with `usageUnitsOfTotals`.
+ */
+export function buildAccountTimeline(
+  input: Pick<AccountInput, 'accountId' | 'payments' | 'refunds' | 'integrationEvents'>,
+  asOf: number,
+  params: ContextParams,
+): AccountTimeline {
   const beforeCutoff = <T extends { at: number }>(rows: ReadonlyArray<T>): T[] => rows.filter((r) => r.at < asOf);
 
   const payments = beforeCutoff(input.payments);
@@ -143,11 +159,29 @@ export function buildAccountContext(
     activeEnd,
     netUnitsByCurrency: netUnitsByCurrency(payments, refunds),
     connectionWindowsByPlatform: windows.byPlatform,
-    usageUnitsByPlatform: usageUnits(input, params, windows.byPlatform, inActivePeriod),
     touchPath: touchPath(events, inActivePeriod),
     orphanDisconnects: windows.orphanDisconnects,
     redundantConnects: windows.redundantConnects,
   };
+}
+
+/**
+ * Per platform, the sorted, disjoint windows in which a usage row counts (SPEC §4): inside the
+ * active period and, unless the platform is always available, inside one of its connection
+ * windows. Platforms absent here count no usage.
+ */
+export function usageCountingWindows(timeline: AccountTimeline, params: ContextParams): Map<string, TimeWindow[]> {
+  const counting = new Map<string, TimeWindow[]>();
+  const { firstPaymentAt, activeEnd } = timeline;
+  if (firstPaymentAt === null || firstPaymentAt >= activeEnd) return counting; // empty active period
+  for (const [platform, windows] of timeline.connectionWindowsByPlatform) {
+    const clipped = windows
+      .map((w) => ({ startAt: Math.max(w.startAt, firstPaymentAt), endAt: Math.min(w.endAt, activeEnd) }))
+      .filter((w) => w.startAt < w.endAt);
+    if (clipped.length > 0) counting.set(platform, clipped);
+  }
+  for (const platform of params.alwaysAvailable) counting.set(platform, [{ startAt: firstPaymentAt, endAt: activeEnd }]);
+  return sortedMap(counting);
 }
 
 function earliest(rows: ReadonlyArray<{ at: number }>): number | null {
@@ -233,36 +267,50 @@ function insideWindows(windows: ReadonlyArray<TimeWindow>, at: number): boolean 
   return false;
 }
 
-function usageUnits(
-  input: AccountInput,
+function usageUnitsOfRows(
+  input: Pick<AccountInput, 'accountId' | 'calls' | 'sms'>,
   params: ContextParams,
-  windowsByPlatform: ReadonlyMap<string, ReadonlyArray<TimeWindow>>,
-  inActivePeriod: (at: number) => boolean,
+  counting: ReadonlyMap<string, ReadonlyArray<TimeWindow>>,
 ): Map<string, Decimal> {
-  const alwaysAvailable = new Set(params.alwaysAvailable);
-  const counts = (platform: string, at: number): boolean =>
-    inActivePeriod(at) && (alwaysAvailable.has(platform) || insideWindows(windowsByPlatform.get(platform) ?? [], at));
-
-  const totals = new Map<string, Decimal>();
-  const addUnits = (platform: string, units: Decimal): void => {
+  const counts = (platform: string, at: number): boolean => insideWindows(counting.get(platform) ?? [], at);
+  const callSeconds = new Map<string, Decimal>();
+  const smsSegments = new Map<string, Decimal>();
+  const add = (totals: Map<string, Decimal>, platform: string, units: Decimal.Value): void => {
     totals.set(platform, (totals.get(platform) ?? new ExactDecimal(0)).plus(units));
   };
-  const secondsPerSegment = new ExactDecimal(params.smsSecondsPerSegment);
-
   for (const call of input.calls) {
     if (!call.durationSeconds.isFinite() || call.durationSeconds.lt(0)) {
       const got = call.durationSeconds.toString();
       throw new InvalidInputError(`account ${input.accountId}: call duration must be >= 0 seconds (got ${got})`);
     }
-    if (counts(call.platform, call.at)) addUnits(call.platform, new ExactDecimal(call.durationSeconds));
+    if (counts(call.platform, call.at)) add(callSeconds, call.platform, new ExactDecimal(call.durationSeconds));
   }
   for (const sms of input.sms) {
     if (!Number.isSafeInteger(sms.segments) || sms.segments < 0) {
       throw new InvalidInputError(`account ${input.accountId}: SMS segments must be a whole number >= 0 (got ${sms.segments})`);
     }
-    if (counts(sms.platform, sms.at)) addUnits(sms.platform, secondsPerSegment.times(sms.segments));
+    if (counts(sms.platform, sms.at)) add(smsSegments, sms.platform, sms.segments);
   }
+  return usageUnitsOfTotals(callSeconds, smsSegments, params);
+}
 
+/**
+ * Counted usage per platform from the totals of the counted rows: call seconds + SMS segments ×
+ * seconds per segment, exact, sorted by platform. A platform with counted rows is present even
+ * when they sum to 0.
+ */
+export function usageUnitsOfTotals(
+  callSecondsByPlatform: ReadonlyMap<string, Decimal.Value>,
+  smsSegmentsByPlatform: ReadonlyMap<string, Decimal.Value>,
+  params: ContextParams,
+): Map<string, Decimal> {
+  const totals = new Map<string, Decimal>();
+  const add = (platform: string, units: Decimal): void => {
+    totals.set(platform, (totals.get(platform) ?? new ExactDecimal(0)).plus(units));
+  };
+  const secondsPerSegment = new ExactDecimal(params.smsSecondsPerSegment);
+  for (const [platform, seconds] of callSecondsByPlatform) add(platform, new ExactDecimal(seconds));
+  for (const [platform, segments] of smsSegmentsByPlatform) add(platform, secondsPerSegment.times(segments));
   const result = new Map<string, Decimal>();
   for (const [platform, units] of totals) result.set(platform, toPlainDecimal(units));
   return sortedMap(result);

@@ -1,12 +1,11 @@
 // buildContextShard: builds the SPEC §4 contexts of the accounts of one shard, as of the run's
 // cutoff, and stores them. Idempotent: a shard whose marker row exists is done; the contexts and
 // the marker commit together. Rows are read per shard, so memory is bounded by the shard size.
-import { Decimal } from 'decimal.js';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import {
-  buildAccountContext, contextParamsFromRuleset,
-  type CallRow, type IntegrationEventRow, type PaymentRow, type RefundRow, type SmsRow,
+  buildAccountTimeline, contextParamsFromRuleset, usageCountingWindows, usageUnitsOfTotals,
+  type AccountContext, type AccountTimeline, type ContextParams, type IntegrationEventRow, type PaymentRow, type RefundRow,
 } from '../../domain/context';
 import { parseAmountUnits } from '../../domain/money';
 import { CONTEXT_COPY_COLUMNS, contextCopyLine } from './contextRows';
@@ -35,14 +34,17 @@ export async function buildContextShard(pool: pg.Pool, input: ContextShardInput,
   // A run prepared before shard membership was stored (a run in flight across the upgrade).
   await assignShards(pool, run.contextId, run.shardCount);
 
-  const inputs = await readShardInputs(pool, run.contextId, run.shardCount, input.shard, new Date(run.asOf));
+  const members = await readShardMembers(pool, run.contextId, run.shardCount, input.shard);
+  const inputs = await readShardInputs(pool, members, new Date(run.asOf));
   const params = contextParamsFromRuleset(run.ruleset);
-  const lines: string[] = [];
+  const timelines: AccountTimeline[] = [];
   for (const account of inputs.values()) {
     if (account.payments.length === 0 && account.refunds.length === 0) continue; // nothing to attribute
-    lines.push(contextCopyLine(run.contextId, input.shard, buildAccountContext(account, { asOf: run.asOf, params })));
-    if (lines.length % 500 === 0) progress(lines.length);
+    timelines.push(buildAccountTimeline(account, run.asOf, params));
   }
+  progress(0);
+  const contexts = await withCountedUsage(pool, members, timelines, params);
+  const lines = contexts.map((ctx) => contextCopyLine(run.contextId, input.shard, ctx));
 
   const client = await pool.connect();
   try {
@@ -70,46 +72,108 @@ export async function buildContextShard(pool: pg.Pool, input: ContextShardInput,
   return { shard: input.shard, accounts: lines.length };
 }
 
-/** Every input row of the shard's accounts before the cutoff, grouped by account. */
+/** The shard's users and their accounts, as prepareRun assigned them. */
+interface ShardMembers {
+  userIds: string[];
+  accountIds: string[];
+  accountOf: Map<string, string>;
+}
+
+async function readShardMembers(pool: pg.Pool, contextId: string, shardCount: number, shard: number): Promise<ShardMembers> {
+  const members = await pool.query<{ user_id: string; account_id: string }>(
+    'SELECT user_id, account_id FROM context_shard_users WHERE context_id = $1 AND shard_count = $2 AND shard = $3',
+    [contextId, shardCount, shard],
+  );
+  return {
+    userIds: members.rows.map((r) => r.user_id),
+    accountIds: members.rows.map((r) => r.account_id),
+    accountOf: new Map(members.rows.map((r) => [r.user_id, r.account_id])),
+  };
+}
+
+/** The rows before the cutoff that shape an account's timeline, grouped by account (usage is summed in SQL). */
 interface ShardAccountInput {
   accountId: string;
   payments: PaymentRow[];
   refunds: RefundRow[];
   integrationEvents: IntegrationEventRow[];
-  calls: CallRow[];
-  sms: SmsRow[];
 }
 
-async function readShardInputs(pool: pg.Pool, contextId: string, shardCount: number, shard: number, asOf: Date): Promise<Map<string, ShardAccountInput>> {
-  // The shard's users first (a few thousand, assigned by prepareRun), then each input table by its
-  // user_id index for exactly those users. Joining each table to the shard's users instead made
-  // the planner hash the whole usage table once per shard: 50 scans of 14M rows at 100k accounts.
-  const members = await pool.query<{ user_id: string; account_id: string }>(
-    'SELECT user_id, account_id FROM context_shard_users WHERE context_id = $1 AND shard_count = $2 AND shard = $3',
-    [contextId, shardCount, shard],
-  );
-  const accountOf = new Map(members.rows.map((r) => [r.user_id, r.account_id]));
-  const params = [[...accountOf.keys()], asOf];
-  // Usage instants come as epoch milliseconds (floor, as a Date would truncate them): parsing
-  // ~300k timestamps per shard into Date objects was the largest single cost of reading a shard.
-  const ms = (column: string) => `floor(extract(epoch FROM ${column}) * 1000)::float8 AS at_ms`;
-  const [payments, refunds, events, calls, sms] = await Promise.all([
+async function readShardInputs(pool: pg.Pool, members: ShardMembers, asOf: Date): Promise<Map<string, ShardAccountInput>> {
+  // Each input table is read by its user_id index for exactly the shard's users. Joining each
+  // table to the shard's users instead made the planner hash the whole usage table once per shard.
+  const params = [members.userIds, asOf];
+  const [payments, refunds, events] = await Promise.all([
     pool.query(`SELECT p.user_id, p.payment_id, p.amount, p.currency, p.paid_at FROM payments p WHERE p.user_id = ANY($1::text[]) AND p.paid_at < $2`, params),
     pool.query(`SELECT r.user_id, r.refund_id, r.amount, r.currency, r.refunded_at, r.payment_id FROM refunds r WHERE r.user_id = ANY($1::text[]) AND r.refunded_at < $2`, params),
-    pool.query(`SELECT e.event_id, e.user_id, e.platform, e.action, ${ms('e.occurred_at')} FROM integration_events e WHERE e.user_id = ANY($1::text[]) AND e.occurred_at < $2`, params),
-    pool.query(`SELECT c.user_id, c.platform, ${ms('c.started_at')}, c.duration_seconds FROM calls c WHERE c.user_id = ANY($1::text[]) AND c.started_at < $2`, params),
-    pool.query(`SELECT s.user_id, s.platform, ${ms('s.sent_at')}, s.segments FROM sms s WHERE s.user_id = ANY($1::text[]) AND s.sent_at < $2`, params),
+    // Epoch milliseconds (floor, as a Date would truncate them), like every instant in the domain.
+    pool.query(`SELECT e.event_id, e.user_id, e.platform, e.action, floor(extract(epoch FROM e.occurred_at) * 1000)::float8 AS at_ms
+                  FROM integration_events e WHERE e.user_id = ANY($1::text[]) AND e.occurred_at < $2`, params),
   ]);
   const accounts = new Map<string, ShardAccountInput>();
-  const of = (accountId: string) => {
+  const of = (userId: string) => {
+    const accountId = members.accountOf.get(userId)!;
     let account = accounts.get(accountId);
-    if (!account) accounts.set(accountId, (account = { accountId, payments: [], refunds: [], integrationEvents: [], calls: [], sms: [] }));
+    if (!account) accounts.set(accountId, (account = { accountId, payments: [], refunds: [], integrationEvents: [] }));
     return account;
   };
-  for (const r of payments.rows) of(accountOf.get(r.user_id)!).payments.push({ id: r.payment_id, amountUnits: parseAmountUnits(r.amount), currency: r.currency, at: r.paid_at.getTime() });
-  for (const r of refunds.rows) of(accountOf.get(r.user_id)!).refunds.push({ id: r.refund_id, amountUnits: parseAmountUnits(r.amount), currency: r.currency, at: r.refunded_at.getTime(), paymentId: r.payment_id });
-  for (const r of events.rows) of(accountOf.get(r.user_id)!).integrationEvents.push({ id: r.event_id, userId: r.user_id, platform: r.platform, action: r.action, at: r.at_ms });
-  for (const r of calls.rows) of(accountOf.get(r.user_id)!).calls.push({ userId: r.user_id, platform: r.platform, at: r.at_ms, durationSeconds: new Decimal(r.duration_seconds) });
-  for (const r of sms.rows) of(accountOf.get(r.user_id)!).sms.push({ userId: r.user_id, platform: r.platform, at: r.at_ms, segments: r.segments });
+  for (const r of payments.rows) of(r.user_id).payments.push({ id: r.payment_id, amountUnits: parseAmountUnits(r.amount), currency: r.currency, at: r.paid_at.getTime() });
+  for (const r of refunds.rows) of(r.user_id).refunds.push({ id: r.refund_id, amountUnits: parseAmountUnits(r.amount), currency: r.currency, at: r.refunded_at.getTime(), paymentId: r.payment_id });
+  for (const r of events.rows) of(r.user_id).integrationEvents.push({ id: r.event_id, userId: r.user_id, platform: r.platform, action: r.action, at: r.at_ms });
   return accounts;
+}
+
+/**
+ * Adds each account's counted usage (SPEC §4) to its timeline. The usage rows never reach Node:
+ * the counting windows go to Postgres, which sums the calls' seconds and the SMS segments that
+ * fall inside them per account and platform, exactly (NUMERIC). Reading ~150 rows per account
+ * into JS objects was most of the time of building contexts. A row counts when its instant is in
+ * [start, end) of a window; the domain compares instants truncated to the millisecond, and as the
+ * window bounds are whole milliseconds, comparing the exact instant gives the same answer.
+ */
+async function withCountedUsage(pool: pg.Pool, members: ShardMembers, timelines: ReadonlyArray<AccountTimeline>, params: ContextParams): Promise<AccountContext[]> {
+  const windows = { account: [] as string[], platform: [] as string[], start: [] as string[], end: [] as string[] };
+  for (const timeline of timelines) {
+    for (const [platform, list] of usageCountingWindows(timeline, params)) {
+      for (const w of list) {
+        windows.account.push(timeline.accountId);
+        windows.platform.push(platform);
+        windows.start.push(new Date(w.startAt).toISOString());
+        windows.end.push(new Date(w.endAt).toISOString());
+      }
+    }
+  }
+  const sumInWindows = (table: 'calls' | 'sms', at: string, amount: string) => pool.query<{ account_id: string; platform: string; total: string }>(
+    `WITH counting AS (
+       SELECT account_id, platform, range_agg(tstzrange(start_at, end_at, '[)')) AS windows
+         FROM unnest($3::text[], $4::text[], $5::timestamptz[], $6::timestamptz[]) AS w(account_id, platform, start_at, end_at)
+        GROUP BY account_id, platform),
+     member AS (SELECT * FROM unnest($1::text[], $2::text[]) AS m(user_id, account_id))
+     SELECT counting.account_id, counting.platform, sum(u.${amount})::text AS total
+       FROM ${table} u
+       JOIN member ON member.user_id = u.user_id
+       JOIN counting ON counting.account_id = member.account_id AND counting.platform = u.platform
+      WHERE u.user_id = ANY($1::text[]) AND counting.windows @> u.${at}
+      GROUP BY counting.account_id, counting.platform`,
+    [members.userIds, members.accountIds, windows.account, windows.platform, windows.start, windows.end],
+  );
+  const [calls, sms] = windows.account.length === 0
+    ? [{ rows: [] }, { rows: [] }]
+    : await Promise.all([sumInWindows('calls', 'started_at', 'duration_seconds'), sumInWindows('sms', 'sent_at', 'segments')]);
+  const totalsOf = (rows: ReadonlyArray<{ account_id: string; platform: string; total: string }>) => {
+    const byAccount = new Map<string, Map<string, string>>();
+    for (const r of rows) {
+      let totals = byAccount.get(r.account_id);
+      if (!totals) byAccount.set(r.account_id, (totals = new Map()));
+      totals.set(r.platform, r.total);
+    }
+    return byAccount;
+  };
+  const callSeconds = totalsOf(calls.rows);
+  const smsSegments = totalsOf(sms.rows);
+  const none = new Map<string, string>();
+  return timelines.map((timeline) => ({
+    ...timeline,
+    usageUnitsByPlatform: usageUnitsOfTotals(callSeconds.get(timeline.accountId) ?? none, smsSegments.get(timeline.accountId) ?? none, params),
+  }));
 }
