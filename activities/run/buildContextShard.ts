@@ -7,6 +7,8 @@ import {
   buildAccountTimeline, contextParamsFromRuleset, usageCountingWindows, usageUnitsOfTotals,
   type AccountContext, type AccountTimeline, type ContextParams, type IntegrationEventRow, type PaymentRow, type RefundRow,
 } from '../../domain/context';
+import type { Decimal } from 'decimal.js';
+import { ExactDecimal } from '../../domain/exactDecimal';
 import { parseAmountUnits } from '../../domain/money';
 import { CONTEXT_COPY_COLUMNS, contextCopyLine } from './contextRows';
 import { assignShards } from './prepareRun';
@@ -132,46 +134,53 @@ async function readShardInputs(pool: pg.Pool, members: ShardMembers, asOf: Date)
  * window bounds are whole milliseconds, comparing the exact instant gives the same answer.
  */
 async function withCountedUsage(pool: pg.Pool, members: ShardMembers, timelines: ReadonlyArray<AccountTimeline>, params: ContextParams): Promise<AccountContext[]> {
-  const windows = { account: [] as string[], platform: [] as string[], start: [] as string[], end: [] as string[] };
+  // One row per (user, platform, window): each user's rows are matched on (user_id, platform) in a
+  // single join. With the account in between (usage → user → account → windows) the planner
+  // joined usage to windows on the platform alone at times: 12M candidate pairs for one shard.
+  const usersOf = new Map<string, string[]>();
+  members.accountIds.forEach((accountId, i) => usersOf.set(accountId, [...(usersOf.get(accountId) ?? []), members.userIds[i]!]));
+  const windows = { user: [] as string[], platform: [] as string[], start: [] as string[], end: [] as string[] };
   for (const timeline of timelines) {
     for (const [platform, list] of usageCountingWindows(timeline, params)) {
       for (const w of list) {
-        windows.account.push(timeline.accountId);
-        windows.platform.push(platform);
-        windows.start.push(new Date(w.startAt).toISOString());
-        windows.end.push(new Date(w.endAt).toISOString());
+        for (const userId of usersOf.get(timeline.accountId) ?? []) {
+          windows.user.push(userId);
+          windows.platform.push(platform);
+          windows.start.push(new Date(w.startAt).toISOString());
+          windows.end.push(new Date(w.endAt).toISOString());
+        }
       }
     }
   }
-  const sumInWindows = (table: 'calls' | 'sms', at: string, amount: string) => pool.query<{ account_id: string; platform: string; total: string }>(
+  const sumInWindows = (table: 'calls' | 'sms', at: string, amount: string) => pool.query<{ user_id: string; platform: string; total: string }>(
     `WITH counting AS (
-       SELECT account_id, platform, range_agg(tstzrange(start_at, end_at, '[)')) AS windows
-         FROM unnest($3::text[], $4::text[], $5::timestamptz[], $6::timestamptz[]) AS w(account_id, platform, start_at, end_at)
-        GROUP BY account_id, platform),
-     member AS (SELECT * FROM unnest($1::text[], $2::text[]) AS m(user_id, account_id))
-     SELECT counting.account_id, counting.platform, sum(u.${amount})::text AS total
+       SELECT user_id, platform, range_agg(tstzrange(start_at, end_at, '[)')) AS windows
+         FROM unnest($2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[]) AS w(user_id, platform, start_at, end_at)
+        GROUP BY user_id, platform)
+     SELECT u.user_id, u.platform, sum(u.${amount})::text AS total
        FROM ${table} u
-       JOIN member ON member.user_id = u.user_id
-       JOIN counting ON counting.account_id = member.account_id AND counting.platform = u.platform
+       JOIN counting ON counting.user_id = u.user_id AND counting.platform = u.platform
       WHERE u.user_id = ANY($1::text[]) AND counting.windows @> u.${at}
-      GROUP BY counting.account_id, counting.platform`,
-    [members.userIds, members.accountIds, windows.account, windows.platform, windows.start, windows.end],
+      GROUP BY u.user_id, u.platform`,
+    [members.userIds, windows.user, windows.platform, windows.start, windows.end],
   );
-  const [calls, sms] = windows.account.length === 0
+  const [calls, sms] = windows.user.length === 0
     ? [{ rows: [] }, { rows: [] }]
     : await Promise.all([sumInWindows('calls', 'started_at', 'duration_seconds'), sumInWindows('sms', 'sent_at', 'segments')]);
-  const totalsOf = (rows: ReadonlyArray<{ account_id: string; platform: string; total: string }>) => {
-    const byAccount = new Map<string, Map<string, string>>();
+  /** account → platform → the exact sum of its users' totals */
+  const totalsOf = (rows: ReadonlyArray<{ user_id: string; platform: string; total: string }>) => {
+    const byAccount = new Map<string, Map<string, Decimal>>();
     for (const r of rows) {
-      let totals = byAccount.get(r.account_id);
-      if (!totals) byAccount.set(r.account_id, (totals = new Map()));
-      totals.set(r.platform, r.total);
+      const accountId = members.accountOf.get(r.user_id)!;
+      let totals = byAccount.get(accountId);
+      if (!totals) byAccount.set(accountId, (totals = new Map()));
+      totals.set(r.platform, (totals.get(r.platform) ?? new ExactDecimal(0)).plus(r.total));
     }
     return byAccount;
   };
   const callSeconds = totalsOf(calls.rows);
   const smsSegments = totalsOf(sms.rows);
-  const none = new Map<string, string>();
+  const none = new Map<string, Decimal>();
   return timelines.map((timeline) => ({
     ...timeline,
     usageUnitsByPlatform: usageUnitsOfTotals(callSeconds.get(timeline.accountId) ?? none, smsSegments.get(timeline.accountId) ?? none, params),
