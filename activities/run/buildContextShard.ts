@@ -40,8 +40,10 @@ export async function buildContextShard(pool: pg.Pool, input: ContextShardInput,
   const inputs = await readShardInputs(pool, members, new Date(run.asOf));
   const params = contextParamsFromRuleset(run.ruleset);
   const timelines: AccountTimeline[] = [];
+  // Only the accounts with a transaction in the period: no book decides anything for the others.
+  const inRunPeriod = (row: { at: number }) => (run.periodFrom === null || row.at >= run.periodFrom) && row.at < run.periodTo;
   for (const account of inputs.values()) {
-    if (account.payments.length === 0 && account.refunds.length === 0) continue; // nothing to attribute
+    if (!account.payments.some(inRunPeriod) && !account.refunds.some(inRunPeriod)) continue;
     timelines.push(buildAccountTimeline(account, run.asOf, params));
   }
   progress(0);

@@ -5,6 +5,7 @@ import type pg from 'pg';
 import { ErrorType, inputFailure } from '../../common/errors';
 import { contextParamsFromRuleset } from '../../domain/context';
 import { canonicalJson, modelVersion as modelVersionOf, parseRuleset, RulesetError, type Ruleset } from '../../domain/ruleset';
+import { inPeriod } from './runRecord';
 
 export interface PrepareRunInput {
   runId: string;
@@ -53,7 +54,7 @@ export async function prepareRun(pool: pg.Pool, input: PrepareRunInput): Promise
   if (existing.rows[0]) {
     const { context_id, shard_count } = existing.rows[0];
     await assignShards(pool, context_id, shard_count); // a retry after a crash between the two
-    return { runId: input.runId, modelVersion, contextId: context_id, shardCount: shard_count, accounts: await countAccounts(pool, context_id, input.asOf) };
+    return { runId: input.runId, modelVersion, contextId: context_id, shardCount: shard_count, accounts: await countAccounts(pool, context_id, input.from, input.to) };
   }
 
   await pool.query(
@@ -61,9 +62,9 @@ export async function prepareRun(pool: pg.Pool, input: PrepareRunInput): Promise
      ON CONFLICT (model_version) DO NOTHING`,
     [modelVersion, ruleset.version, input.rulesetSource, input.rulesetYaml, canonicalJson(ruleset)],
   );
-  const contextId = await contextIdFor(pool, ruleset, input.asOf);
+  const contextId = await contextIdFor(pool, ruleset, input);
   await resolveUserAccounts(pool, contextId);
-  const accounts = await countAccounts(pool, contextId, input.asOf);
+  const accounts = await countAccounts(pool, contextId, input.from, input.to);
   const shardCount = Math.min(MAX_SHARDS, Math.max(1, Math.ceil(accounts / input.accountsPerShard)));
   await pool.query(
     `INSERT INTO attribution_runs (run_id, workflow_id, kind, model_version, period_from, period_to, as_of, books, context_id, shard_count)
@@ -87,9 +88,13 @@ function parseRulesetOrFail(yaml: string, source: string): Ruleset {
 /**
  * Contexts depend on the cutoff, the context parameters of the ruleset and the input data. The
  * data version is the newest ingested file: new data gives new contexts (and, for a re-run,
- * decisions that may differ from the stored ones: drift).
+ * decisions that may differ from the stored ones: drift). They are built for the accounts with a
+ * transaction in the run's period (the only ones a book decides), so the period is part of the
+ * id: runs of one period and cutoff (every book, every model version, replays) share them, and a
+ * month's run does not build the contexts of the accounts that paid nothing that month.
  */
-async function contextIdFor(pool: pg.Pool, ruleset: Ruleset, asOf: string): Promise<string> {
+async function contextIdFor(pool: pg.Pool, ruleset: Ruleset, run: Pick<PrepareRunInput, 'asOf' | 'from' | 'to'>): Promise<string> {
+  const asOf = run.asOf;
   const data = await pool.query<{ version: string }>('SELECT coalesce(max(file_id), 0)::text AS version FROM ingested_files');
   const params = contextParamsFromRuleset(ruleset);
   const key = canonicalJson({
@@ -98,6 +103,7 @@ async function contextIdFor(pool: pg.Pool, ruleset: Ruleset, asOf: string): Prom
     smsSecondsPerSegment: params.smsSecondsPerSegment.toString(),
     stopAtFirstRefund: params.stopAtFirstRefund,
     dataVersion: data.rows[0]!.version,
+    accountsWithTransactionsIn: [run.from === null ? null : new Date(run.from).toISOString(), new Date(run.to).toISOString()],
   });
   return crypto.createHash('sha256').update(key).digest('hex').slice(0, 16);
 }
@@ -139,14 +145,15 @@ export async function assignShards(pool: pg.Pool, contextId: string, shardCount:
   await pool.query('ANALYZE context_shard_users');
 }
 
-/** Accounts with at least one payment or refund before the cutoff: the ones that get a context. */
-async function countAccounts(pool: pg.Pool, contextId: string, asOf: string): Promise<number> {
+/** Accounts with at least one payment or refund in the period: the ones that get a context. */
+async function countAccounts(pool: pg.Pool, contextId: string, from: string | null, to: string): Promise<number> {
   const result = await pool.query<{ n: string }>(
     `SELECT count(DISTINCT ua.account_id)::text AS n
        FROM context_user_accounts ua
-       JOIN (SELECT user_id FROM payments WHERE paid_at < $2 UNION SELECT user_id FROM refunds WHERE refunded_at < $2) t USING (user_id)
+       JOIN (SELECT user_id FROM payments WHERE ${inPeriod('paid_at', '$2', '$3')}
+             UNION SELECT user_id FROM refunds WHERE ${inPeriod('refunded_at', '$2', '$3')}) t USING (user_id)
       WHERE ua.context_id = $1 AND ua.account_id IS NOT NULL`,
-    [contextId, asOf],
+    [contextId, from, to],
   );
   return Number(result.rows[0]!.n);
 }
