@@ -130,7 +130,8 @@ async function readShardInputs(pool: pg.Pool, members: ShardMembers, asOf: Date)
 /**
  * Adds each account's counted usage (SPEC §4) to its timeline. The usage rows never reach Node:
  * the counting windows go to Postgres, which sums the calls' seconds and the SMS segments that
- * fall inside them per account and platform, exactly (NUMERIC). Reading ~150 rows per account
+ * fall inside them per user and platform, exactly (NUMERIC); the users' sums are added up per
+ * account here, exactly (ExactDecimal). Reading ~150 rows per account
  * into JS objects was most of the time of building contexts. A row counts when its instant is in
  * [start, end) of a window; the domain compares instants truncated to the millisecond, and as the
  * window bounds are whole milliseconds, comparing the exact instant gives the same answer.
