@@ -1,5 +1,7 @@
-// Probe: the plan Postgres picks for a context shard's usage sums, on a cached bench dataset.
-//   ATTRIBUTION_EXPLAIN=1 npx tsx bench/probes/contextPlan.ts <dataset dir>
+// Probe: how long each context shard takes (four at a time, as in a run) on a cached bench dataset,
+// at two cutoffs. It found the shards whose usage query the planner joined on
+// the platform alone (72 s instead of 2 s); run EXPLAIN on that query by hand for such a shard.
+//   npx tsx bench/probes/contextPlan.ts /var/tmp/attribution-bench/a10000-m12-s1-u150-2024-01
 import { listDatasetFiles } from '../../activities/ingest/datasetDir';
 import { loadCsvFile } from '../../activities/ingest/loadCsvFile';
 import { buildContextShard, prepareRun } from '../../activities/run';
@@ -17,14 +19,7 @@ await withThrowawayStack(async (stack) => {
   for (const to of ['2024-12-01T00:00:00.000Z', '2025-01-01T00:00:00.000Z']) {
     const plan = planRun({ ruleset: DEFAULT_RULESET, to, asOf: to }, 'run');
     const runId = `probe-${to}`;
-    await prepareRun(pool, { ...plan.input, runId, workflowId: runId, accountsPerShard: 1000 });
     const { shardCount } = await prepareRun(pool, { ...plan.input, runId, workflowId: runId, accountsPerShard: 1000 });
-    if (process.env.SHARD) {
-      process.env.ATTRIBUTION_EXPLAIN = '1';
-      await buildContextShard(pool, { runId, shard: Number(process.env.SHARD) }, () => undefined);
-      delete process.env.ATTRIBUTION_EXPLAIN;
-      break;
-    }
     const t0 = Date.now();
     let next = 0;
     await Promise.all([0, 1, 2, 3].map(async () => {
