@@ -10,6 +10,7 @@ import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { PROJECT_ROOT, loadConfig } from '../common/config';
 import { withThrowawayStack } from '../scripts/throwawayStack';
+import { DEFAULT_ACCOUNTS_PER_SHARD, DEFAULT_SHARD_CONCURRENCY } from '../workflows/attributionRun';
 import { DEFAULT_CACHE_DIR } from './dataset';
 import { runBench, type BenchMode, type BenchOptions, type BenchStack } from './harness';
 import { environment, renderResult } from './report';
@@ -29,8 +30,8 @@ const program = new Command()
   .option('--direct', 'also run in-process without Temporal, and report the orchestration overhead')
   .option('--direct-only', 'run in-process only (no Temporal)')
   .option('--workers <k>', 'worker processes in the Temporal mode', positive('--workers'), 1)
-  .option('--accounts-per-shard <n>', 'accounts per shard', positive('--accounts-per-shard'), 1000)
-  .option('--shard-concurrency <n>', 'shard activities at a time', positive('--shard-concurrency'), 4)
+  .option('--accounts-per-shard <n>', 'accounts per shard', positive('--accounts-per-shard'), DEFAULT_ACCOUNTS_PER_SHARD)
+  .option('--shard-concurrency <n>', 'shard activities at a time', positive('--shard-concurrency'), DEFAULT_SHARD_CONCURRENCY)
   .option('--cache-dir <dir>', 'where datasets are generated and reused', DEFAULT_CACHE_DIR)
   .option('--keep-databases', 'keep the bench databases afterwards')
   .option('--no-record', 'do not append the result to bench/results.md');

@@ -11,7 +11,9 @@ import { loadCsvFile } from '../activities/ingest/loadCsvFile';
 import { attributeBookShard, buildContextShard, excludeUnattributable, prepareRun, reconcileRun } from '../activities/run';
 import { writeRunReports } from '../activities/reports/writeRunReports';
 import type { IngestDatasetResult } from '../workflows/ingestDataset';
-import type { AttributionRunInput, AttributionRunResult, RunProgress } from '../workflows/attributionRun';
+import {
+  DEFAULT_ACCOUNTS_PER_SHARD, DEFAULT_SHARD_CONCURRENCY, type AttributionRunInput, type AttributionRunResult, type RunProgress,
+} from '../workflows/attributionRun';
 
 export interface Span {
   phase: string;
@@ -61,10 +63,10 @@ export function directDriver(pool: pg.Pool, benchId: string): Driver {
       const prepared = await timed('prepare', () => prepareRun(pool, {
         runId, workflowId: runId, kind: input.kind, rulesetYaml: input.rulesetYaml, rulesetSource: input.rulesetSource,
         modelVersion: input.modelVersion, from: input.from, to: input.to, asOf: input.asOf, books: input.books,
-        accountsPerShard: input.accountsPerShard ?? 1000,
+        accountsPerShard: input.accountsPerShard ?? DEFAULT_ACCOUNTS_PER_SHARD,
       }));
       const shards = Array.from({ length: prepared.shardCount }, (_, i) => i);
-      const concurrency = input.shardConcurrency ?? 4;
+      const concurrency = input.shardConcurrency ?? DEFAULT_SHARD_CONCURRENCY;
       await forEachBounded(shards, concurrency, (shard) => timed('contexts', () => buildContextShard(pool, { runId, shard }, none)));
       const tasks = input.books.flatMap((book) => [{ book, shard: null as number | null }, ...shards.map((shard) => ({ book, shard }))]);
       await forEachBounded(tasks, concurrency, ({ book, shard }) => timed(`book ${book}`, () => (shard === null

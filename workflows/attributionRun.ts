@@ -15,6 +15,10 @@ import { ErrorType } from '../common/errors';
 import { periodLabel } from '../common/period';
 import { SEARCH_ATTRIBUTES, type RunKind } from '../common/temporalNames';
 
+/** ~0.8 GiB of worker memory at four shards in flight (bench/results.md); 2,000 needed ~1.5 GiB. */
+export const DEFAULT_ACCOUNTS_PER_SHARD = 1000;
+export const DEFAULT_SHARD_CONCURRENCY = 4;
+
 export interface AttributionRunInput {
   kind: RunKind;
   rulesetYaml: string;
@@ -27,7 +31,9 @@ export interface AttributionRunInput {
   books: string[];
   /** Where the worker writes the reports; null: no reports. */
   outDir: string | null;
+  /** Accounts per shard (default DEFAULT_ACCOUNTS_PER_SHARD): bounds a shard activity's memory. */
   accountsPerShard?: number;
+  /** Shard activities in flight at once (default DEFAULT_SHARD_CONCURRENCY). */
   shardConcurrency?: number;
   /** How long an activity may go without a heartbeat before it is retried elsewhere (default 120 s). */
   heartbeatTimeoutSeconds?: number;
@@ -91,12 +97,12 @@ export async function attributionRun(input: AttributionRunInput): Promise<Attrib
     const prepared = await prepareRun({
       runId: info.runId, workflowId: info.workflowId, kind: input.kind, rulesetYaml: input.rulesetYaml, rulesetSource: input.rulesetSource,
       modelVersion: input.modelVersion, from: input.from, to: input.to, asOf: input.asOf, books: input.books,
-      accountsPerShard: input.accountsPerShard ?? 1000,
+      accountsPerShard: input.accountsPerShard ?? DEFAULT_ACCOUNTS_PER_SHARD,
     });
     progress.shardCount = prepared.shardCount;
     progress.accounts = prepared.accounts;
     const shards = Array.from({ length: prepared.shardCount }, (_, i) => i);
-    const concurrency = input.shardConcurrency ?? 4;
+    const concurrency = input.shardConcurrency ?? DEFAULT_SHARD_CONCURRENCY;
 
     progress.phase = 'contexts';
     await forEachBounded(shards, concurrency, async (shard) => {

@@ -79,8 +79,8 @@ export async function buildContextShard(pool: pg.Pool, input: ContextShardInput,
 /** The shard's users and their accounts, as prepareRun assigned them. */
 interface ShardMembers {
   userIds: string[];
-  accountIds: string[];
   accountOf: Map<string, string>;
+  usersOf: Map<string, string[]>;
 }
 
 async function readShardMembers(pool: pg.Pool, contextId: string, shardCount: number, shard: number): Promise<ShardMembers> {
@@ -88,10 +88,12 @@ async function readShardMembers(pool: pg.Pool, contextId: string, shardCount: nu
     'SELECT user_id, account_id FROM context_shard_users WHERE context_id = $1 AND shard_count = $2 AND shard = $3',
     [contextId, shardCount, shard],
   );
+  const usersOf = new Map<string, string[]>();
+  for (const r of members.rows) usersOf.set(r.account_id, [...(usersOf.get(r.account_id) ?? []), r.user_id]);
   return {
     userIds: members.rows.map((r) => r.user_id),
-    accountIds: members.rows.map((r) => r.account_id),
     accountOf: new Map(members.rows.map((r) => [r.user_id, r.account_id])),
+    usersOf,
   };
 }
 
@@ -140,13 +142,11 @@ async function withCountedUsage(pool: pg.Pool, members: ShardMembers, timelines:
   // One row per (user, platform, window): each user's rows are matched on (user_id, platform) in a
   // single join. With the account in between (usage → user → account → windows) the planner
   // joined usage to windows on the platform alone at times: 12M candidate pairs for one shard.
-  const usersOf = new Map<string, string[]>();
-  members.accountIds.forEach((accountId, i) => usersOf.set(accountId, [...(usersOf.get(accountId) ?? []), members.userIds[i]!]));
   const windows = { user: [] as string[], platform: [] as string[], start: [] as string[], end: [] as string[] };
   for (const timeline of timelines) {
     for (const [platform, list] of usageCountingWindows(timeline, params)) {
       for (const w of list) {
-        for (const userId of usersOf.get(timeline.accountId) ?? []) {
+        for (const userId of members.usersOf.get(timeline.accountId) ?? []) {
           windows.user.push(userId);
           windows.platform.push(platform);
           windows.start.push(new Date(w.startAt).toISOString());

@@ -5,7 +5,7 @@ import type pg from 'pg';
 import { ErrorType, inputFailure } from '../../common/errors';
 import { contextParamsFromRuleset } from '../../domain/context';
 import { canonicalJson, modelVersion as modelVersionOf, parseRuleset, RulesetError, type Ruleset } from '../../domain/ruleset';
-import { inPeriod } from './runRecord';
+import { inPeriod, shardOf } from './runRecord';
 
 export interface PrepareRunInput {
   runId: string;
@@ -128,8 +128,7 @@ async function resolveUserAccounts(pool: pg.Pool, contextId: string): Promise<vo
 }
 
 /**
- * Stores which users make up each shard (the stable hash of runRecord.inShard, evaluated once per
- * user) for every shard activity to read by index. Shared by the runs with the same context and
+ * Stores which users make up each shard (`shardOf` the account, evaluated once per user) for every shard activity to read by index. Shared by the runs with the same context and
  * shard count; done once (the first run inserts, a concurrent one finds the rows or conflicts).
  */
 export async function assignShards(pool: pg.Pool, contextId: string, shardCount: number): Promise<void> {
@@ -137,7 +136,7 @@ export async function assignShards(pool: pg.Pool, contextId: string, shardCount:
   if (done.rows.length > 0) return;
   await pool.query(
     `INSERT INTO context_shard_users (context_id, shard_count, shard, user_id, account_id)
-     SELECT context_id, $2, (hashtext(account_id) & 2147483647) % $2, user_id, account_id
+     SELECT context_id, $2, ${shardOf('account_id', '$2')}, user_id, account_id
        FROM context_user_accounts WHERE context_id = $1 AND account_id IS NOT NULL
      ON CONFLICT DO NOTHING`,
     [contextId, shardCount],

@@ -54,9 +54,8 @@ export async function loadRun(db: pg.Pool | pg.PoolClient, runId: string): Promi
   };
 }
 
-/** SQL predicate: the account belongs to shard $shard of $shardCount (stable hash of its id). */
-export const inShard = (column: string, shardCountParam: string, shardParam: string) =>
-  `((hashtext(${column}) & 2147483647) % ${shardCountParam}) = ${shardParam}`;
+/** SQL expression: the shard (0 … $shardCount − 1) of an account, a stable hash of its id. */
+export const shardOf = (column: string, shardCountParam: string) => `(hashtext(${column}) & 2147483647) % ${shardCountParam}`;
 
 /** SQL predicate: the instant lies in the run's period [from, to); from NULL means unbounded. */
 export const inPeriod = (column: string, fromParam: string, toParam: string) =>
