@@ -10,6 +10,8 @@ import {
 } from './run';
 import { writeReplayDiff, type ReplayDiffInput } from './reports/writeReplayDiff';
 import { writeRunReports, type WriteReportsInput } from './reports/writeRunReports';
+import { monthGrid, type MonthGridKey } from '../store/monthStates';
+import { recordRunOutcome, type RunOutcome } from '../store/runOutcomes';
 
 export interface ActivityDeps {
   pool: pg.Pool;
@@ -82,6 +84,16 @@ export function createActivities({ pool }: ActivityDeps) {
     /** The CSV files and the summary of SPEC §10, from the ledger. */
     async writeRunReports(input: WriteReportsInput) {
       return keepAlive(() => writeRunReports(pool, input));
+    },
+
+    /** How the run ended, for the month grid (written once). */
+    async recordRunOutcome(input: RunOutcome) {
+      return recordRunOutcome(pool, input);
+    },
+
+    /** The state of some months under a model version and books (monthly basis). */
+    async monthStates(input: MonthGridKey & { months: string[] }) {
+      return keepAlive(() => monthGrid(pool, input, input.months, { persist: true }));
     },
 
     /** Old vs new model version per book and channel, and the accounts that moved most. */

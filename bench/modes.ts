@@ -3,6 +3,7 @@
 // activities in separate worker processes) and `direct` (the activity functions called in-process
 // in the order and with the concurrency the workflow uses). Each returns the time spans of its
 // activities, named by phase, from which harness.ts derives the figures.
+import { basisOf } from '../common/period';
 import crypto from 'node:crypto';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import type pg from 'pg';
@@ -76,7 +77,7 @@ export function directDriver(pool: pg.Pool, benchId: string): Driver {
       if (input.outDir) {
         const outDir = input.outDir;
         await timed('reports', () => writeRunReports(pool, {
-          modelVersion: prepared.modelVersion, from: input.from, to: input.to, asOf: input.asOf, books: input.books, outDir, runId,
+          modelVersion: prepared.modelVersion, basis: basisOf(input.from, input.to, input.asOf), from: input.from, to: input.to, asOf: input.asOf, books: input.books, outDir, runId,
         }));
       }
       return { runId, wallSeconds: seconds(started), spans };

@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { PROJECT_ROOT } from '../common/config';
 import { registerIngestCommand } from './commands/ingest';
 import { registerIngestEventsCommand } from './commands/ingestEvents';
+import { registerMonthsCommands } from './commands/months';
 import { registerOpsCommands } from './commands/ops';
 import { registerScheduleCommands } from './commands/schedule';
 import { registerServeCommand } from './commands/serve';
@@ -22,6 +23,7 @@ registerIngestEventsCommand(program);
 registerRunCommand(program);
 registerReportCommand(program);
 registerOpsCommands(program);
+registerMonthsCommands(program);
 registerScheduleCommands(program);
 registerServeCommand(program);
 

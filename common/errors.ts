@@ -25,3 +25,9 @@ export type ErrorTypeName = (typeof ErrorType)[keyof typeof ErrorType];
 export function inputFailure(type: ErrorTypeName, message: string, details?: unknown): ApplicationFailure {
   return ApplicationFailure.create({ type, message, nonRetryable: true, details: details === undefined ? [] : [details] });
 }
+
+/**
+ * The failures that retrying cannot fix, for every activity's retry policy: the types above, and
+ * the domain's own errors (domain/errors.ts), which reach Temporal under their class names.
+ */
+export const NON_RETRYABLE_ERROR_TYPES: ReadonlyArray<string> = [...Object.values(ErrorType), 'InvalidInputError', 'InvariantError'];

@@ -32,3 +32,17 @@ export function previousMonthOf(iso: string): string {
   const [y, m] = iso.slice(0, 7).split('-').map(Number) as [number, number];
   return m === 1 ? `${y - 1}-12` : `${y}-${String(m - 1).padStart(2, '0')}`;
 }
+
+/**
+ * The basis of a run's decisions (docs/operations.md): `monthly` for exactly one UTC month whose
+ * cutoff is that month's end, the book of record; `as_of:<cutoff>` for any other span, a snapshot
+ * with one cutoff for every transaction. Decisions of different bases never mix.
+ */
+export function basisOf(from: string | null, to: string, asOf: string): string {
+  const label = periodLabel(from, to);
+  const isOneMonth = /^\d{4}-\d{2}$/.test(label);
+  if (isOneMonth && new Date(asOf).getTime() === new Date(to).getTime()) return MONTHLY_BASIS;
+  return `as_of:${new Date(asOf).toISOString()}`;
+}
+
+export const MONTHLY_BASIS = 'monthly';

@@ -9,8 +9,10 @@ import type pg from 'pg';
 const MIGRATIONS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
 const LOCK_KEY = 7_344_221_001; // arbitrary, fixed: "attribution migrations"
 
-export async function migrate(pool: pg.Pool): Promise<string[]> {
-  const files = fs.readdirSync(MIGRATIONS_DIR).filter((f) => /^\d{3}_[a-z0-9_]+\.sql$/.test(f)).sort();
+/** Applies the pending migrations; `until` (a file name) stops after that one, for migration tests. */
+export async function migrate(pool: pg.Pool, options: { until?: string } = {}): Promise<string[]> {
+  const files = fs.readdirSync(MIGRATIONS_DIR).filter((f) => /^\d{3}_[a-z0-9_]+\.sql$/.test(f)).sort()
+    .filter((f) => options.until === undefined || f <= options.until);
   const client = await pool.connect();
   const applied: string[] = [];
   try {

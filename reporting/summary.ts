@@ -30,6 +30,7 @@ export interface ReconciliationLine {
 export interface SummaryData {
   runId: string | null;
   modelVersion: string;
+  basis: string;
   ruleset: Ruleset;
   periodFrom: string | null;
   periodTo: string;
@@ -57,6 +58,7 @@ export function renderSummary(d: SummaryData): string {
   const section = (name: string) => out.push('', name, '-'.repeat(name.length));
   out.push('Revenue attribution analysis — summary', '======================================');
   out.push(`Model version: ${d.modelVersion}`);
+  out.push(`Basis: ${basisSentence(d.basis)}`);
   out.push(`Period: ${d.periodFrom ?? 'all time'} to ${d.periodTo} (exclusive)${d.asOf ? `, data as of ${d.asOf}` : ''}`);
   if (d.runId) out.push(`Run: ${d.runId}`);
 
@@ -163,4 +165,10 @@ const pct = (v: string) => `${new Decimal(v).mul(100).toString()} %`;
 
 function sumAmounts(amounts: ReadonlyArray<string>): string {
   return formatUnits(amounts.reduce((s, a) => s + parseAmountUnits(a), 0n));
+}
+
+/** The basis in words (docs/operations.md): what cutoff the decisions were made with. */
+export function basisSentence(basis: string): string {
+  if (basis === 'monthly') return 'monthly (each transaction decided in the run of its own UTC month, with data up to that month\'s end)';
+  return `${basis} (a snapshot: every transaction decided with the data up to ${basis.slice('as_of:'.length)})`;
 }

@@ -7,14 +7,14 @@ let db: TestDatabase;
 before(async () => {
   db = await createTestDatabase('reader');
   await db.pool.query(
-    `INSERT INTO ledger_entries (model_version, book, kind, transaction_id, account_id, user_id, currency, amount, event_at, status, reason, run_id)
-     VALUES ('m#1', 'first_touch', 'payment', 'p1', 'acct-1', 'u1', 'USD', 10, '2024-03-05T00:00:00Z', 'attributed', 'attributed', 'r'),
-            ('m#1', 'first_touch', 'payment', 'p2', 'acct-2', 'u2', 'USD', 5.5, '2024-03-31T23:59:59Z', 'attributed', 'attributed', 'r')`,
+    `INSERT INTO ledger_entries (model_version, basis, book, kind, transaction_id, account_id, user_id, currency, amount, event_at, status, reason, run_id)
+     VALUES ('m#1', 'monthly', 'first_touch', 'payment', 'p1', 'acct-1', 'u1', 'USD', 10, '2024-03-05T00:00:00Z', 'attributed', 'attributed', 'r'),
+            ('m#1', 'monthly', 'first_touch', 'payment', 'p2', 'acct-2', 'u2', 'USD', 5.5, '2024-03-31T23:59:59Z', 'attributed', 'attributed', 'r')`,
   );
   await db.pool.query(
-    `INSERT INTO ledger_lines (model_version, book, kind, transaction_id, channel, amount, currency, account_id, event_at, run_id)
-     VALUES ('m#1', 'first_touch', 'payment', 'p1', 'hubspot', 10, 'USD', 'acct-1', '2024-03-05T00:00:00Z', 'r'),
-            ('m#1', 'first_touch', 'payment', 'p2', 'hubspot', 5.5, 'USD', 'acct-2', '2024-03-31T23:59:59Z', 'r')`,
+    `INSERT INTO ledger_lines (model_version, basis, book, kind, transaction_id, channel, amount, currency, account_id, event_at, run_id)
+     VALUES ('m#1', 'monthly', 'first_touch', 'payment', 'p1', 'hubspot', 10, 'USD', 'acct-1', '2024-03-05T00:00:00Z', 'r'),
+            ('m#1', 'monthly', 'first_touch', 'payment', 'p2', 'hubspot', 5.5, 'USD', 'acct-2', '2024-03-31T23:59:59Z', 'r')`,
   );
 });
 after(async () => db.drop());

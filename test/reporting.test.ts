@@ -43,7 +43,7 @@ describe('summary method text', () => {
     const { parseRuleset } = await import('../domain/ruleset');
     const ruleset = parseRuleset('version: "t"\nbooks:\n  position_based: { two_first: 0.7, two_last: 0.3 }\n', 't.yaml');
     const text = renderSummary({
-      runId: null, modelVersion: 't#1', ruleset, periodFrom: null, periodTo: '2024-07-01T00:00:00.000Z', asOf: null,
+      runId: null, modelVersion: 't#1', basis: 'monthly', ruleset, periodFrom: null, periodTo: '2024-07-01T00:00:00.000Z', asOf: null,
       books: ['position_based'], chosen: 'position_based', revenue: new Map(), attributedAccounts: [], decisions: [], reconciliation: [],
     });
     assert.match(text, /2 → first 70 %, last 30 %; more → first 40 %, last 40 %, the middle ones share 20 %/);

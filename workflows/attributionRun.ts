@@ -5,15 +5,16 @@
 // Bounded: shards are capped (prepareRun), and at most `shardConcurrency` activities run at once,
 // so the history stays far below its limits without continue-as-new (a 1,024-shard, 3-book run is
 // about 4,100 activities, ~13k events). Data moves through Postgres; the payloads are ids and counts.
-import {
-  defineQuery, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo,
-} from '@temporalio/workflow';
+import { defineQuery, patched, proxyActivities, setHandler, upsertMemo, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { ReconciliationRow } from '../activities/run';
+import type { InputSource } from '../store/inputs';
 import type { WrittenReports } from '../activities/reports/writeRunReports';
-import { ErrorType } from '../common/errors';
-import { periodLabel } from '../common/period';
-import { SEARCH_ATTRIBUTES, type RunKind } from '../common/temporalNames';
+import { NON_RETRYABLE_ERROR_TYPES } from '../common/errors';
+import { rootCauseMessage } from '../common/rootCause';
+import { basisOf, periodLabel } from '../common/period';
+import type { RunKind } from '../common/temporalNames';
+import { markRunning, setRunStatus } from './runAttributes';
 
 /** ~0.8 GiB of worker memory at four shards in flight (bench/results.md); 2,000 needed ~1.5 GiB. */
 export const DEFAULT_ACCOUNTS_PER_SHARD = 1000;
@@ -54,6 +55,10 @@ export interface RunProgress {
 export interface AttributionRunResult {
   runId: string;
   modelVersion: string;
+  basis: string;
+  dataVersion: number;
+  /** What the run covered: the ingested file versions per dataset, up to its data version. */
+  inputs: InputSource[];
   progress: RunProgress;
   reconciliation: ReconciliationRow[];
   reports: WrittenReports | null;
@@ -61,37 +66,28 @@ export interface AttributionRunResult {
 
 export const progressQuery = defineQuery<RunProgress>('progress');
 
-// The domain's own errors (domain/errors.ts) reach Temporal under their class names: bad data met
-// by a book (a rule condition that fails on a transaction) or a broken invariant never heals by retrying.
-const nonRetryableErrorTypes = [
-  ErrorType.InvalidRun, ErrorType.InvalidRuleset, ErrorType.ReconciliationFailed, ErrorType.InvariantViolated,
-  'InvalidInputError', 'InvariantError',
-];
+const RUN_OUTCOMES_PATCH = 'record-run-outcomes';
+
 
 /** Every activity heartbeats, so a dead worker is noticed within the heartbeat timeout. */
 function runActivities(heartbeatTimeoutSeconds: number) {
   return proxyActivities<Activities>({
     startToCloseTimeout: '2 hours',
     heartbeatTimeout: `${heartbeatTimeoutSeconds} seconds`,
-    retry: { maximumAttempts: 10, nonRetryableErrorTypes },
+    retry: { maximumAttempts: 10, nonRetryableErrorTypes: [...NON_RETRYABLE_ERROR_TYPES] },
   });
 }
 
 export async function attributionRun(input: AttributionRunInput): Promise<AttributionRunResult> {
   const info = workflowInfo();
-  const { prepareRun, buildContextShard, excludeUnattributable, attributeBookShard, reconcileRun, writeRunReports } =
-    runActivities(input.heartbeatTimeoutSeconds ?? 120);
+  const activities = runActivities(input.heartbeatTimeoutSeconds ?? 120);
+  const { prepareRun, buildContextShard, excludeUnattributable, attributeBookShard, reconcileRun, writeRunReports } = activities;
   const progress: RunProgress = {
     phase: 'preparing', shardCount: 0, accounts: 0, contextShardsDone: 0, bookShardsDone: 0, bookShardsTotal: 0,
     entriesWritten: 0, linesWritten: 0, drift: 0,
   };
   setHandler(progressQuery, () => progress);
-  upsertSearchAttributes([
-    { key: SEARCH_ATTRIBUTES.kind, value: input.kind },
-    { key: SEARCH_ATTRIBUTES.period, value: periodLabel(input.from, input.to) },
-    { key: SEARCH_ATTRIBUTES.modelVersion, value: input.modelVersion },
-    { key: SEARCH_ATTRIBUTES.status, value: 'running' },
-  ]);
+  markRunning({ kind: input.kind, period: periodLabel(input.from, input.to), modelVersion: input.modelVersion });
 
   try {
     const prepared = await prepareRun({
@@ -100,6 +96,7 @@ export async function attributionRun(input: AttributionRunInput): Promise<Attrib
       accountsPerShard: input.accountsPerShard ?? DEFAULT_ACCOUNTS_PER_SHARD,
     });
     progress.shardCount = prepared.shardCount;
+    if (patched(RUN_OUTCOMES_PATCH)) upsertMemo({ dataVersion: prepared.dataVersion, inputs: prepared.inputs.map((i) => `${i.dataset}: ${i.fileVersions} file version(s), ${i.rowsLoaded} rows`) });
     progress.accounts = prepared.accounts;
     const shards = Array.from({ length: prepared.shardCount }, (_, i) => i);
     const concurrency = input.shardConcurrency ?? DEFAULT_SHARD_CONCURRENCY;
@@ -130,18 +127,32 @@ export async function attributionRun(input: AttributionRunInput): Promise<Attrib
     if (input.outDir) {
       progress.phase = 'reports';
       reports = await writeRunReports({
-        modelVersion: prepared.modelVersion, from: input.from, to: input.to, asOf: input.asOf, books: input.books,
+        modelVersion: prepared.modelVersion, basis: basisOf(input.from, input.to, input.asOf), from: input.from, to: input.to, asOf: input.asOf, books: input.books,
         outDir: input.outDir, runId: prepared.runId,
       });
     }
+    // Runs started before outcomes were recorded replay without the step (patched).
+    if (patched(RUN_OUTCOMES_PATCH)) await activities.recordRunOutcome({ runId: info.runId, status: 'completed', ...totalsOf(progress), error: null });
     progress.phase = 'completed';
-    upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.status, value: 'completed' }]);
-    return { runId: prepared.runId, modelVersion: prepared.modelVersion, progress, reconciliation, reports };
+    setRunStatus('completed');
+    return {
+      runId: prepared.runId, modelVersion: prepared.modelVersion, basis: basisOf(input.from, input.to, input.asOf),
+      dataVersion: prepared.dataVersion, inputs: prepared.inputs, progress, reconciliation, reports,
+    };
   } catch (error) {
     progress.phase = 'failed';
-    upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.status, value: 'failed' }]);
+    setRunStatus('failed');
+    // The month grid shows the failure's root cause; recording it must not hide the failure itself.
+    if (patched(RUN_OUTCOMES_PATCH)) {
+      await activities.recordRunOutcome({ runId: info.runId, status: 'failed', ...totalsOf(progress), error: rootCauseMessage(error) })
+        .catch(() => undefined);
+    }
     throw error;
   }
+}
+
+function totalsOf(progress: RunProgress) {
+  return { entriesWritten: progress.entriesWritten, linesWritten: progress.linesWritten, drift: progress.drift };
 }
 
 /** Runs `work` over the items with at most `limit` in flight; deterministic (completion order is in history). */

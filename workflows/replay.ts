@@ -1,11 +1,11 @@
 // replay: a rule change. Backfills [fromMonth, toMonth] under the new ruleset's model version as
 // a child backfill (the old model version's rows are untouched: new rows sit beside them), then
 // writes the diff report old vs new per book and channel. Bounded by the child backfill.
-import { executeChild, proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { executeChild, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { monthStart, nextMonth } from '../common/period';
-import { SEARCH_ATTRIBUTES } from '../common/temporalNames';
-import type { BackfillInput, BackfillProgress } from './backfill';
+import { MONTHLY_BASIS, monthStart, nextMonth } from '../common/period';
+import { backfill, type BackfillInput, type BackfillProgress } from './backfill';
+import { markRunning, setRunStatus } from './runAttributes';
 
 export interface ReplayInput {
   oldModelVersion: string;
@@ -21,29 +21,25 @@ export interface ReplayResult {
 const { writeReplayDiff } = proxyActivities<Activities>({ startToCloseTimeout: '1 hour', heartbeatTimeout: '2 minutes', retry: { maximumAttempts: 10 } });
 
 export async function replay(input: ReplayInput): Promise<ReplayResult> {
-  upsertSearchAttributes([
-    { key: SEARCH_ATTRIBUTES.kind, value: 'replay' },
-    { key: SEARCH_ATTRIBUTES.period, value: `${input.backfill.fromMonth}..${input.backfill.toMonth}` },
-    { key: SEARCH_ATTRIBUTES.modelVersion, value: input.backfill.run.modelVersion },
-    { key: SEARCH_ATTRIBUTES.status, value: 'running' },
-  ]);
+  markRunning({ kind: 'replay', period: `${input.backfill.fromMonth}..${input.backfill.toMonth}`, modelVersion: input.backfill.run.modelVersion });
   try {
-    const backfill = (await executeChild('backfill', {
+    const backfilled = await executeChild(backfill, {
       workflowId: `${workflowInfo().workflowId}/backfill`,
       args: [input.backfill],
-    })) as BackfillProgress;
+    });
     const diff = await writeReplayDiff({
       oldModelVersion: input.oldModelVersion,
       newModelVersion: input.backfill.run.modelVersion,
+      basis: MONTHLY_BASIS,
       from: monthStart(input.backfill.fromMonth),
       to: monthStart(nextMonth(input.backfill.toMonth)),
       books: input.backfill.run.books,
       outDir: input.outDir,
     });
-    upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.status, value: 'completed' }]);
-    return { backfill, diff };
+    setRunStatus('completed');
+    return { backfill: backfilled, diff };
   } catch (error) {
-    upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.status, value: 'failed' }]);
+    setRunStatus('failed');
     throw error;
   }
 }

@@ -1,39 +1,62 @@
 // scheduledMonthlyRun: what the monthly Temporal Schedule starts. It runs the UTC month before
 // the schedule's nominal time, read from the TemporalScheduledStartTime search attribute (never
 // the wall clock, so a late or caught-up action still runs the month it was meant for), as a
-// child attributionRun whose id is that month's run id: one month never runs twice at once.
+// child attributionRun whose id is that month's run id: one month never runs twice at once. A
+// month that is already done (a catch-up after downtime, a second trigger) is not run again; a
+// missing, failed or stale one is (docs/operations.md, "Schedule").
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import { ApplicationFailure, executeChild, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, executeChild, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { NON_RETRYABLE_ERROR_TYPES } from '../common/errors';
 import { monthStart, nextMonth, previousMonthOf } from '../common/period';
-import { SEARCH_ATTRIBUTES, workflowIds } from '../common/temporalNames';
-import type { AttributionRunInput, AttributionRunResult } from './attributionRun';
+import { workflowIds } from '../common/temporalNames';
+import { attributionRun, type AttributionRunInput, type AttributionRunResult } from './attributionRun';
+import { identityAttributes, markRunning, setRunStatus } from './runAttributes';
 
 export interface ScheduledMonthlyRunInput {
   run: Omit<AttributionRunInput, 'from' | 'to' | 'asOf' | 'kind'>;
 }
 
+export interface ScheduledMonthlyRunResult {
+  month: string;
+  /** False when the month was already done: nothing was started. */
+  ran: boolean;
+  /** The month's state before this action, and why. */
+  stateBefore: string;
+  reason: string;
+  run: AttributionRunResult | null;
+}
+
 const SCHEDULED_START_TIME = defineSearchAttributeKey('TemporalScheduledStartTime', SearchAttributeType.DATETIME);
 
-export async function scheduledMonthlyRun(input: ScheduledMonthlyRunInput): Promise<AttributionRunResult & { month: string }> {
+const { monthStates } = proxyActivities<Activities>({
+  startToCloseTimeout: '10 minutes', heartbeatTimeout: '30 seconds', retry: { maximumAttempts: 10, nonRetryableErrorTypes: [...NON_RETRYABLE_ERROR_TYPES] },
+});
+
+export async function scheduledMonthlyRun(input: ScheduledMonthlyRunInput): Promise<ScheduledMonthlyRunResult> {
   const nominal = workflowInfo().typedSearchAttributes.get(SCHEDULED_START_TIME);
   if (!nominal) {
     throw ApplicationFailure.nonRetryable('scheduledMonthlyRun has no TemporalScheduledStartTime: start it from its Schedule (attribution schedule ...).', 'InvalidRun');
   }
   const month = previousMonthOf(nominal.toISOString());
   const to = monthStart(nextMonth(month));
-  upsertSearchAttributes([
-    { key: SEARCH_ATTRIBUTES.kind, value: 'scheduled' },
-    { key: SEARCH_ATTRIBUTES.period, value: month },
-    { key: SEARCH_ATTRIBUTES.modelVersion, value: input.run.modelVersion },
-  ]);
-  const result = (await executeChild('attributionRun', {
-    workflowId: workflowIds.run(input.run.modelVersion, month, to, input.run.books),
-    args: [{ ...input.run, kind: 'scheduled', from: monthStart(month), to, asOf: to } satisfies AttributionRunInput],
-    typedSearchAttributes: [
-      { key: SEARCH_ATTRIBUTES.kind, value: 'scheduled' },
-      { key: SEARCH_ATTRIBUTES.period, value: month },
-      { key: SEARCH_ATTRIBUTES.modelVersion, value: input.run.modelVersion },
-    ],
-  })) as AttributionRunResult;
-  return { ...result, month };
+  const identity = { kind: 'scheduled' as const, period: month, modelVersion: input.run.modelVersion };
+  markRunning(identity);
+  try {
+    const [state] = await monthStates({ modelVersion: input.run.modelVersion, books: input.run.books, months: [month] });
+    if (state!.state === 'done') {
+      setRunStatus('completed');
+      return { month, ran: false, stateBefore: state!.state, reason: state!.reason, run: null };
+    }
+    const run = await executeChild(attributionRun, {
+      workflowId: workflowIds.run(input.run.modelVersion, month, to, input.run.books),
+      args: [{ ...input.run, kind: 'scheduled', from: monthStart(month), to, asOf: to } satisfies AttributionRunInput],
+      typedSearchAttributes: identityAttributes(identity),
+    });
+    setRunStatus('completed');
+    return { month, ran: true, stateBefore: state!.state, reason: state!.reason, run };
+  } catch (error) {
+    setRunStatus('failed');
+    throw error;
+  }
 }

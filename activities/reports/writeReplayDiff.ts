@@ -11,6 +11,8 @@ import { inPeriod } from '../run/runRecord';
 export interface ReplayDiffInput {
   oldModelVersion: string;
   newModelVersion: string;
+  /** Both sides are read under this basis (a replay backfills months: `monthly`). */
+  basis: string;
   from: string;
   to: string;
   books: string[];
@@ -32,13 +34,13 @@ export const REPLAY_DIFF_CSV = 'replay_diff.csv';
 export const REPLAY_DIFF_TXT = 'replay_diff.txt';
 
 export async function writeReplayDiff(pool: pg.Pool, input: ReplayDiffInput): Promise<{ outDir: string; files: string[]; rows: number }> {
-  const params = [input.oldModelVersion, input.newModelVersion, input.books, new Date(input.from), new Date(input.to)];
+  const params = [input.oldModelVersion, input.newModelVersion, input.books, new Date(input.from), new Date(input.to), input.basis];
   const channels = await pool.query<{ book: string; channel: string; currency: string; old: string; new: string }>(
     `SELECT book, channel, currency::text AS currency,
             coalesce(sum(amount) FILTER (WHERE model_version = $1), 0)::numeric(18,4)::text AS old,
             coalesce(sum(amount) FILTER (WHERE model_version = $2), 0)::numeric(18,4)::text AS new
        FROM ledger_lines
-      WHERE model_version IN ($1, $2) AND book = ANY($3) AND ${inPeriod('event_at', '$4', '$5')}
+      WHERE model_version IN ($1, $2) AND basis = $6 AND book = ANY($3) AND ${inPeriod('event_at', '$4', '$5')}
       GROUP BY book, channel, currency
       ORDER BY book, currency, channel`,
     params,
@@ -53,14 +55,14 @@ export async function writeReplayDiff(pool: pg.Pool, input: ReplayDiffInput): Pr
        SELECT book, account_id, currency, channel,
               coalesce(sum(amount) FILTER (WHERE model_version = $2), 0) - coalesce(sum(amount) FILTER (WHERE model_version = $1), 0) AS delta
          FROM ledger_lines
-        WHERE model_version IN ($1, $2) AND book = ANY($3) AND ${inPeriod('event_at', '$4', '$5')}
+        WHERE model_version IN ($1, $2) AND basis = $6 AND book = ANY($3) AND ${inPeriod('event_at', '$4', '$5')}
         GROUP BY book, account_id, currency, channel),
      per_account AS (
        SELECT book, account_id, currency::text AS currency, sum(abs(delta)) AS moved,
               row_number() OVER (PARTITION BY book ORDER BY sum(abs(delta)) DESC, account_id) AS rank
          FROM per_channel GROUP BY book, account_id, currency)
      SELECT book, account_id, currency, moved::numeric(18,4)::text AS moved FROM per_account
-      WHERE rank <= $6 AND moved > 0 ORDER BY book, rank`,
+      WHERE rank <= $7 AND moved > 0 ORDER BY book, rank`,
     [...params, input.topAccounts ?? 10],
   );
 

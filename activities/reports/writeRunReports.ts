@@ -14,6 +14,8 @@ import { inPeriod } from '../run/runRecord';
 
 export interface WriteReportsInput {
   modelVersion: string;
+  /** `monthly` or `as_of:<instant>`: reports are of one basis (docs/operations.md). */
+  basis: string;
   from: string | null;
   to: string;
   asOf: string | null;
@@ -33,24 +35,24 @@ export const SUMMARY_FILE_NAME = 'analysis_summary.txt';
 export async function writeRunReports(pool: pg.Pool, input: WriteReportsInput): Promise<WrittenReports> {
   const ruleset = await loadRuleset(pool, input.modelVersion);
   const period = [input.from === null ? null : new Date(input.from), new Date(input.to)];
-  const revenue = await channelRevenue(pool, input.modelVersion, input.books, period);
-  const decisions = await decisionCounts(pool, input.modelVersion, input.books, period);
+  const revenue = await channelRevenue(pool, input.modelVersion, input.basis, input.books, period);
+  const decisions = await decisionCounts(pool, input.modelVersion, input.basis, input.books, period);
   const reconciliation = input.runId
     ? await readReconciliation(pool, input.runId)
-    : (await Promise.all(input.books.map((book) => computeReconciliation(pool, input.modelVersion, book, period)))).flat();
+    : (await Promise.all(input.books.map((book) => computeReconciliation(pool, { modelVersion: input.modelVersion, basis: input.basis, book }, period)))).flat();
   const chosen = input.books.includes(ruleset.report.chosen) ? ruleset.report.chosen : input.books[0]!;
   const attributedAccounts = await pool.query<{ currency: string; accounts: number }>(
     `SELECT currency::text AS currency, count(DISTINCT account_id)::int AS accounts FROM ledger_entries
-      WHERE model_version = $1 AND book = $2 AND status = 'attributed' AND ${inPeriod('event_at', '$3', '$4')}
+      WHERE model_version = $1 AND book = $2 AND basis = $5 AND status = 'attributed' AND ${inPeriod('event_at', '$3', '$4')}
       GROUP BY currency ORDER BY currency`,
-    [input.modelVersion, chosen, ...period],
+    [input.modelVersion, chosen, ...period, input.basis],
   );
 
   const files = new Map<string, string>();
   for (const book of input.books) files.set(attributionFileName(book), renderAttributionCsv(revenue.get(book) ?? []));
   files.set(CHOSEN_FILE_NAME, renderAttributionCsv(revenue.get(chosen) ?? []));
   files.set(SUMMARY_FILE_NAME, renderSummary({
-    runId: input.runId, modelVersion: input.modelVersion, ruleset, periodFrom: input.from, periodTo: input.to, asOf: input.asOf,
+    runId: input.runId, modelVersion: input.modelVersion, basis: input.basis, ruleset, periodFrom: input.from, periodTo: input.to, asOf: input.asOf,
     books: input.books, chosen, revenue, attributedAccounts: attributedAccounts.rows, decisions, reconciliation,
   }));
 
@@ -70,17 +72,17 @@ async function loadRuleset(pool: pg.Pool, modelVersion: string) {
 }
 
 /** Revenue per (book, channel, currency) from the ledger lines of the period. */
-async function channelRevenue(pool: pg.Pool, modelVersion: string, books: string[], period: Array<Date | null>): Promise<Map<string, ChannelRevenue[]>> {
+async function channelRevenue(pool: pg.Pool, modelVersion: string, basis: string, books: string[], period: Array<Date | null>): Promise<Map<string, ChannelRevenue[]>> {
   const result = await pool.query<{ book: string; channel: string; currency: string; revenue: string; accounts: number; transactions: number }>(
     `WITH per_account AS (
        SELECT book, channel, currency, account_id, sum(amount) AS amount, count(*) AS transactions
          FROM ledger_lines
-        WHERE model_version = $1 AND book = ANY($2) AND ${inPeriod('event_at', '$3', '$4')}
+        WHERE model_version = $1 AND book = ANY($2) AND basis = $5 AND ${inPeriod('event_at', '$3', '$4')}
         GROUP BY book, channel, currency, account_id)
      SELECT book, channel, currency::text AS currency, sum(amount)::text AS revenue,
             (count(*) FILTER (WHERE amount <> 0))::int AS accounts, sum(transactions)::int AS transactions
        FROM per_account GROUP BY book, channel, currency`,
-    [modelVersion, books, ...period],
+    [modelVersion, books, ...period, basis],
   );
   const byBook = new Map<string, ChannelRevenue[]>();
   for (const r of result.rows) {
@@ -91,13 +93,13 @@ async function channelRevenue(pool: pg.Pool, modelVersion: string, books: string
   return byBook;
 }
 
-async function decisionCounts(pool: pg.Pool, modelVersion: string, books: string[], period: Array<Date | null>): Promise<DecisionCount[]> {
+async function decisionCounts(pool: pg.Pool, modelVersion: string, basis: string, books: string[], period: Array<Date | null>): Promise<DecisionCount[]> {
   const result = await pool.query<DecisionCount>(
     `SELECT book, kind, status, reason, count(*)::int AS count, sum(amount)::text AS amount
        FROM ledger_entries
-      WHERE model_version = $1 AND book = ANY($2) AND ${inPeriod('event_at', '$3', '$4')}
+      WHERE model_version = $1 AND book = ANY($2) AND basis = $5 AND ${inPeriod('event_at', '$3', '$4')}
       GROUP BY book, kind, status, reason ORDER BY book, kind, status, reason`,
-    [modelVersion, books, ...period],
+    [modelVersion, books, ...period, basis],
   );
   return result.rows;
 }

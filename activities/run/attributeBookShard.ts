@@ -68,7 +68,7 @@ export async function attributeBookShard(pool: pg.Pool, input: BookShardInput, p
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
-    const written = await writeLedger(client, { runId: run.runId, modelVersion: run.modelVersion, book }, decisions);
+    const written = await writeLedger(client, { runId: run.runId, modelVersion: run.modelVersion, basis: run.basis, book }, decisions);
     await client.query(
       `INSERT INTO run_shard_results (run_id, book, shard, accounts, entries_written, lines_written, drift)
        VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
@@ -144,13 +144,13 @@ async function readShardTransactions(pool: pg.Pool, run: RunRecord, shard: numbe
 async function readPriorAttributedPayments(pool: pg.Pool, run: RunRecord, book: string, accountIds: ReadonlyArray<string>): Promise<Map<string, Map<string, AttributedPayment>>> {
   const byAccount = new Map<string, Map<string, AttributedPayment>>();
   if (accountIds.length === 0) return byAccount;
-  const params = [run.modelVersion, book, accountIds];
+  const params = [run.modelVersion, book, accountIds, run.basis];
   const [lines, reversals] = await Promise.all([
     pool.query<{ account_id: string; transaction_id: string; currency: string; rule_name: string | null; channel: string; amount: string }>(
       `SELECT e.account_id, e.transaction_id, e.currency, e.rule_name, l.channel, l.amount
          FROM ledger_entries e
-         JOIN ledger_lines l USING (model_version, book, kind, transaction_id)
-        WHERE e.model_version = $1 AND e.book = $2 AND e.kind = 'payment' AND e.status = 'attributed' AND e.account_id = ANY($3::text[])
+         JOIN ledger_lines l USING (model_version, basis, book, kind, transaction_id)
+        WHERE e.model_version = $1 AND e.book = $2 AND e.basis = $4 AND e.kind = 'payment' AND e.status = 'attributed' AND e.account_id = ANY($3::text[])
         ORDER BY e.account_id, e.transaction_id, l.channel`,
       params,
     ),
@@ -160,9 +160,9 @@ async function readPriorAttributedPayments(pool: pg.Pool, run: RunRecord, book: 
         `SELECT r.payment_id, l.channel, sum(l.amount)::text AS amount
            FROM ledger_entries e
            JOIN refunds r ON r.refund_id = e.transaction_id
-           JOIN ledger_lines l USING (model_version, book, kind, transaction_id)
-          WHERE e.model_version = $1 AND e.book = $2 AND e.kind = 'refund' AND e.reason = $5 AND e.account_id = ANY($3::text[])
-            AND r.refunded_at < $4
+           JOIN ledger_lines l USING (model_version, basis, book, kind, transaction_id)
+          WHERE e.model_version = $1 AND e.book = $2 AND e.basis = $4 AND e.kind = 'refund' AND e.reason = $6 AND e.account_id = ANY($3::text[])
+            AND r.refunded_at < $5
           GROUP BY r.payment_id, l.channel`,
         [...params, new Date(run.periodFrom), REASONS.refundOfPayment],
       ),

@@ -23,7 +23,8 @@ export interface LedgerWriteResult {
 const ENTRY_COLUMNS = 'kind, transaction_id, account_id, user_id, currency, amount, event_at, status, reason, rule_name';
 const LINE_COLUMNS = 'kind, transaction_id, channel, amount';
 
-type LedgerKey = { runId: string; modelVersion: string; book: string };
+/** Where a shard's decisions go: every ledger key starts with (model version, basis, book). */
+type LedgerKey = { runId: string; modelVersion: string; basis: string; book: string };
 
 export async function writeLedger(client: pg.PoolClient, key: LedgerKey, decisions: ReadonlyArray<LedgerDecision>): Promise<LedgerWriteResult> {
   const startedAt = new Date();
@@ -52,7 +53,7 @@ export async function writeLedger(client: pg.PoolClient, key: LedgerKey, decisio
 const text = (v: string | null) => (v === null ? '\\N' : copyTextField(v));
 
 async function copyStraight(client: pg.PoolClient, key: LedgerKey, decisions: ReadonlyArray<LedgerDecision>): Promise<LedgerWriteResult> {
-  const head = `${copyTextField(key.modelVersion)}\t${copyTextField(key.book)}\t`;
+  const head = `${copyTextField(key.modelVersion)}\t${copyTextField(key.basis)}\t${copyTextField(key.book)}\t`;
   const tail = `\t${copyTextField(key.runId)}\n`;
   const entries: string[] = [];
   const lines: string[] = [];
@@ -66,8 +67,8 @@ async function copyStraight(client: pg.PoolClient, key: LedgerKey, decisions: Re
       lines.push(`${head}${d.kind}\t${txId}\t${text(line.channel)}\t${formatUnits(line.amountUnits)}\t${d.currency}\t${account}\t${at}${tail}`);
     }
   }
-  await copyInto(client, `COPY ledger_entries (model_version, book, ${ENTRY_COLUMNS}, run_id) FROM STDIN`, entries);
-  await copyInto(client, 'COPY ledger_lines (model_version, book, kind, transaction_id, channel, amount, currency, account_id, event_at, run_id) FROM STDIN', lines);
+  await copyInto(client, `COPY ledger_entries (model_version, basis, book, ${ENTRY_COLUMNS}, run_id) FROM STDIN`, entries);
+  await copyInto(client, 'COPY ledger_lines (model_version, basis, book, kind, transaction_id, channel, amount, currency, account_id, event_at, run_id) FROM STDIN', lines);
   return { entriesWritten: entries.length, linesWritten: lines.length, drift: 0 };
 }
 
@@ -88,7 +89,7 @@ async function writeThroughStaging(client: pg.PoolClient, key: LedgerKey, decisi
   // Temp tables have no statistics until analysed; without them the planner scans the ledger.
   await client.query('ANALYZE stage_entries, stage_lines');
 
-  const params = [key.modelVersion, key.book, key.runId];
+  const params = [key.modelVersion, key.book, key.runId, key.basis];
   // Lines go in only for the entries this transaction inserted: a stored decision (an earlier
   // run's) keeps its own lines, and a retry of a committed shard inserts nothing. The inserted
   // keys go through an analysed temp table rather than a CTE: joined straight to the CTE (which
@@ -96,40 +97,55 @@ async function writeThroughStaging(client: pg.PoolClient, key: LedgerKey, decisi
   await client.query('CREATE TEMP TABLE stage_inserted (kind text, transaction_id text, currency text, account_id text, event_at timestamptz, status text) ON COMMIT DROP');
   const inserted = await client.query(
     `WITH inserted AS (
-       INSERT INTO ledger_entries (model_version, book, ${ENTRY_COLUMNS}, run_id)
-       SELECT $1, $2, ${ENTRY_COLUMNS}, $3 FROM stage_entries
-       ON CONFLICT (model_version, book, kind, transaction_id) DO NOTHING
+       INSERT INTO ledger_entries (model_version, basis, book, ${ENTRY_COLUMNS}, run_id)
+       SELECT $1, $4, $2, ${ENTRY_COLUMNS}, $3 FROM stage_entries
+       ON CONFLICT (model_version, basis, book, kind, transaction_id) DO NOTHING
        RETURNING kind, transaction_id, currency, account_id, event_at, status)
      INSERT INTO stage_inserted SELECT * FROM inserted`,
     params,
   );
   await client.query('ANALYZE stage_inserted');
   const linesInserted = await client.query(
-    `INSERT INTO ledger_lines (model_version, book, kind, transaction_id, channel, amount, currency, account_id, event_at, run_id)
-     SELECT $1, $2, i.kind, i.transaction_id, l.channel, l.amount, i.currency, i.account_id, i.event_at, $3
+    `INSERT INTO ledger_lines (model_version, basis, book, kind, transaction_id, channel, amount, currency, account_id, event_at, run_id)
+     SELECT $1, $4, $2, i.kind, i.transaction_id, l.channel, l.amount, i.currency, i.account_id, i.event_at, $3
        FROM stage_lines l JOIN stage_inserted i ON i.kind = l.kind AND i.transaction_id = l.transaction_id
       WHERE i.status = 'attributed'
-     ON CONFLICT (model_version, book, kind, transaction_id, channel) DO NOTHING`,
+     ON CONFLICT (model_version, basis, book, kind, transaction_id, channel) DO NOTHING`,
     params,
   );
-  const drift = await client.query<{ n: string }>(
+  const drift = await recordDrift(client, params);
+  return { entriesWritten: inserted.rowCount ?? 0, linesWritten: linesInserted.rowCount ?? 0, drift };
+}
+
+/**
+ * Drift: staged decisions whose key another run already wrote with a different status, reason,
+ * amount, account or lines. Each one is recorded with both sides (the stored row stays as it is),
+ * so that `attribution drift` can list which transactions moved and how. Params: model version,
+ * book, run id, basis.
+ */
+async function recordDrift(client: pg.PoolClient, params: string[]): Promise<number> {
+  const recorded = await client.query(
     `WITH staged_lines AS (
        SELECT kind, transaction_id, string_agg(channel || '=' || amount::text, ',' ORDER BY channel) AS sig
          FROM stage_lines GROUP BY kind, transaction_id),
      stored_lines AS (
        SELECT l.kind, l.transaction_id, string_agg(l.channel || '=' || l.amount::text, ',' ORDER BY l.channel) AS sig
          FROM ledger_lines l JOIN stage_entries s ON l.kind = s.kind AND l.transaction_id = s.transaction_id
-        WHERE l.model_version = $1 AND l.book = $2 GROUP BY l.kind, l.transaction_id)
-     SELECT count(*)::text AS n
+        WHERE l.model_version = $1 AND l.book = $2 AND l.basis = $4 GROUP BY l.kind, l.transaction_id)
+     INSERT INTO ledger_drift (run_id, model_version, basis, book, kind, transaction_id, stored_run_id, stored, recomputed)
+     SELECT $3, $1, $4, $2, s.kind, s.transaction_id, e.run_id,
+            jsonb_build_object('status', e.status, 'reason', e.reason, 'amount', e.amount::text, 'account', e.account_id, 'lines', coalesce(el.sig, '')),
+            jsonb_build_object('status', s.status, 'reason', s.reason, 'amount', s.amount::text, 'account', s.account_id, 'lines', coalesce(sl.sig, ''))
        FROM stage_entries s
-       JOIN ledger_entries e ON e.model_version = $1 AND e.book = $2 AND e.kind = s.kind AND e.transaction_id = s.transaction_id
+       JOIN ledger_entries e ON e.model_version = $1 AND e.basis = $4 AND e.book = $2 AND e.kind = s.kind AND e.transaction_id = s.transaction_id
        LEFT JOIN staged_lines sl ON sl.kind = s.kind AND sl.transaction_id = s.transaction_id
        LEFT JOIN stored_lines el ON el.kind = s.kind AND el.transaction_id = s.transaction_id
       WHERE e.run_id <> $3
-        AND (e.status, e.reason, e.amount, e.account_id, sl.sig) IS DISTINCT FROM (s.status, s.reason, s.amount, s.account_id, el.sig)`,
+        AND (e.status, e.reason, e.amount, e.account_id, el.sig) IS DISTINCT FROM (s.status, s.reason, s.amount, s.account_id, sl.sig)
+     ON CONFLICT DO NOTHING`,
     params,
   );
-  return { entriesWritten: inserted.rowCount ?? 0, linesWritten: linesInserted.rowCount ?? 0, drift: Number(drift.rows[0]!.n) };
+  return recorded.rowCount ?? 0;
 }
 
 function copyInto(client: pg.PoolClient, sql: string, rows: string[]): Promise<void> {

@@ -5,6 +5,8 @@ import type pg from 'pg';
 import { ErrorType, inputFailure } from '../../common/errors';
 import { contextParamsFromRuleset } from '../../domain/context';
 import { canonicalJson, modelVersion as modelVersionOf, parseRuleset, RulesetError, type Ruleset } from '../../domain/ruleset';
+import { basisOf } from '../../common/period';
+import { inputsUpTo, type InputSource } from '../../store/inputs';
 import { inPeriod, shardOf } from './runRecord';
 
 export interface PrepareRunInput {
@@ -29,6 +31,9 @@ export interface PreparedRun {
   contextId: string;
   shardCount: number;
   accounts: number;
+  /** The data version the run computes from, and the inputs it covers (docs/operations.md, "Scope"). */
+  dataVersion: number;
+  inputs: InputSource[];
 }
 
 // Shards bound a worker's memory (~1000 accounts × 4 activities at once: ~0.9 GiB peak RSS at
@@ -47,14 +52,18 @@ export async function prepareRun(pool: pg.Pool, input: PrepareRunInput): Promise
     }
   }
 
-  const existing = await pool.query<{ context_id: string; shard_count: number }>(
-    'SELECT context_id, shard_count FROM attribution_runs WHERE run_id = $1',
+  const existing = await pool.query<{ context_id: string; shard_count: number; data_version: string }>(
+    'SELECT context_id, shard_count, data_version::text FROM attribution_runs WHERE run_id = $1',
     [input.runId],
   );
   if (existing.rows[0]) {
     const { context_id, shard_count } = existing.rows[0];
+    const dataVersion = Number(existing.rows[0].data_version);
     await assignShards(pool, context_id, shard_count); // a retry after a crash between the two
-    return { runId: input.runId, modelVersion, contextId: context_id, shardCount: shard_count, accounts: await countAccounts(pool, context_id, input.from, input.to) };
+    return {
+      runId: input.runId, modelVersion, contextId: context_id, shardCount: shard_count, dataVersion,
+      accounts: await countAccounts(pool, context_id, input.from, input.to), inputs: await inputsUpTo(pool, dataVersion),
+    };
   }
 
   await pool.query(
@@ -62,18 +71,23 @@ export async function prepareRun(pool: pg.Pool, input: PrepareRunInput): Promise
      ON CONFLICT (model_version) DO NOTHING`,
     [modelVersion, ruleset.version, input.rulesetSource, input.rulesetYaml, canonicalJson(ruleset)],
   );
-  const contextId = await contextIdFor(pool, ruleset, input);
+  const dataVersion = await currentDataVersion(pool);
+  if (dataVersion === 0) {
+    throw inputFailure(ErrorType.InvalidRun, 'The database holds no input yet: nothing to attribute. Load a dataset first (attribution ingest <dir> or attribution ingest-events <file>).');
+  }
+  const contextId = contextIdFor(ruleset, input, dataVersion);
   await resolveUserAccounts(pool, contextId);
   const accounts = await countAccounts(pool, contextId, input.from, input.to);
   const shardCount = Math.min(MAX_SHARDS, Math.max(1, Math.ceil(accounts / input.accountsPerShard)));
   await pool.query(
-    `INSERT INTO attribution_runs (run_id, workflow_id, kind, model_version, period_from, period_to, as_of, books, context_id, shard_count)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (run_id) DO NOTHING`,
-    [input.runId, input.workflowId, input.kind, modelVersion, input.from, input.to, input.asOf, input.books, contextId, shardCount],
+    `INSERT INTO attribution_runs (run_id, workflow_id, kind, model_version, basis, data_version, period_from, period_to, as_of, books, context_id, shard_count)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (run_id) DO NOTHING`,
+    [input.runId, input.workflowId, input.kind, modelVersion, basisOf(input.from, input.to, input.asOf), dataVersion,
+      input.from, input.to, input.asOf, input.books, contextId, shardCount],
   );
   const stored = await pool.query<{ shard_count: number }>('SELECT shard_count FROM attribution_runs WHERE run_id = $1', [input.runId]);
   await assignShards(pool, contextId, stored.rows[0]!.shard_count);
-  return { runId: input.runId, modelVersion, contextId, shardCount: stored.rows[0]!.shard_count, accounts };
+  return { runId: input.runId, modelVersion, contextId, shardCount: stored.rows[0]!.shard_count, accounts, dataVersion, inputs: await inputsUpTo(pool, dataVersion) };
 }
 
 function parseRulesetOrFail(yaml: string, source: string): Ruleset {
@@ -93,19 +107,24 @@ function parseRulesetOrFail(yaml: string, source: string): Ruleset {
  * id: runs of one period and cutoff (every book, every model version, replays) share them, and a
  * month's run does not build the contexts of the accounts that paid nothing that month.
  */
-async function contextIdFor(pool: pg.Pool, ruleset: Ruleset, run: Pick<PrepareRunInput, 'asOf' | 'from' | 'to'>): Promise<string> {
+function contextIdFor(ruleset: Ruleset, run: Pick<PrepareRunInput, 'asOf' | 'from' | 'to'>, dataVersion: number): string {
   const asOf = run.asOf;
-  const data = await pool.query<{ version: string }>('SELECT coalesce(max(file_id), 0)::text AS version FROM ingested_files');
   const params = contextParamsFromRuleset(ruleset);
   const key = canonicalJson({
     asOf: new Date(asOf).toISOString(),
     alwaysAvailable: params.alwaysAvailable,
     smsSecondsPerSegment: params.smsSecondsPerSegment.toString(),
     stopAtFirstRefund: params.stopAtFirstRefund,
-    dataVersion: data.rows[0]!.version,
+    dataVersion: String(dataVersion),
     accountsWithTransactionsIn: [run.from === null ? null : new Date(run.from).toISOString(), new Date(run.to).toISOString()],
   });
   return crypto.createHash('sha256').update(key).digest('hex').slice(0, 16);
+}
+
+/** The data version: the newest ingested file version (file ids only grow), 0 for an empty database. */
+async function currentDataVersion(pool: pg.Pool): Promise<number> {
+  const data = await pool.query<{ version: string }>('SELECT coalesce(max(file_id), 0)::text AS version FROM ingested_files');
+  return Number(data.rows[0]!.version);
 }
 
 /**

@@ -8,6 +8,13 @@ import { ErrorType, inputFailure } from '../../common/errors';
 import type { ReconciliationLine } from '../../reporting/summary';
 import { inPeriod, loadRun } from './runRecord';
 
+/** The ledger of one book under one model version and basis. */
+export interface BookKey {
+  modelVersion: string;
+  basis: string;
+  book: string;
+}
+
 /** One book and currency of a reconciliation (the shape the summary renders). */
 export type ReconciliationRow = ReconciliationLine;
 
@@ -21,8 +28,9 @@ export async function reconcileRun(pool: pg.Pool, input: { runId: string }): Pro
   // nested loops (seconds instead of milliseconds). ANALYZE samples, so it stays cheap.
   await pool.query('ANALYZE ledger_entries, ledger_lines');
   for (const book of run.books) {
-    await assertLinesSumToEntries(pool, run.modelVersion, book, period);
-    const rows = await computeReconciliation(pool, run.modelVersion, book, period);
+    const key = { modelVersion: run.modelVersion, basis: run.basis, book };
+    await assertLinesSumToEntries(pool, key, period);
+    const rows = await computeReconciliation(pool, key, period);
     await pool.query(
       `INSERT INTO run_reconciliations (run_id, book, currency, billing_total, attributed_total, excluded_total, excluded_by_reason, variance)
        SELECT $1, $2, r.currency, r.billing_total, r.attributed_total, r.excluded_total, r.excluded_by_reason, r.variance
@@ -53,9 +61,8 @@ export async function reconcileRun(pool: pg.Pool, input: { runId: string }): Pro
 }
 
 /** Billing of the period against the ledger of one model version and book, per currency. */
-export async function computeReconciliation(
-  pool: pg.Pool, modelVersion: string, book: string, period: Array<Date | null>,
-): Promise<ReconciliationRow[]> {
+export async function computeReconciliation(pool: pg.Pool, key: BookKey, period: Array<Date | null>): Promise<ReconciliationRow[]> {
+  const { book } = key;
   const result = await pool.query<{ currency: string; billing_total: string; attributed_total: string; excluded_total: string; excluded_by_reason: Record<string, string>; variance: string }>(
     `WITH billing AS (
        SELECT currency, sum(amount) AS total FROM (
@@ -65,7 +72,7 @@ export async function computeReconciliation(
        GROUP BY currency),
      by_reason AS (
        SELECT currency, status, reason, sum(amount) AS total FROM ledger_entries
-        WHERE model_version = $1 AND book = $2 AND ${inPeriod('event_at', '$3', '$4')}
+        WHERE model_version = $1 AND book = $2 AND basis = $5 AND ${inPeriod('event_at', '$3', '$4')}
         GROUP BY currency, status, reason),
      ledger AS (
        SELECT currency,
@@ -81,7 +88,7 @@ export async function computeReconciliation(
             (coalesce(b.total, 0) - coalesce(l.attributed, 0) - coalesce(l.excluded, 0))::numeric(18,4)::text AS variance
        FROM billing b FULL JOIN ledger l USING (currency)
       ORDER BY currency`,
-    [modelVersion, book, ...period],
+    [key.modelVersion, book, ...period, key.basis],
   );
   return result.rows.map((r) => ({
     book, currency: r.currency, billingTotal: r.billing_total, attributedTotal: r.attributed_total,
@@ -100,18 +107,18 @@ export async function readReconciliation(pool: pg.Pool, runId: string): Promise<
   }));
 }
 
-async function assertLinesSumToEntries(pool: pg.Pool, modelVersion: string, book: string, period: Array<Date | null>): Promise<void> {
+async function assertLinesSumToEntries(pool: pg.Pool, key: BookKey, period: Array<Date | null>): Promise<void> {
   const mismatched = await pool.query<{ kind: string; transaction_id: string; amount: string; lines: string | null }>(
     `SELECT e.kind, e.transaction_id, e.amount, sum(l.amount) AS lines
-       FROM ledger_entries e LEFT JOIN ledger_lines l USING (model_version, book, kind, transaction_id)
-      WHERE e.model_version = $1 AND e.book = $2 AND e.status = 'attributed' AND ${inPeriod('e.event_at', '$3', '$4')}
+       FROM ledger_entries e LEFT JOIN ledger_lines l USING (model_version, basis, book, kind, transaction_id)
+      WHERE e.model_version = $1 AND e.book = $2 AND e.basis = $5 AND e.status = 'attributed' AND ${inPeriod('e.event_at', '$3', '$4')}
       GROUP BY e.kind, e.transaction_id, e.amount
      HAVING sum(l.amount) IS DISTINCT FROM e.amount
       LIMIT 5`,
-    [modelVersion, book, ...period],
+    [key.modelVersion, key.book, ...period, key.basis],
   );
   if (mismatched.rows.length > 0) {
     const shown = mismatched.rows.map((r) => `  ${r.kind} ${r.transaction_id}: entry ${r.amount}, lines ${r.lines ?? 'none'}`);
-    throw inputFailure(ErrorType.InvariantViolated, `Ledger lines do not sum to their entry (model version ${modelVersion}, book ${book}):\n${shown.join('\n')}`);
+    throw inputFailure(ErrorType.InvariantViolated, `Ledger lines do not sum to their entry (model version ${key.modelVersion}, basis ${key.basis}, book ${key.book}):\n${shown.join('\n')}`);
   }
 }

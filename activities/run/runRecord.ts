@@ -7,6 +7,10 @@ export interface RunRecord {
   workflowId: string;
   kind: string;
   modelVersion: string;
+  /** `monthly` or `as_of:<instant>`: part of every ledger key this run writes (docs/operations.md). */
+  basis: string;
+  /** The newest ingested file version the run computed from. */
+  dataVersion: number;
   ruleset: Ruleset;
   /** Epoch ms; null: from the beginning of time. */
   periodFrom: number | null;
@@ -22,6 +26,8 @@ interface RunRow {
   workflow_id: string;
   kind: string;
   model_version: string;
+  basis: string;
+  data_version: string | null;
   period_from: Date | null;
   period_to: Date;
   as_of: Date;
@@ -44,6 +50,8 @@ export async function loadRun(db: pg.Pool | pg.PoolClient, runId: string): Promi
     workflowId: row.workflow_id,
     kind: row.kind,
     modelVersion: row.model_version,
+    basis: row.basis,
+    dataVersion: Number(row.data_version ?? 0),
     ruleset: parseRuleset(row.yaml, row.source_name),
     periodFrom: row.period_from?.getTime() ?? null,
     periodTo: row.period_to.getTime(),

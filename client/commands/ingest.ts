@@ -7,7 +7,7 @@ import type { LoadCsvFileResult } from '../../activities/ingest/loadCsvFile';
 import { describeReject } from '../../activities/ingest/loadCsvFile';
 import { SEARCH_ATTRIBUTES, workflowIds } from '../../common/temporalNames';
 import { formatTable } from '../../reporting/table';
-import type { IngestDatasetResult } from '../../workflows/ingestDataset';
+import { ingestDataset, type IngestDatasetResult } from '../../workflows/ingestDataset';
 import { datasetKey, withSession, workflowUrl, type Session } from '../session';
 
 export function parseNonNegativeInt(value: string): number {
@@ -35,7 +35,7 @@ export async function ingestAndReport(session: Session, dir: string, maxRejects:
   const url = workflowUrl(session.endpoints, workflowId);
   if (url) console.log(`Temporal UI: ${url}`);
   try {
-    const result = await session.client.workflow.execute('ingestDataset', {
+    const result = await session.client.workflow.execute(ingestDataset, {
       workflowId,
       taskQueue: session.config.taskQueue,
       args: [{ dir: absolute, maxRejects }],
@@ -44,7 +44,7 @@ export async function ingestAndReport(session: Session, dir: string, maxRejects:
       memo: { dir: absolute },
       staticSummary: `Ingest ${path.basename(absolute)}`,
     });
-    printIngestResult(result as IngestDatasetResult);
+    printIngestResult(result);
     return true;
   } catch (error) {
     if (error instanceof WorkflowFailedError && error.cause instanceof ApplicationFailure) {

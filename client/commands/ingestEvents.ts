@@ -5,7 +5,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Command } from 'commander';
 import type { LoadEventsResult } from '../../activities/ingest/loadEvents';
 import { SEARCH_ATTRIBUTES, workflowIds } from '../../common/temporalNames';
-import type { IngestEventsResult } from '../../workflows/ingestEvents';
+import { ingestEvents } from '../../workflows/ingestEvents';
 import { datasetKey, withSession, workflowUrl, type Session } from '../session';
 import { printFileTable } from './ingest';
 
@@ -27,7 +27,7 @@ export async function ingestEventsAndReport(session: Session, target: string): P
   const url = workflowUrl(session.endpoints, workflowId);
   if (url) console.log(`Temporal UI: ${url}`);
   try {
-    const result = (await session.client.workflow.execute('ingestEvents', {
+    const result = await session.client.workflow.execute(ingestEvents, {
       workflowId,
       taskQueue: session.config.taskQueue,
       args: [{ path: absolute }],
@@ -35,7 +35,7 @@ export async function ingestEventsAndReport(session: Session, target: string): P
       typedSearchAttributes: [{ key: SEARCH_ATTRIBUTES.kind, value: 'ingest' }],
       memo: { path: absolute },
       staticSummary: `Ingest events ${path.basename(absolute)}`,
-    })) as IngestEventsResult;
+    });
     printFileTable(result.files);
     return true;
   } catch (error) {

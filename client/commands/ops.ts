@@ -5,10 +5,13 @@ import { CancelledFailure } from '@temporalio/common';
 import cliProgress from 'cli-progress';
 import { InvalidArgumentError, type Command } from 'commander';
 import { PROJECT_ROOT } from '../../common/config';
-import { SEARCH_ATTRIBUTES, workflowIds } from '../../common/temporalNames';
-import type { BackfillInput, BackfillProgress } from '../../workflows/backfill';
-import type { ReplayInput, ReplayResult } from '../../workflows/replay';
-import type { RunProgress } from '../../workflows/attributionRun';
+import type { ReprocessChoice } from '../../common/monthStates';
+import { workflowIds } from '../../common/temporalNames';
+import { backfill, backfillProgressQuery, type BackfillInput, type BackfillProgress } from '../../workflows/backfill';
+import { replay, type ReplayInput } from '../../workflows/replay';
+import { progressQuery, type RunProgress } from '../../workflows/attributionRun';
+import { identityAttributes } from '../../workflows/runAttributes';
+import { parseReprocess, printDryRun } from './months';
 import { withSession, workflowUrl, type Session } from '../session';
 import { DEFAULT_RULESET, loadRulesetFile } from './run';
 
@@ -23,6 +26,9 @@ interface BackfillOptions {
   ruleset: string;
   books?: string;
   detach?: boolean;
+  dryRun?: boolean;
+  reprocess?: ReprocessChoice[];
+  failFast?: boolean;
 }
 
 export function backfillInput(options: BackfillOptions, kind: 'backfill' | 'replay'): { input: BackfillInput; workflowId: string } {
@@ -30,6 +36,8 @@ export function backfillInput(options: BackfillOptions, kind: 'backfill' | 'repl
   const loaded = loadRulesetFile(options.ruleset, options.books);
   const input: BackfillInput = {
     kind, fromMonth: options.from, toMonth: options.to,
+    ...(options.reprocess ? { reprocess: options.reprocess } : {}),
+    ...(options.failFast ? { failFast: true } : {}),
     run: { rulesetYaml: loaded.yaml, rulesetSource: loaded.source, modelVersion: loaded.modelVersion, books: loaded.books, outDir: null },
   };
   return { input, workflowId: workflowIds.backfill(kind, loaded.modelVersion, options.from, options.to, loaded.books) };
@@ -44,12 +52,20 @@ export function registerOpsCommands(program: Command): void {
     .option('--ruleset <file>', 'ruleset YAML', DEFAULT_RULESET)
     .option('--books <list>', 'comma-separated books (default: the ruleset\'s default_books)')
     .option('--detach', 'start it and return; follow it with `attribution status <id>`')
+    .option('--dry-run', 'list each month, its state and whether it would run, and why; start and write nothing')
+    .option('--reprocess <states>', 'month states to run: missing, failed, stale, all (comma-separated; default missing,failed,stale)', parseReprocess)
+    .option('--fail-fast', 'stop at the first failed month (default: go on, and name the failed months at the end)')
     .action(async (options: BackfillOptions) => {
+      if (options.dryRun) {
+        const { input } = backfillInput(options, 'backfill');
+        await withSession(({ pool }) => printDryRun(pool, { ...input.run, fromMonth: input.fromMonth, toMonth: input.toMonth, reprocess: input.reprocess }), { worker: false });
+        return;
+      }
       await withSession(async (session) => {
         const { input, workflowId } = backfillInput(options, 'backfill');
-        const handle = await session.client.workflow.start('backfill', {
+        const handle = await session.client.workflow.start(backfill, {
           workflowId, taskQueue: session.config.taskQueue, args: [input], workflowIdConflictPolicy: 'USE_EXISTING',
-          typedSearchAttributes: [{ key: SEARCH_ATTRIBUTES.kind, value: 'backfill' }, { key: SEARCH_ATTRIBUTES.modelVersion, value: input.run.modelVersion }],
+          typedSearchAttributes: [...identityAttributes({ kind: 'backfill', period: `${options.from}..${options.to}`, modelVersion: input.run.modelVersion })],
           memo: { ruleset: input.run.rulesetSource }, staticSummary: `Backfill ${options.from}..${options.to} · ${input.run.modelVersion}`,
         });
         announce(session, workflowId);
@@ -74,14 +90,14 @@ export function registerOpsCommands(program: Command): void {
         const outDir = path.resolve(options.out ?? path.join(PROJECT_ROOT, 'out', `replay-${input.run.modelVersion.replace('#', '-')}`));
         const replayInput: ReplayInput = { oldModelVersion: against, backfill: input, outDir };
         const workflowId = `${backfillId}/vs-${against}`;
-        const handle = await session.client.workflow.start('replay', {
+        const handle = await session.client.workflow.start(replay, {
           workflowId, taskQueue: session.config.taskQueue, args: [replayInput], workflowIdConflictPolicy: 'USE_EXISTING',
-          typedSearchAttributes: [{ key: SEARCH_ATTRIBUTES.kind, value: 'replay' }, { key: SEARCH_ATTRIBUTES.modelVersion, value: input.run.modelVersion }],
+          typedSearchAttributes: [...identityAttributes({ kind: 'replay', period: `${options.from}..${options.to}`, modelVersion: input.run.modelVersion })],
           staticSummary: `Replay ${options.from}..${options.to}: ${against} → ${input.run.modelVersion}`,
         });
         announce(session, workflowId);
         console.log(`Comparing ${against} (old) with ${input.run.modelVersion} (new)`);
-        const result = (await handle.result()) as ReplayResult;
+        const result = await handle.result();
         console.log(`Backfilled ${result.backfill.monthsDone} month(s); ${result.backfill.linesWritten} ledger lines written.`);
         console.log(`Diff: ${result.diff.files.map((f) => path.join(result.diff.outDir, f)).join(', ')}`);
       }, { worker: true });
@@ -130,7 +146,7 @@ async function latestOtherModelVersion(session: Session, newVersion: string): Pr
 }
 
 /** Follows a backfill with a progress bar of months (and the current month's shards) until it ends. */
-async function follow(session: Session, handle: WorkflowHandle): Promise<void> {
+async function follow(session: Session, handle: WorkflowHandle<typeof backfill>): Promise<void> {
   const bar = new cliProgress.SingleBar(
     { format: 'months {bar} {value}/{total} | {month} {shards} | {lines} lines', hideCursor: true, noTTYOutput: !process.stderr.isTTY, notTTYSchedule: 5000 },
     cliProgress.Presets.shades_classic,
@@ -151,8 +167,9 @@ async function follow(session: Session, handle: WorkflowHandle): Promise<void> {
     });
   }, 1000);
   try {
-    const result = (await handle.result()) as BackfillProgress;
-    console.log(`\nBackfill finished: ${result.monthsDone} month(s), ${result.entriesWritten} entries and ${result.linesWritten} lines written, drift ${result.drift}.`);
+    const result = await handle.result();
+    console.log(`\nBackfill finished: ${result.monthsDone} month(s) run, ${result.monthsSkipped} skipped (already done), ` +
+      `${result.entriesWritten} entries and ${result.linesWritten} lines written, drift ${result.drift}.`);
   } catch (error) {
     if (error instanceof WorkflowFailedError && error.cause instanceof CancelledFailure) {
       console.log('\nBackfill cancelled: every month that finished is complete in the ledger; later months did not start.');
@@ -166,9 +183,9 @@ async function follow(session: Session, handle: WorkflowHandle): Promise<void> {
 
 async function backfillProgress(session: Session, handle: WorkflowHandle): Promise<{ backfill: BackfillProgress; run: RunProgress | null } | null> {
   try {
-    const backfill = await handle.query<BackfillProgress>('progress');
-    const run = backfill.currentRunId ? await session.client.workflow.getHandle(backfill.currentRunId).query<RunProgress>('progress').catch(() => null) : null;
-    return { backfill, run };
+    const progress = await handle.query(backfillProgressQuery);
+    const run = progress.currentRunId ? await session.client.workflow.getHandle(progress.currentRunId).query(progressQuery).catch(() => null) : null;
+    return { backfill: progress, run };
   } catch {
     return null;
   }
@@ -181,7 +198,7 @@ async function progressText(session: Session, handle: WorkflowHandle, type: stri
     return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}`;
   };
   if (type === 'attributionRun') {
-    const p = await handle.query<RunProgress>('progress');
+    const p = await handle.query(progressQuery);
     return `phase ${p.phase}\ncontexts ${bar(p.contextShardsDone, p.shardCount)}\nbooks    ${bar(p.bookShardsDone, p.bookShardsTotal)}\n` +
       `${p.accounts} accounts, ${p.entriesWritten} entries and ${p.linesWritten} lines written, drift ${p.drift}`;
   }

@@ -2,6 +2,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { writeRunReports } from '../../activities/reports/writeRunReports';
+import { MONTHLY_BASIS } from '../../common/period';
 import { withSession } from '../session';
 import { parseInstant } from './run';
 
@@ -11,6 +12,7 @@ interface ReportOptions {
   from?: string;
   to?: string;
   books?: string;
+  basis?: string;
 }
 
 export function registerReportCommand(program: Command): void {
@@ -22,10 +24,11 @@ export function registerReportCommand(program: Command): void {
     .option('--from <iso>', 'start of the period (default: the latest run\'s with that model version)', parseInstant)
     .option('--to <iso>', 'end of the period, exclusive', parseInstant)
     .option('--books <list>', 'comma-separated books (default: the run\'s)')
+    .option('--basis <basis>', '`monthly` or `as_of:<instant>` (default: the latest run\'s; `monthly` with --from/--to)')
     .action(async (options: ReportOptions) => {
       await withSession(async ({ pool }) => {
-        const latest = await pool.query<{ model_version: string; period_from: Date | null; period_to: Date; as_of: Date; books: string[] }>(
-          `SELECT model_version, period_from, period_to, as_of, books FROM attribution_runs
+        const latest = await pool.query<{ model_version: string; basis: string; period_from: Date | null; period_to: Date; as_of: Date; books: string[] }>(
+          `SELECT model_version, basis, period_from, period_to, as_of, books FROM attribution_runs
             WHERE $1::text IS NULL OR model_version = $1 ORDER BY created_at DESC LIMIT 1`,
           [options.modelVersion ?? null],
         );
@@ -34,6 +37,7 @@ export function registerReportCommand(program: Command): void {
         const explicitPeriod = options.from !== undefined || options.to !== undefined;
         const written = await writeRunReports(pool, {
           modelVersion: run.model_version,
+          basis: options.basis ?? (explicitPeriod ? MONTHLY_BASIS : run.basis),
           from: explicitPeriod ? (options.from ?? null) : (run.period_from?.toISOString() ?? null),
           to: options.to ?? run.period_to.toISOString(),
           asOf: explicitPeriod ? null : run.as_of.toISOString(),

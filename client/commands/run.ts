@@ -1,4 +1,5 @@
 // attribution run --dataset DIR --out DIR [--as-of ISO] [--from ISO] [--to ISO] [--ruleset FILE] [--books a,b,c]
+import { describeInputs } from '../../store/inputs';
 import fs from 'node:fs';
 import path from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
@@ -10,7 +11,7 @@ import { reconciliationTable } from '../../reporting/table';
 import { periodLabel } from '../../common/period';
 import { SEARCH_ATTRIBUTES, workflowIds, type RunKind } from '../../common/temporalNames';
 import { modelVersion, parseRuleset, type Ruleset } from '../../domain/ruleset';
-import type { AttributionRunInput, AttributionRunResult, RunProgress } from '../../workflows/attributionRun';
+import { attributionRun, progressQuery, type AttributionRunInput, type AttributionRunResult, type RunProgress } from '../../workflows/attributionRun';
 import { ingestAndReport, parseNonNegativeInt } from './ingest';
 import { readRulesetText } from '../rulesetFile';
 import { withSession, workflowUrl, type Session } from '../session';
@@ -116,7 +117,7 @@ export async function runAndReport(session: Session, options: RunOptions, kind: 
   console.log(`\nRun ${periodLabel(input.from, input.to)} as of ${input.asOf}, model version ${input.modelVersion}, books ${input.books.join(', ')}`);
   const url = workflowUrl(session.endpoints, workflowId);
   if (url) console.log(`Temporal UI: ${url}`);
-  const handle = await session.client.workflow.start('attributionRun', {
+  const handle = await session.client.workflow.start(attributionRun, {
     workflowId,
     taskQueue: session.config.taskQueue,
     args: [input],
@@ -129,9 +130,9 @@ export async function runAndReport(session: Session, options: RunOptions, kind: 
     memo: { ruleset: input.rulesetSource, outDir: input.outDir, dataset: options.dataset ? path.resolve(options.dataset) : null },
     staticSummary: `Attribution ${periodLabel(input.from, input.to)} · ${input.modelVersion} · ${input.books.join(', ')}`,
   });
-  const ticker = watchProgress(() => handle.query<RunProgress>('progress'));
+  const ticker = watchProgress(() => handle.query(progressQuery));
   try {
-    const result = (await handle.result()) as AttributionRunResult;
+    const result = await handle.result();
     ticker.stop();
     printRunResult(result);
     return true;
@@ -168,6 +169,7 @@ function watchProgress(query: () => Promise<RunProgress>): { stop(): void } {
 
 export function printRunResult(result: AttributionRunResult): void {
   const p = result.progress;
+  console.log(`Basis: ${result.basis}. Inputs (data version ${result.dataVersion}): ${describeInputs(result.inputs)}.`);
   console.log(`Accounts: ${p.accounts} in ${p.shardCount} shard(s). Ledger: ${p.entriesWritten} entries and ${p.linesWritten} lines written by this run; drift ${p.drift}.`);
   console.log('\nReconciliation (billing = attributed + excluded):');
   printReconciliation(result.reconciliation);

@@ -1,7 +1,9 @@
 // attribution schedule create|describe|pause|unpause|delete|trigger: the monthly Temporal
 // Schedule that runs the previous UTC month (SPEC §9).
-import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type ScheduleOptions } from '@temporalio/client';
+import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type ScheduleDescription, type ScheduleOptions } from '@temporalio/client';
 import type { Command } from 'commander';
+import { previousMonthOf } from '../../common/period';
+import { SEARCH_ATTRIBUTES } from '../../common/temporalNames';
 import type { ScheduledMonthlyRunInput } from '../../workflows/scheduledMonthlyRun';
 import { withSession, type Session } from '../session';
 import { DEFAULT_RULESET, loadRulesetFile, parseInstant } from './run';
@@ -32,6 +34,13 @@ export function scheduleOptions(session: Pick<Session, 'config'>, options: Creat
       taskQueue: session.config.taskQueue,
       args: [input],
       workflowId: `scheduled/${options.id}`,
+      // Findable as RunKind = "scheduled" from the moment it starts; its period is set by its first task.
+      typedSearchAttributes: [
+        { key: SEARCH_ATTRIBUTES.kind, value: 'scheduled' },
+        { key: SEARCH_ATTRIBUTES.modelVersion, value: loaded.modelVersion },
+        { key: SEARCH_ATTRIBUTES.status, value: 'running' },
+      ],
+      memo: { ruleset: loaded.source, modelVersion: loaded.modelVersion, books: loaded.books.join(',') },
     },
     policies: {
       // The run of a month is one workflow id: never two at once. A missed action (server down)
@@ -40,7 +49,7 @@ export function scheduleOptions(session: Pick<Session, 'config'>, options: Creat
       catchupWindow: options.catchupWindow,
       pauseOnFailure: false,
     },
-    memo: { ruleset: loaded.source, modelVersion: loaded.modelVersion },
+    memo: { ruleset: loaded.source, modelVersion: loaded.modelVersion, books: loaded.books.join(','), cron: options.cron },
   };
 }
 
@@ -82,12 +91,8 @@ export function registerScheduleCommands(program: Command): void {
           if (name === 'pause') await handle.pause(options.note);
           if (name === 'unpause') await handle.unpause(options.note);
           if (name === 'delete') await handle.delete();
-          if (name === 'describe') {
-            const d = await handle.describe();
-            console.log(`Schedule ${options.id}: ${d.state.paused ? `PAUSED${d.state.note ? ` (${d.state.note})` : ''}` : 'active'}`);
-            console.log(`Next runs: ${d.info.nextActionTimes.slice(0, 3).map((t) => t.toISOString()).join(', ') || 'none'}`);
-            for (const a of d.info.recentActions.slice(-5)) console.log(`Ran at ${a.takenAt.toISOString()} (nominal ${a.scheduledAt.toISOString()}): ${a.action.workflow.workflowId}`);
-          } else console.log(`Schedule ${options.id}: ${name}d.`);
+          if (name === 'describe') console.log(describeLines(options.id, await handle.describe()).join('\n'));
+          else console.log(`Schedule ${options.id}: ${name}d.`);
         }, { worker: false });
       });
   }
@@ -107,4 +112,31 @@ export function registerScheduleCommands(program: Command): void {
         console.log(`Schedule ${options.id} triggered${options.at ? ` as of ${options.at}` : ''}. The run appears in the Temporal UI as RunKind = "scheduled".`);
       }, { worker: true });
     });
+}
+
+/** What `schedule describe` prints: state and note, cron, model version, the months the next runs cover, recent actions. */
+export function describeLines(id: string, d: ScheduleDescription): string[] {
+  const memo = (d.memo ?? {}) as Record<string, unknown>;
+  // The server returns cron expressions as calendars: the memo keeps the expression as given.
+  const cron = String(memo.cron ?? '(calendar spec)');
+  const lines = [
+    `Schedule ${id}: ${d.state.paused ? 'PAUSED' : 'active'}${d.state.note ? ` — note: ${d.state.note}` : ''}`,
+    `Cron: ${cron} (UTC); overlap ${d.policies.overlap}, catch-up window ${formatMs(d.policies.catchupWindow)}`,
+    `Ruleset: ${String(memo.ruleset ?? '?')}, model version ${String(memo.modelVersion ?? '?')}, books ${String(memo.books ?? '?')}`,
+    'Next runs:',
+    ...(d.info.nextActionTimes.slice(0, 3).map((t) => `  ${t.toISOString()} runs month ${previousMonthOf(t.toISOString())}`)),
+  ];
+  if (d.info.nextActionTimes.length === 0) lines.push('  none');
+  lines.push('Recent actions:');
+  for (const a of d.info.recentActions.slice(-5)) {
+    lines.push(`  ${a.takenAt.toISOString()} (nominal ${a.scheduledAt.toISOString()}, month ${previousMonthOf(a.scheduledAt.toISOString())}): ${a.action.workflow.workflowId}`);
+  }
+  if (d.info.recentActions.length === 0) lines.push('  none yet');
+  return lines;
+}
+
+function formatMs(ms: number | undefined): string {
+  if (ms === undefined) return 'default';
+  const days = ms / 86_400_000;
+  return Number.isInteger(days) ? `${days} days` : `${Math.round(ms / 1000)} s`;
 }

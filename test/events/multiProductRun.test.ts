@@ -141,17 +141,17 @@ describe('examples/multi-product', () => {
     assert.deepEqual([eur.attributedTotal, eur.excludedByReason], ['0.0000', { no_rule_matched: '50.0000' }]);
   });
   it('refunds of one payment in different runs reverse what the earlier runs left, and re-running a period drifts nothing', async () => {
-    // zeta pays 10.0000 for three equally weighted touchpoints (a 3.3334, b 3.3333, c 3.3333) in May,
-    // and is refunded 5 in each half of June (two runs). The first refund splits by the payment's
+    // zeta pays 10.0000 for three equally weighted touchpoints (a 3.3334, b 3.3333, c 3.3333) in April,
+    // and is refunded 5 in May and 5 in June (two monthly runs: refunds cascade within one basis). The first refund splits by the payment's
     // lines (a −1.6667, b −1.6667 by name, c −1.6666); the second by what is left (a 1.6667,
     // b 1.6666, c 1.6667), so every channel ends at exactly zero. Split by the payment's lines
     // again, b would end at −0.0001 and c at +0.0001.
-    const touch = (c: string) => ({ productId: c, interactionType: 'view', timestamp: '2024-05-01T00:00:00Z' });
+    const touch = (c: string) => ({ productId: c, interactionType: 'view', timestamp: '2024-04-01T00:00:00Z' });
     const zeta = (id: string, at: string, amount: string, extra: object) => JSON.stringify({ transactionId: id, timestamp: at, customerId: 'cust-zeta', grossAmount: amount, currency: 'USD', products: [], ...extra });
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'multi-product-periods-'));
     fs.writeFileSync(path.join(dir, 'zeta.ndjson'), [
-      zeta('tx-100', '2024-05-10T00:00:00Z', '10', { touchpoints: ['a', 'b', 'c'].map(touch), source: 'invoice' }),
-      zeta('tx-101', '2024-06-05T00:00:00Z', '5', { source: 'refund', refundOf: 'tx-100' }),
+      zeta('tx-100', '2024-04-10T00:00:00Z', '10', { touchpoints: ['a', 'b', 'c'].map(touch), source: 'invoice' }),
+      zeta('tx-101', '2024-05-05T00:00:00Z', '5', { source: 'refund', refundOf: 'tx-100' }),
       zeta('tx-102', '2024-06-20T00:00:00Z', '5', { source: 'refund', refundOf: 'tx-100' }),
       zeta('tx-103', '2024-06-25T00:00:00Z', '1', { touchpoints: [touch('a')], source: 'invoice' }),
     ].join('\n'));
@@ -160,7 +160,7 @@ describe('examples/multi-product', () => {
     fs.writeFileSync(path.join(dir, 'ruleset.yaml'), fs.readFileSync(path.join(EXAMPLE, 'ruleset.yaml'), 'utf8').replace('version: "multi-product-1"', 'version: "multi-product-periods"'));
     const ruleset = path.join(dir, 'ruleset.yaml');
 
-    const cuts = ['2024-05-01T00:00:00.000Z', '2024-06-01T00:00:00.000Z', '2024-06-15T00:00:00.000Z', AS_OF];
+    const cuts = ['2024-04-01T00:00:00.000Z', '2024-05-01T00:00:00.000Z', '2024-06-01T00:00:00.000Z', AS_OF];
     let mv = '';
     for (let i = 0; i < 3; i++) {
       const result = await run(ruleset, null, 'weighted', { from: cuts[i], to: cuts[i + 1] });

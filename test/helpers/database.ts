@@ -16,7 +16,7 @@ function adminUrl(): string {
   return url;
 }
 
-export async function createTestDatabase(label: string): Promise<TestDatabase> {
+export async function createTestDatabase(label: string, options: { migrateUntil?: string } = {}): Promise<TestDatabase> {
   const name = `test_${label.replace(/[^a-z0-9]/gi, '_').toLowerCase()}_${crypto.randomBytes(4).toString('hex')}`;
   const admin = new pg.Client({ connectionString: adminUrl() });
   await admin.connect();
@@ -25,7 +25,7 @@ export async function createTestDatabase(label: string): Promise<TestDatabase> {
   const url = new URL(adminUrl());
   url.pathname = `/${name}`;
   const pool = createPool(url.toString());
-  await migrate(pool);
+  await migrate(pool, { until: options.migrateUntil });
   return {
     pool,
     url: url.toString(),

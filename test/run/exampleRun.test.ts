@@ -81,7 +81,7 @@ describe('attributionRun on examples/krispcall-small', () => {
   it('`attribution report` rewrites the same outputs from the ledger alone', async () => {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'attribution-report-'));
     const plan = planRun({ ruleset: DEFAULT_RULESET, asOf: AS_OF }, 'run');
-    await writeRunReports(db.pool, { modelVersion: plan.input.modelVersion, from: null, to: AS_OF, asOf: AS_OF, books: plan.input.books, outDir: out, runId: null });
+    await writeRunReports(db.pool, { modelVersion: plan.input.modelVersion, basis: `as_of:${AS_OF}`, from: null, to: AS_OF, asOf: AS_OF, books: plan.input.books, outDir: out, runId: null });
     for (const file of ['first_touch_attribution.csv', 'usage_based_attribution.csv', 'chosen_attribution.csv']) {
       assert.equal(fs.readFileSync(path.join(out, file), 'utf8'), fs.readFileSync(path.join(GOLDEN, file), 'utf8'), file);
     }
