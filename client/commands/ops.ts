@@ -1,14 +1,16 @@
 // The monthly operations: attribution backfill | replay | status | cancel.
 import path from 'node:path';
-import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
-import { CancelledFailure } from '@temporalio/common';
-import cliProgress from 'cli-progress';
+import type { WorkflowHandle } from '@temporalio/client';
 import { InvalidArgumentError, type Command } from 'commander';
 import { PROJECT_ROOT } from '../../common/config';
 import { SEARCH_ATTRIBUTES, workflowIds } from '../../common/temporalNames';
 import type { BackfillInput, BackfillProgress } from '../../workflows/backfill';
 import type { ReplayInput, ReplayResult } from '../../workflows/replay';
-import type { RunProgress } from '../../workflows/attributionRun';
+import { rootCause } from '../failure';
+import { resultWithProgress, watchBackfill } from '../follow';
+import { followingWorkflow } from '../interrupt';
+import { emitJson } from '../output';
+import { backfillResultLine, printStatus, statusExitCode, workflowStatus } from '../status';
 import { withSession, workflowUrl, type Session } from '../session';
 import { DEFAULT_RULESET, loadRulesetFile } from './run';
 
@@ -23,6 +25,7 @@ interface BackfillOptions {
   ruleset: string;
   books?: string;
   detach?: boolean;
+  json?: boolean;
 }
 
 export function backfillInput(options: BackfillOptions, kind: 'backfill' | 'replay'): { input: BackfillInput; workflowId: string } {
@@ -44,6 +47,7 @@ export function registerOpsCommands(program: Command): void {
     .option('--ruleset <file>', 'ruleset YAML', DEFAULT_RULESET)
     .option('--books <list>', 'comma-separated books (default: the ruleset\'s default_books)')
     .option('--detach', 'start it and return; follow it with `attribution status <id>`')
+    .option('--json', 'print the outcome as one JSON document on stdout (everything else goes to stderr)')
     .action(async (options: BackfillOptions) => {
       await withSession(async (session) => {
         const { input, workflowId } = backfillInput(options, 'backfill');
@@ -53,9 +57,12 @@ export function registerOpsCommands(program: Command): void {
           memo: { ruleset: input.run.rulesetSource }, staticSummary: `Backfill ${options.from}..${options.to} · ${input.run.modelVersion}`,
         });
         announce(session, workflowId);
-        if (options.detach) return;
+        if (options.detach) {
+          emitJson({ workflowId, runId: handle.firstExecutionRunId, type: 'backfill', status: 'RUNNING', url: workflowUrl(session.endpoints, workflowId) ?? null });
+          return;
+        }
         await follow(session, handle);
-      }, { worker: !options.detach });
+      }, { worker: true });
     });
 
   program
@@ -81,7 +88,14 @@ export function registerOpsCommands(program: Command): void {
         });
         announce(session, workflowId);
         console.log(`Comparing ${against} (old) with ${input.run.modelVersion} (new)`);
-        const result = (await handle.result()) as ReplayResult;
+        let result: ReplayResult;
+        try {
+          result = await resultWithProgress<ReplayResult>(handle, watchBackfill(session.client, `${workflowId}/backfill`));
+        } catch (error) {
+          console.error(`Replay failed: ${rootCause(error).message}`);
+          process.exitCode = 1;
+          return;
+        }
         console.log(`Backfilled ${result.backfill.monthsDone} month(s); ${result.backfill.linesWritten} ledger lines written.`);
         console.log(`Diff: ${result.diff.files.map((f) => path.join(result.diff.outDir, f)).join(', ')}`);
       }, { worker: true });
@@ -91,14 +105,13 @@ export function registerOpsCommands(program: Command): void {
     .command('status')
     .description('show the progress of a run, backfill or replay')
     .argument('<workflow-id>', 'as printed when it started (or found in the Temporal UI)')
+    .option('--json', 'print the status as one JSON document (status, progress or result or error)')
     .action(async (workflowId: string) => {
       await withSession(async (session) => {
-        const handle = session.client.workflow.getHandle(workflowId);
-        const description = await handle.describe();
-        console.log(`${description.type} ${workflowId}: ${description.status.name}`);
-        const url = workflowUrl(session.endpoints, workflowId);
-        if (url) console.log(`Temporal UI: ${url}`);
-        console.log(await progressText(session, handle, description.type));
+        const view = await workflowStatus(session, workflowId);
+        printStatus(view);
+        emitJson({ ...view, lines: undefined });
+        process.exitCode = statusExitCode(view);
       }, { worker: false });
     });
 
@@ -118,6 +131,7 @@ function announce(session: Session, workflowId: string): void {
   console.log(`Workflow ${workflowId}`);
   const url = workflowUrl(session.endpoints, workflowId);
   if (url) console.log(`Temporal UI: ${url}`);
+  followingWorkflow(workflowId, url); // Ctrl-C from here on detaches from it
 }
 
 async function latestOtherModelVersion(session: Session, newVersion: string): Promise<string> {
@@ -129,68 +143,18 @@ async function latestOtherModelVersion(session: Session, newVersion: string): Pr
   return latest.rows[0].model_version;
 }
 
-/** Follows a backfill with a progress bar of months (and the current month's shards) until it ends. */
+/** Follows a backfill with its progress until it ends; a failure prints its root cause and exits 1. */
 async function follow(session: Session, handle: WorkflowHandle): Promise<void> {
-  const bar = new cliProgress.SingleBar(
-    { format: 'months {bar} {value}/{total} | {month} {shards} | {lines} lines', hideCursor: true, noTTYOutput: !process.stderr.isTTY, notTTYSchedule: 5000 },
-    cliProgress.Presets.shades_classic,
-  );
-  let started = false;
-  const timer = setInterval(() => {
-    void backfillProgress(session, handle).then((p) => {
-      if (!p) return;
-      if (!started) {
-        bar.start(p.backfill.monthsTotal, p.backfill.monthsDone, {});
-        started = true;
-      }
-      bar.update(p.backfill.monthsDone, {
-        month: p.backfill.currentMonth ?? '',
-        shards: p.run ? `${p.run.phase} ${p.run.bookShardsDone}/${p.run.bookShardsTotal}` : '',
-        lines: p.backfill.linesWritten + (p.run?.linesWritten ?? 0),
-      });
-    });
-  }, 1000);
+  const base = { workflowId: handle.workflowId, type: 'backfill', url: workflowUrl(session.endpoints, handle.workflowId) ?? null };
   try {
-    const result = (await handle.result()) as BackfillProgress;
-    console.log(`\nBackfill finished: ${result.monthsDone} month(s), ${result.entriesWritten} entries and ${result.linesWritten} lines written, drift ${result.drift}.`);
+    const result = await resultWithProgress<BackfillProgress>(handle, watchBackfill(session.client, handle.workflowId));
+    console.log(`Backfill finished: ${backfillResultLine(result)}.`);
+    emitJson({ ...base, status: 'COMPLETED', result });
   } catch (error) {
-    if (error instanceof WorkflowFailedError && error.cause instanceof CancelledFailure) {
-      console.log('\nBackfill cancelled: every month that finished is complete in the ledger; later months did not start.');
-    }
-    else throw error;
-  } finally {
-    clearInterval(timer);
-    if (started) bar.stop();
+    const cause = rootCause(error);
+    if (cause.cancelled) console.log('Backfill cancelled: every month that finished is complete in the ledger; later months did not start.');
+    else console.error(`Backfill failed: ${cause.message}`);
+    emitJson({ ...base, status: cause.cancelled ? 'CANCELLED' : 'FAILED', error: { message: cause.message, type: cause.type } });
+    process.exitCode = 1;
   }
-}
-
-async function backfillProgress(session: Session, handle: WorkflowHandle): Promise<{ backfill: BackfillProgress; run: RunProgress | null } | null> {
-  try {
-    const backfill = await handle.query<BackfillProgress>('progress');
-    const run = backfill.currentRunId ? await session.client.workflow.getHandle(backfill.currentRunId).query<RunProgress>('progress').catch(() => null) : null;
-    return { backfill, run };
-  } catch {
-    return null;
-  }
-}
-
-async function progressText(session: Session, handle: WorkflowHandle, type: string): Promise<string> {
-  const bar = (done: number, total: number) => {
-    const width = 30;
-    const filled = total ? Math.round((done / total) * width) : 0;
-    return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}`;
-  };
-  if (type === 'attributionRun') {
-    const p = await handle.query<RunProgress>('progress');
-    return `phase ${p.phase}\ncontexts ${bar(p.contextShardsDone, p.shardCount)}\nbooks    ${bar(p.bookShardsDone, p.bookShardsTotal)}\n` +
-      `${p.accounts} accounts, ${p.entriesWritten} entries and ${p.linesWritten} lines written, drift ${p.drift}`;
-  }
-  const target = type === 'replay' ? session.client.workflow.getHandle(`${handle.workflowId}/backfill`) : handle;
-  const p = await backfillProgress(session, target);
-  if (!p) return 'no progress available (is a worker running?)';
-  const lines = [`months   ${bar(p.backfill.monthsDone, p.backfill.monthsTotal)}${p.backfill.cancelled ? ' (cancelled)' : ''}`];
-  if (p.backfill.currentMonth) lines.push(`current  ${p.backfill.currentMonth} (${p.backfill.currentRunId})`);
-  if (p.run) lines.push(`shards   ${bar(p.run.bookShardsDone, p.run.bookShardsTotal)} (${p.run.phase})`);
-  lines.push(`${p.backfill.entriesWritten} entries and ${p.backfill.linesWritten} lines written by finished months, drift ${p.backfill.drift}`);
-  return lines.join('\n');
 }
