@@ -100,7 +100,7 @@ export async function ensureResidentWorker(
   if (record && supervisorAlive(record)) {
     if (record.key === key) return record;
     log(`Restarting the resident worker (pid ${record.supervisorPid}): the stack's endpoints changed`);
-    await stopProcessGroup(record.supervisorPid, 15_000);
+    await stopSupervisor(record.supervisorPid);
   }
   const { logFile } = residentWorkerPaths(config.home);
   fs.mkdirSync(path.dirname(logFile), { recursive: true });
@@ -163,11 +163,27 @@ function logTail(file: string, lines = 15): string {
 export async function stopResidentWorker(config: Config, record: ResidentWorkerRecord | undefined, log: Log): Promise<void> {
   if (record && supervisorAlive(record)) {
     log(`Stopping the resident worker (supervisor pid ${record.supervisorPid})`);
-    await stopProcessGroup(record.supervisorPid, 15_000);
+    await stopSupervisor(record.supervisorPid);
   }
   const orphan = readWorkerStatus(config.home)?.workerPid;
   if (orphan && processRuns(orphan, WORKER_SCRIPT_NAME)) {
     log(`Stopping a resident worker left without its supervisor (pid ${orphan})`);
     await stopProcessGroup(orphan, 15_000);
   }
+}
+
+/**
+ * SIGTERM to the supervisor alone, which passes one SIGTERM on to the worker (the SDK drains on
+ * the first signal and dies on a second, so the group is not signalled). What has not exited
+ * within the grace period is killed, group and all.
+ */
+async function stopSupervisor(pid: number, graceMs = 20_000): Promise<void> {
+  try {
+    process.kill(pid, 'SIGTERM');
+  } catch {
+    return; // already gone
+  }
+  const deadline = Date.now() + graceMs;
+  while (isProcessAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  if (isProcessAlive(pid)) await stopProcessGroup(pid, 0);
 }
