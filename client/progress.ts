@@ -47,15 +47,17 @@ export function startTicker(render: () => Promise<string | null>, options: Ticke
     active.delete(endLine);
   };
   let busy = false;
-  const timer = setInterval(() => {
+  const poll = () => {
     if (busy) return; // a slow poll (a query waiting for a worker): skip this tick
     busy = true;
     inFlight = render().then(
       (line) => { if (line !== null) show(line); },
       () => undefined,
     ).finally(() => (busy = false));
-  }, options.everyMs ?? 1000);
+  };
+  const timer = setInterval(poll, options.everyMs ?? 1000);
   active.add(endLine);
+  poll(); // at once: a short run shows its progress too
   return {
     async stop() {
       stopped = true;
