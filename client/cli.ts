@@ -1,6 +1,10 @@
-// The `attribution` command line. Each command lives in client/commands/.
+// The `attribution` command line. Each command lives in client/commands/. Conventions for
+// scripting (docs/operations.md, "CLI conventions"): exit code 0 success, 1 a failed run or refused
+// input, 2 a usage error (one line and a hint, not the whole help); `--json` on run, backfill and
+// status; `--version`; Ctrl-C detaches from the workflow being followed.
+import fs from 'node:fs';
 import path from 'node:path';
-import { Command } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { PROJECT_ROOT } from '../common/config';
 import { registerIngestCommand } from './commands/ingest';
 import { registerIngestEventsCommand } from './commands/ingestEvents';
@@ -11,11 +15,27 @@ import { registerServeCommand } from './commands/serve';
 import { registerReportCommand } from './commands/report';
 import { DEFAULT_RULESET, registerRunCommand, runAndReport } from './commands/run';
 import { registerStackCommands } from './commands/stack';
+import { rootCause } from './failure';
+import { detachOnInterrupt } from './interrupt';
+import { emitJson, useJsonOutput } from './output';
 import { withSession } from './session';
 
+const USAGE_ERROR = 2;
+
+function packageVersion(): string {
+  return (JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+// exitOverride and the rest are inherited by every subcommand registered below.
 const program = new Command('attribution')
   .description('Revenue attribution engine: ingest billing and usage, attribute revenue to channels, keep an exact ledger.')
-  .showHelpAfterError();
+  .version(packageVersion(), '-V, --version', 'print the version')
+  .showHelpAfterError('(add --help for usage)')
+  .exitOverride();
+program.hook('preAction', (_program, command) => {
+  if (command.opts().json) useJsonOutput();
+});
+detachOnInterrupt();
 
 registerStackCommands(program);
 registerIngestCommand(program);
@@ -43,6 +63,13 @@ program
   });
 
 program.parseAsync(process.argv).catch((error: unknown) => {
-  console.error(`attribution: ${error instanceof Error ? error.message : String(error)}`);
+  // Commander has printed its one line already; --help and --version end here with 0.
+  if (error instanceof CommanderError) {
+    process.exitCode = error.exitCode === 0 ? 0 : USAGE_ERROR;
+    return;
+  }
+  const cause = rootCause(error);
+  console.error(`attribution: ${cause.message}`);
+  emitJson({ status: 'FAILED', error: { message: cause.message, type: cause.type } });
   process.exitCode = 1;
 });

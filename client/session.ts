@@ -1,16 +1,16 @@
 // What every CLI command that does work needs: the stack (external, or the embedded default
-// started on demand), a migrated database, a Temporal client and, when Temporal is the local dev
-// server, an in-process worker for the duration of the command.
+// started on demand, resident worker included), a migrated database and a Temporal client. The
+// work itself is done by workers outside this process: the resident worker on the embedded
+// default, the cluster's workers with TEMPORAL_ADDRESS (docs/operations.md, "The resident worker").
 import crypto from 'node:crypto';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import type pg from 'pg';
 import { loadConfig, type Config } from '../common/config';
 import { migrate } from '../db/migrate';
 import { createPool } from '../db/pool';
 import { stackUp, type StackEndpoints } from '../stack';
-import { createWorker } from '../worker/createWorker';
+import { waitForResidentWorker } from '../stack/residentWorker';
 
 export interface Session {
   config: Config;
@@ -21,15 +21,10 @@ export interface Session {
 
 export const log = (line: string) => process.stderr.write(`${line}\n`);
 
-let runtimeInstalled = false;
-
-/** The SDK logs worker state changes and expected activity failures; the CLI reports outcomes itself. */
-function quietRuntime(): void {
-  if (runtimeInstalled) return;
-  Runtime.install({ logger: new DefaultLogger('ERROR') });
-  runtimeInstalled = true;
-}
-
+/**
+ * `worker: true` for commands whose workflows must be picked up: on the embedded default they wait
+ * until the resident worker (started by stackUp) polls, and fail with its log if it cannot start.
+ */
 export async function withSession<T>(work: (session: Session) => Promise<T>, options: { worker: boolean }): Promise<T> {
   const config = loadConfig();
   const endpoints = await stackUp(config, log);
@@ -39,16 +34,8 @@ export async function withSession<T>(work: (session: Session) => Promise<T>, opt
     await migrate(pool);
     connection = await Connection.connect({ address: endpoints.temporalAddress });
     const session: Session = { config, endpoints, pool, client: new Client({ connection, namespace: endpoints.namespace }) };
-    // With an external cluster, its workers do the work; with the local dev server we bring one.
-    if (!options.worker || config.temporalAddress) return await work(session);
-    quietRuntime();
-    const workerConnection = await NativeConnection.connect({ address: endpoints.temporalAddress });
-    try {
-      const worker = await createWorker({ connection: workerConnection, namespace: endpoints.namespace, taskQueue: config.taskQueue, pool });
-      return await worker.runUntil(work(session));
-    } finally {
-      await workerConnection.close();
-    }
+    if (options.worker && endpoints.residentWorker) await waitForResidentWorker(config, endpoints.residentWorker);
+    return await work(session);
   } finally {
     await connection?.close();
     await pool.end();

@@ -32,7 +32,7 @@ export async function withThrowawayStack<T>(work: (stack: ThrowawayStack) => Pro
   process.once('SIGTERM', onSignal);
   try {
     const temporalCliPath = base.temporalAddress ? undefined : await findOrBuildTemporalCli(base, log);
-    const endpoints = await stackUp(config, log, { persistTemporal: false });
+    const endpoints = await stackUp(config, log, { persistTemporal: false, residentWorker: false }); // tests bring their own workers
     log(`Postgres ${endpoints.databaseUrl}, Temporal ${endpoints.temporalAddress}`);
     return await work({ ...endpoints, temporalCliPath });
   } finally {

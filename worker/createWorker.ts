@@ -38,5 +38,8 @@ export async function createWorker(options: WorkerOptions): Promise<Worker> {
     activities: createActivities({ pool: options.pool }),
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities ?? 8,
     maxCachedWorkflows: 100,
+    // On SIGTERM, let short activities finish, then cancel the rest: shard activities heartbeat,
+    // so they notice, and are retried (idempotently) once a worker is back.
+    shutdownGraceTime: '5 seconds',
   });
 }

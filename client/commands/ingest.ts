@@ -8,6 +8,8 @@ import { describeReject } from '../../activities/ingest/loadCsvFile';
 import { SEARCH_ATTRIBUTES, workflowIds } from '../../common/temporalNames';
 import { formatTable } from '../../reporting/table';
 import { ingestDataset, type IngestDatasetResult } from '../../workflows/ingestDataset';
+import { failureMessage } from '../failure';
+import { followingWorkflow } from '../interrupt';
 import { datasetKey, withSession, workflowUrl, type Session } from '../session';
 
 export function parseNonNegativeInt(value: string): number {
@@ -34,6 +36,7 @@ export async function ingestAndReport(session: Session, dir: string, maxRejects:
   console.log(`Ingesting ${absolute}`);
   const url = workflowUrl(session.endpoints, workflowId);
   if (url) console.log(`Temporal UI: ${url}`);
+  followingWorkflow(workflowId, url);
   try {
     const result = await session.client.workflow.execute(ingestDataset, {
       workflowId,
@@ -47,13 +50,12 @@ export async function ingestAndReport(session: Session, dir: string, maxRejects:
     printIngestResult(result);
     return true;
   } catch (error) {
-    if (error instanceof WorkflowFailedError && error.cause instanceof ApplicationFailure) {
-      const details = error.cause.details?.[0] as { loaded?: LoadCsvFileResult[] } | undefined;
-      if (details?.loaded?.length) printFileTable(details.loaded);
-      console.error(`\nIngest failed: ${error.cause.message}`);
-      return false;
-    }
-    throw error;
+    if (!(error instanceof WorkflowFailedError)) throw error;
+    // Refused files: the workflow's own failure lists them, with what did load in its details.
+    const details = error.cause instanceof ApplicationFailure ? (error.cause.details?.[0] as { loaded?: LoadCsvFileResult[] } | undefined) : undefined;
+    if (details?.loaded?.length) printFileTable(details.loaded);
+    console.error(`\nIngest failed: ${error.cause instanceof ApplicationFailure ? error.cause.message : failureMessage(error)}`);
+    return false;
   }
 }
 

@@ -1,17 +1,19 @@
 // The monthly operations: attribution backfill | replay | status | cancel.
 import path from 'node:path';
-import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
-import { CancelledFailure } from '@temporalio/common';
-import cliProgress from 'cli-progress';
+import type { WorkflowHandle } from '@temporalio/client';
 import { InvalidArgumentError, type Command } from 'commander';
 import { PROJECT_ROOT } from '../../common/config';
 import type { ReprocessChoice } from '../../common/monthStates';
 import { workflowIds } from '../../common/temporalNames';
-import { backfill, backfillProgressQuery, type BackfillInput, type BackfillProgress } from '../../workflows/backfill';
-import { replay, type ReplayInput } from '../../workflows/replay';
-import { progressQuery, type RunProgress } from '../../workflows/attributionRun';
+import { backfill, type BackfillInput, type BackfillProgress } from '../../workflows/backfill';
+import { replay, type ReplayInput, type ReplayResult } from '../../workflows/replay';
 import { identityAttributes } from '../../workflows/runAttributes';
 import { parseReprocess, printDryRun } from './months';
+import { rootCause } from '../failure';
+import { resultWithProgress, watchBackfill } from '../follow';
+import { followingWorkflow } from '../interrupt';
+import { emitJson } from '../output';
+import { backfillResultLine, printStatus, statusExitCode, workflowStatus } from '../status';
 import { withSession, workflowUrl, type Session } from '../session';
 import { DEFAULT_RULESET, loadRulesetFile } from './run';
 
@@ -26,6 +28,7 @@ interface BackfillOptions {
   ruleset: string;
   books?: string;
   detach?: boolean;
+  json?: boolean;
   dryRun?: boolean;
   reprocess?: ReprocessChoice[];
   failFast?: boolean;
@@ -52,6 +55,7 @@ export function registerOpsCommands(program: Command): void {
     .option('--ruleset <file>', 'ruleset YAML', DEFAULT_RULESET)
     .option('--books <list>', 'comma-separated books (default: the ruleset\'s default_books)')
     .option('--detach', 'start it and return; follow it with `attribution status <id>`')
+    .option('--json', 'print the outcome as one JSON document on stdout (everything else goes to stderr)')
     .option('--dry-run', 'list each month, its state and whether it would run, and why; start and write nothing')
     .option('--reprocess <states>', 'month states to run: missing, failed, stale, all (comma-separated; default missing,failed,stale)', parseReprocess)
     .option('--fail-fast', 'stop at the first failed month (default: go on, and name the failed months at the end)')
@@ -65,13 +69,16 @@ export function registerOpsCommands(program: Command): void {
         const { input, workflowId } = backfillInput(options, 'backfill');
         const handle = await session.client.workflow.start(backfill, {
           workflowId, taskQueue: session.config.taskQueue, args: [input], workflowIdConflictPolicy: 'USE_EXISTING',
-          typedSearchAttributes: [...identityAttributes({ kind: 'backfill', period: `${options.from}..${options.to}`, modelVersion: input.run.modelVersion })],
+          typedSearchAttributes: identityAttributes({ kind: 'backfill', period: `${options.from}..${options.to}`, modelVersion: input.run.modelVersion }),
           memo: { ruleset: input.run.rulesetSource }, staticSummary: `Backfill ${options.from}..${options.to} · ${input.run.modelVersion}`,
         });
         announce(session, workflowId);
-        if (options.detach) return;
+        if (options.detach) {
+          emitJson({ workflowId, runId: handle.firstExecutionRunId, type: 'backfill', status: 'RUNNING', url: workflowUrl(session.endpoints, workflowId) ?? null });
+          return;
+        }
         await follow(session, handle);
-      }, { worker: !options.detach });
+      }, { worker: true });
     });
 
   program
@@ -92,12 +99,19 @@ export function registerOpsCommands(program: Command): void {
         const workflowId = `${backfillId}/vs-${against}`;
         const handle = await session.client.workflow.start(replay, {
           workflowId, taskQueue: session.config.taskQueue, args: [replayInput], workflowIdConflictPolicy: 'USE_EXISTING',
-          typedSearchAttributes: [...identityAttributes({ kind: 'replay', period: `${options.from}..${options.to}`, modelVersion: input.run.modelVersion })],
+          typedSearchAttributes: identityAttributes({ kind: 'replay', period: `${options.from}..${options.to}`, modelVersion: input.run.modelVersion }),
           staticSummary: `Replay ${options.from}..${options.to}: ${against} → ${input.run.modelVersion}`,
         });
         announce(session, workflowId);
         console.log(`Comparing ${against} (old) with ${input.run.modelVersion} (new)`);
-        const result = await handle.result();
+        let result: ReplayResult;
+        try {
+          result = await resultWithProgress<ReplayResult>(handle, watchBackfill(session.client, `${workflowId}/backfill`));
+        } catch (error) {
+          console.error(`Replay failed: ${rootCause(error).message}`);
+          process.exitCode = 1;
+          return;
+        }
         console.log(`Backfilled ${result.backfill.monthsDone} month(s); ${result.backfill.linesWritten} ledger lines written.`);
         console.log(`Diff: ${result.diff.files.map((f) => path.join(result.diff.outDir, f)).join(', ')}`);
       }, { worker: true });
@@ -107,14 +121,13 @@ export function registerOpsCommands(program: Command): void {
     .command('status')
     .description('show the progress of a run, backfill or replay')
     .argument('<workflow-id>', 'as printed when it started (or found in the Temporal UI)')
+    .option('--json', 'print the status as one JSON document (status, progress or result or error)')
     .action(async (workflowId: string) => {
       await withSession(async (session) => {
-        const handle = session.client.workflow.getHandle(workflowId);
-        const description = await handle.describe();
-        console.log(`${description.type} ${workflowId}: ${description.status.name}`);
-        const url = workflowUrl(session.endpoints, workflowId);
-        if (url) console.log(`Temporal UI: ${url}`);
-        console.log(await progressText(session, handle, description.type));
+        const view = await workflowStatus(session, workflowId);
+        printStatus(view);
+        emitJson({ ...view, lines: undefined });
+        process.exitCode = statusExitCode(view);
       }, { worker: false });
     });
 
@@ -134,6 +147,7 @@ function announce(session: Session, workflowId: string): void {
   console.log(`Workflow ${workflowId}`);
   const url = workflowUrl(session.endpoints, workflowId);
   if (url) console.log(`Temporal UI: ${url}`);
+  followingWorkflow(workflowId, url); // Ctrl-C from here on detaches from it
 }
 
 async function latestOtherModelVersion(session: Session, newVersion: string): Promise<string> {
@@ -145,69 +159,18 @@ async function latestOtherModelVersion(session: Session, newVersion: string): Pr
   return latest.rows[0].model_version;
 }
 
-/** Follows a backfill with a progress bar of months (and the current month's shards) until it ends. */
-async function follow(session: Session, handle: WorkflowHandle<typeof backfill>): Promise<void> {
-  const bar = new cliProgress.SingleBar(
-    { format: 'months {bar} {value}/{total} | {month} {shards} | {lines} lines', hideCursor: true, noTTYOutput: !process.stderr.isTTY, notTTYSchedule: 5000 },
-    cliProgress.Presets.shades_classic,
-  );
-  let started = false;
-  const timer = setInterval(() => {
-    void backfillProgress(session, handle).then((p) => {
-      if (!p) return;
-      if (!started) {
-        bar.start(p.backfill.monthsTotal, p.backfill.monthsDone, {});
-        started = true;
-      }
-      bar.update(p.backfill.monthsDone, {
-        month: p.backfill.currentMonth ?? '',
-        shards: p.run ? `${p.run.phase} ${p.run.bookShardsDone}/${p.run.bookShardsTotal}` : '',
-        lines: p.backfill.linesWritten + (p.run?.linesWritten ?? 0),
-      });
-    });
-  }, 1000);
+/** Follows a backfill with its progress until it ends; a failure prints its root cause and exits 1. */
+async function follow(session: Session, handle: WorkflowHandle): Promise<void> {
+  const base = { workflowId: handle.workflowId, type: 'backfill', url: workflowUrl(session.endpoints, handle.workflowId) ?? null };
   try {
-    const result = await handle.result();
-    console.log(`\nBackfill finished: ${result.monthsDone} month(s) run, ${result.monthsSkipped} skipped (already done), ` +
-      `${result.entriesWritten} entries and ${result.linesWritten} lines written, drift ${result.drift}.`);
+    const result = await resultWithProgress<BackfillProgress>(handle, watchBackfill(session.client, handle.workflowId));
+    console.log(`Backfill finished: ${backfillResultLine(result)}.`);
+    emitJson({ ...base, status: 'COMPLETED', result });
   } catch (error) {
-    if (error instanceof WorkflowFailedError && error.cause instanceof CancelledFailure) {
-      console.log('\nBackfill cancelled: every month that finished is complete in the ledger; later months did not start.');
-    }
-    else throw error;
-  } finally {
-    clearInterval(timer);
-    if (started) bar.stop();
+    const cause = rootCause(error);
+    if (cause.cancelled) console.log('Backfill cancelled: every month that finished is complete in the ledger; later months did not start.');
+    else console.error(`Backfill failed: ${cause.message}`);
+    emitJson({ ...base, status: cause.cancelled ? 'CANCELLED' : 'FAILED', error: { message: cause.message, type: cause.type } });
+    process.exitCode = 1;
   }
-}
-
-async function backfillProgress(session: Session, handle: WorkflowHandle): Promise<{ backfill: BackfillProgress; run: RunProgress | null } | null> {
-  try {
-    const progress = await handle.query(backfillProgressQuery);
-    const run = progress.currentRunId ? await session.client.workflow.getHandle(progress.currentRunId).query(progressQuery).catch(() => null) : null;
-    return { backfill: progress, run };
-  } catch {
-    return null;
-  }
-}
-
-async function progressText(session: Session, handle: WorkflowHandle, type: string): Promise<string> {
-  const bar = (done: number, total: number) => {
-    const width = 30;
-    const filled = total ? Math.round((done / total) * width) : 0;
-    return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}`;
-  };
-  if (type === 'attributionRun') {
-    const p = await handle.query(progressQuery);
-    return `phase ${p.phase}\ncontexts ${bar(p.contextShardsDone, p.shardCount)}\nbooks    ${bar(p.bookShardsDone, p.bookShardsTotal)}\n` +
-      `${p.accounts} accounts, ${p.entriesWritten} entries and ${p.linesWritten} lines written, drift ${p.drift}`;
-  }
-  const target = type === 'replay' ? session.client.workflow.getHandle(`${handle.workflowId}/backfill`) : handle;
-  const p = await backfillProgress(session, target);
-  if (!p) return 'no progress available (is a worker running?)';
-  const lines = [`months   ${bar(p.backfill.monthsDone, p.backfill.monthsTotal)}${p.backfill.cancelled ? ' (cancelled)' : ''}`];
-  if (p.backfill.currentMonth) lines.push(`current  ${p.backfill.currentMonth} (${p.backfill.currentRunId})`);
-  if (p.run) lines.push(`shards   ${bar(p.run.bookShardsDone, p.run.bookShardsTotal)} (${p.run.phase})`);
-  lines.push(`${p.backfill.entriesWritten} entries and ${p.backfill.linesWritten} lines written by finished months, drift ${p.backfill.drift}`);
-  return lines.join('\n');
 }

@@ -1,9 +1,6 @@
 // attribution run --dataset DIR --out DIR [--as-of ISO] [--from ISO] [--to ISO] [--ruleset FILE] [--books a,b,c]
-import { describeInputs } from '../../store/inputs';
 import fs from 'node:fs';
 import path from 'node:path';
-import { WorkflowFailedError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
 import { InvalidArgumentError, type Command } from 'commander';
 import type { ReconciliationRow } from '../../activities/run';
 import { PROJECT_ROOT } from '../../common/config';
@@ -11,7 +8,12 @@ import { reconciliationTable } from '../../reporting/table';
 import { periodLabel } from '../../common/period';
 import { SEARCH_ATTRIBUTES, workflowIds, type RunKind } from '../../common/temporalNames';
 import { modelVersion, parseRuleset, type Ruleset } from '../../domain/ruleset';
-import { attributionRun, progressQuery, type AttributionRunInput, type AttributionRunResult, type RunProgress } from '../../workflows/attributionRun';
+import { attributionRun, type AttributionRunInput, type AttributionRunResult } from '../../workflows/attributionRun';
+import { describeInputs } from '../../store/inputs';
+import { rootCause } from '../failure';
+import { resultWithProgress, watchRun } from '../follow';
+import { followingWorkflow } from '../interrupt';
+import { emitJson } from '../output';
 import { ingestAndReport, parseNonNegativeInt } from './ingest';
 import { readRulesetText } from '../rulesetFile';
 import { withSession, workflowUrl, type Session } from '../session';
@@ -36,6 +38,7 @@ export interface RunOptions {
   ruleset: string;
   books?: string;
   maxRejects?: number;
+  json?: boolean;
 }
 
 export interface PlannedRun {
@@ -93,6 +96,7 @@ export function registerRunCommand(program: Command): void {
     .option('--ruleset <file>', 'ruleset YAML', DEFAULT_RULESET)
     .option('--books <list>', 'comma-separated books (default: the ruleset\'s default_books)')
     .option('--max-rejects <n>', 'with --dataset: quarantine up to N bad usage/integration rows per file', parseNonNegativeInt)
+    .option('--json', 'print the outcome as one JSON document on stdout (everything else goes to stderr)')
     .action(async (options: RunOptions) => {
       const ok = await withSession((session) => runAndReport(session, options, 'run'), { worker: true });
       if (!ok) process.exitCode = 1;
@@ -107,11 +111,15 @@ export async function runAndReport(session: Session, options: RunOptions, kind: 
     // A bad ruleset (RulesetError lists every problem), unknown books or an impossible period.
     if (error instanceof Error) {
       console.error(error.message);
+      emitJson({ type: 'attributionRun', status: 'REFUSED', error: { message: error.message, type: error.name } });
       return false;
     }
     throw error;
   }
-  if (options.dataset && !(await ingestAndReport(session, options.dataset, options.maxRejects ?? null))) return false;
+  if (options.dataset && !(await ingestAndReport(session, options.dataset, options.maxRejects ?? null))) {
+    emitJson({ type: 'attributionRun', status: 'REFUSED', error: { message: `The dataset ${options.dataset} was refused (see the messages above).`, type: 'InvalidDataset' } });
+    return false;
+  }
 
   const { input, workflowId } = plan;
   console.log(`\nRun ${periodLabel(input.from, input.to)} as of ${input.asOf}, model version ${input.modelVersion}, books ${input.books.join(', ')}`);
@@ -130,41 +138,19 @@ export async function runAndReport(session: Session, options: RunOptions, kind: 
     memo: { ruleset: input.rulesetSource, outDir: input.outDir, dataset: options.dataset ? path.resolve(options.dataset) : null },
     staticSummary: `Attribution ${periodLabel(input.from, input.to)} · ${input.modelVersion} · ${input.books.join(', ')}`,
   });
-  const ticker = watchProgress(() => handle.query(progressQuery));
+  followingWorkflow(workflowId, url); // Ctrl-C from here on detaches from it
+  const base = { workflowId, runId: handle.firstExecutionRunId, type: 'attributionRun', url: url ?? null };
   try {
-    const result = await handle.result();
-    ticker.stop();
+    const result = await resultWithProgress<AttributionRunResult>(handle, watchRun(session.client, workflowId));
     printRunResult(result);
+    emitJson({ ...base, status: 'COMPLETED', result });
     return true;
   } catch (error) {
-    ticker.stop();
-    if (error instanceof WorkflowFailedError) {
-      const cause = error.cause?.cause instanceof ApplicationFailure ? error.cause.cause : error.cause;
-      console.error(`\nRun failed: ${cause?.message ?? error.message}`);
-      return false;
-    }
-    throw error;
+    const cause = rootCause(error);
+    console.error(`\nRun failed: ${cause.message}`);
+    emitJson({ ...base, status: 'FAILED', error: { message: cause.message, type: cause.type } });
+    return false;
   }
-}
-
-/** Shows the run's progress (from its `progress` query) on stderr while it runs. */
-function watchProgress(query: () => Promise<RunProgress>): { stop(): void } {
-  const tty = process.stderr.isTTY;
-  let last = '';
-  const timer = setInterval(() => {
-    query().then((p) => {
-      const line = `  ${p.phase}: contexts ${p.contextShardsDone}/${p.shardCount} shards, books ${p.bookShardsDone}/${p.bookShardsTotal} shard tasks, ${p.linesWritten} lines written`;
-      if (line === last) return;
-      last = line;
-      process.stderr.write(tty ? `\r${line.padEnd(100)}` : `${line}\n`);
-    }).catch(() => undefined);
-  }, 1000);
-  return {
-    stop() {
-      clearInterval(timer);
-      if (tty && last) process.stderr.write('\n');
-    },
-  };
 }
 
 export function printRunResult(result: AttributionRunResult): void {

@@ -1,7 +1,8 @@
 // attribution stack up|down|status
 import type { Command } from 'commander';
 import { loadConfig } from '../../common/config';
-import { stackDown, stackStatus, stackUp } from '../../stack';
+import { stackDown, stackStatus, stackUp, type ResidentWorkerView } from '../../stack';
+import { waitForResidentWorker } from '../../stack/residentWorker';
 import { log } from '../session';
 
 export function registerStackCommands(program: Command): void {
@@ -9,13 +10,15 @@ export function registerStackCommands(program: Command): void {
 
   stack
     .command('up')
-    .description('start the embedded Postgres and the Temporal dev server (Web UI included) unless DATABASE_URL / TEMPORAL_ADDRESS are set')
+    .description('start the embedded Postgres, the Temporal dev server (Web UI included) and the resident worker, unless DATABASE_URL / TEMPORAL_ADDRESS are set')
     .action(async () => {
       const config = loadConfig();
       const endpoints = await stackUp(config, log);
+      if (endpoints.residentWorker) await waitForResidentWorker(config, endpoints.residentWorker);
       console.log(`Postgres:    ${endpoints.databaseUrl}`);
       console.log(`Temporal:    ${endpoints.temporalAddress} (namespace ${endpoints.namespace})`);
       console.log(`Temporal UI: ${endpoints.uiUrl ?? '(not started by this project)'}`);
+      console.log(`Worker:      ${workerLine((await stackStatus(config)).worker)}`);
       console.log(`State:       ${config.home}`);
     });
 
@@ -29,7 +32,7 @@ export function registerStackCommands(program: Command): void {
 
   stack
     .command('status')
-    .description('show whether Postgres and Temporal answer, and where')
+    .description('show whether Postgres, Temporal and the resident worker are up, and where')
     .action(async () => {
       const config = loadConfig();
       const status = await stackStatus(config);
@@ -38,7 +41,19 @@ export function registerStackCommands(program: Command): void {
       console.log(`Postgres:    ${pg ? `${pg.up ? 'up' : 'DOWN'}  ${pg.url}${pg.external ? ' (external)' : ''}` : 'not started (run `attribution stack up`)'}`);
       console.log(`Temporal:    ${t ? `${t.up ? 'up' : 'DOWN'}  ${t.address}${t.external ? ' (external)' : ''}` : 'not started (run `attribution stack up`)'}`);
       if (t?.uiUrl) console.log(`Temporal UI: ${t.uiUrl}`);
+      console.log(`Worker:      ${workerLine(status.worker)}`);
       console.log(`State:       ${config.home}`);
-      if (!pg?.up || !t?.up) process.exitCode = 1;
+      const workerDown = status.worker.state !== 'up' && status.worker.state !== 'external';
+      if (!pg?.up || !t?.up || workerDown) process.exitCode = 1;
     });
+}
+
+export function workerLine(worker: ResidentWorkerView): string {
+  switch (worker.state) {
+    case 'external': return 'external cluster: run workers with `npm run worker`';
+    case 'not started': return 'not started (run `attribution stack up`)';
+    case 'up': return `up  pid ${worker.pid}, up since ${worker.since}, restarts ${worker.restarts}, log ${worker.logFile}`;
+    case 'down': return `DOWN  its supervisor is not running (\`attribution stack up\` restarts it), log ${worker.logFile}`;
+    default: return `${worker.state.toUpperCase()}  restarts ${worker.restarts}${worker.lastExit ? `, last exit ${worker.lastExit}` : ''}, log ${worker.logFile}`;
+  }
 }
