@@ -164,7 +164,6 @@ async function runFigures(pool: pg.Pool, label: RunFigures['label'], period: str
        FROM attribution_runs r WHERE run_id = $1`);
   const perBook = await q<{ book: string; entries: string; lines: string }>(
     'SELECT book, sum(entries_written)::text AS entries, sum(lines_written)::text AS lines FROM run_shard_results WHERE run_id = $1 GROUP BY book');
-  const writes = await q<{ lines: number; started_at: Date; finished_at: Date }>('SELECT lines, started_at, finished_at FROM run_ledger_writes WHERE run_id = $1');
   const recon = await q<{ variance: string }>('SELECT variance::text FROM run_reconciliations WHERE run_id = $1');
   const entries = perBook.reduce((s, b) => s + Number(b.entries), 0);
   const lines = perBook.reduce((s, b) => s + Number(b.lines), 0);
@@ -177,10 +176,10 @@ async function runFigures(pool: pg.Pool, label: RunFigures['label'], period: str
     const [count, unit] = unitOf[name] ?? [0, ''];
     return { name, seconds, count, unit };
   });
-  const writeIntervals = writes.map((w) => ({ phase: 'ledger', start: w.started_at.getTime(), end: w.finished_at.getTime() }));
+  const writeIntervals = outcome.ledgerWrites.map((w) => ({ phase: 'ledger', start: w.startedAt, end: w.startedAt + w.seconds * 1000 }));
   return {
     label, period, wallSeconds: outcome.wallSeconds, phases, accounts, shards: run?.shard_count ?? 0, entries, lines,
-    ledgerWriteSeconds: writes.reduce((s, w) => s + (w.finished_at.getTime() - w.started_at.getTime()), 0) / 1000,
+    ledgerWriteSeconds: outcome.ledgerWrites.reduce((s, w) => s + w.seconds, 0),
     ledgerWriteWallSeconds: unionSeconds(writeIntervals),
     balanced: recon.length > 0 && recon.every((r) => Number(r.variance) === 0),
     reconciliationRows: recon.length,
@@ -211,7 +210,7 @@ function unionSeconds(spans: Span[]): number {
 async function ledgerFigures(pool: pg.Pool, modelVersion: string): Promise<ModeFigures['ledger']> {
   const r = await pool.query<{ entries: string; lines: string; entries_bytes: string; lines_bytes: string; entries_sum: string; lines_sum: string }>(
     `SELECT (SELECT count(*) FROM ledger_entries)::text AS entries, (SELECT count(*) FROM ledger_lines)::text AS lines,
-            pg_total_relation_size('ledger_entries')::text AS entries_bytes, pg_total_relation_size('ledger_lines')::text AS lines_bytes,
+            pg_total_relation_size('ledger_entry_rows')::text AS entries_bytes, pg_total_relation_size('ledger_line_rows')::text AS lines_bytes,
             (SELECT coalesce(sum(hashtextextended(concat_ws('|', book, kind, transaction_id, account_id, user_id, currency, amount::text,
                      extract(epoch FROM event_at)::text, status, reason, rule_name), 0)::numeric), 0)::text
                FROM ledger_entries WHERE model_version = $1) AS entries_sum,

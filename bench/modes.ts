@@ -7,6 +7,7 @@ import { basisOf } from '../common/period';
 import crypto from 'node:crypto';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import type pg from 'pg';
+import type { LedgerWriteTiming } from '../store/ledger';
 import { listDatasetFiles } from '../activities/ingest/datasetDir';
 import { loadCsvFile } from '../activities/ingest/loadCsvFile';
 import { attributeBookShard, buildContextShard, excludeUnattributable, prepareRun, reconcileRun } from '../activities/run';
@@ -26,6 +27,8 @@ export interface RunOutcome {
   runId: string;
   wallSeconds: number;
   spans: Span[];
+  /** Each ledger write's timing, from the book shards' results (store/ledger.ts). */
+  ledgerWrites: LedgerWriteTiming[];
 }
 
 export interface IngestOutcome {
@@ -70,9 +73,14 @@ export function directDriver(pool: pg.Pool, benchId: string): Driver {
       const concurrency = input.shardConcurrency ?? DEFAULT_SHARD_CONCURRENCY;
       await forEachBounded(shards, concurrency, (shard) => timed('contexts', () => buildContextShard(pool, { runId, shard }, none)));
       const tasks = input.books.flatMap((book) => [{ book, shard: null as number | null }, ...shards.map((shard) => ({ book, shard }))]);
-      await forEachBounded(tasks, concurrency, ({ book, shard }) => timed(`book ${book}`, () => (shard === null
-        ? excludeUnattributable(pool, { runId, book })
-        : attributeBookShard(pool, { runId, book, shard }, none))));
+      const ledgerWrites: LedgerWriteTiming[] = [];
+      await forEachBounded(tasks, concurrency, async ({ book, shard }) => {
+        const result = await timed(`book ${book}`, () => (shard === null
+          ? excludeUnattributable(pool, { runId, book })
+          : attributeBookShard(pool, { runId, book, shard }, none)));
+        const timing = ledgerWriteOf(result);
+        if (timing) ledgerWrites.push(timing);
+      });
       await timed('reconcile', () => reconcileRun(pool, { runId }));
       if (input.outDir) {
         const outDir = input.outDir;
@@ -80,7 +88,7 @@ export function directDriver(pool: pg.Pool, benchId: string): Driver {
           modelVersion: prepared.modelVersion, basis: basisOf(input.from, input.to, input.asOf), from: input.from, to: input.to, asOf: input.asOf, books: input.books, outDir, runId,
         }));
       }
-      return { runId, wallSeconds: seconds(started), spans };
+      return { runId, wallSeconds: seconds(started), spans, ledgerWrites };
     },
     async close() {},
   };
@@ -127,7 +135,7 @@ export async function temporalDriver(
         clearInterval(ticker);
       }
       const wallSeconds = seconds(started);
-      return { runId: result.runId, wallSeconds, spans: await activitySpans(handle) };
+      return { runId: result.runId, wallSeconds, ...await activitySpans(handle) };
     },
     async close() {
       await connection.close();
@@ -139,11 +147,20 @@ const PHASE_OF: Record<string, string> = {
   prepareRun: 'prepare', buildContextShard: 'contexts', reconcileRun: 'reconcile', writeRunReports: 'reports',
 };
 
-/** Scheduled → completed of every activity of the run, from its history, named like the direct spans. */
-async function activitySpans(handle: WorkflowHandle): Promise<Span[]> {
+/** The timing a book shard's result carries when the shard wrote the ledger (not when a retry found it done). */
+function ledgerWriteOf(result: unknown): LedgerWriteTiming | undefined {
+  return (result as { ledgerWrite?: LedgerWriteTiming } | null)?.ledgerWrite;
+}
+
+/**
+ * Scheduled → completed of every activity of the run, from its history, named like the direct
+ * spans, and the ledger write timings in the book shards' results.
+ */
+async function activitySpans(handle: WorkflowHandle): Promise<{ spans: Span[]; ledgerWrites: LedgerWriteTiming[] }> {
   const history = await handle.fetchHistory();
   const scheduled = new Map<number, { phase: string; at: number }>();
   const spans: Span[] = [];
+  const ledgerWrites: LedgerWriteTiming[] = [];
   const ms = (t: { seconds?: unknown; nanos?: number | null } | null | undefined) => Number(String(t?.seconds ?? 0)) * 1000 + (t?.nanos ?? 0) / 1e6;
   for (const event of history.events ?? []) {
     const s = event.activityTaskScheduledEventAttributes;
@@ -161,9 +178,12 @@ async function activitySpans(handle: WorkflowHandle): Promise<Span[]> {
     if (c) {
       const start = scheduled.get(Number(String(c.scheduledEventId)));
       if (start) spans.push({ phase: start.phase, start: start.at, end: ms(event.eventTime) });
+      const data = c.result?.payloads?.[0]?.data;
+      const timing = data ? ledgerWriteOf(JSON.parse(Buffer.from(data).toString('utf8'))) : undefined;
+      if (timing) ledgerWrites.push(timing);
     }
   }
-  return spans;
+  return { spans, ledgerWrites };
 }
 
 export const newBenchId = () => crypto.randomBytes(3).toString('hex');

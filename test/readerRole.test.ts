@@ -37,7 +37,13 @@ describe('attribution_reader', () => {
     assert.deepEqual(rows, [{ channel: 'hubspot', month: '2024-03', revenue: '15.5000', accounts: '2' }]);
   });
 
-  for (const table of ['ledger_lines', 'ledger_entries', 'payments', 'calls', 'account_contexts', 'context_user_accounts']) {
+  // The ledger's readable views (db/migrations/010_ledger_v2.sql) and the raw tables under them alike.
+  for (const view of ['ledger_lines', 'ledger_entries']) {
+    it(`may not read ${view}`, async () => {
+      await assert.rejects(asReader(`SELECT * FROM ${view} LIMIT 1`), /permission denied for view/);
+    });
+  }
+  for (const table of ['ledger_line_rows', 'ledger_entry_rows', 'ledger_transactions', 'payments', 'calls', 'account_contexts', 'context_user_accounts']) {
     it(`may not read ${table}`, async () => {
       await assert.rejects(asReader(`SELECT * FROM ${table} LIMIT 1`), /permission denied for table/);
     });

@@ -7,6 +7,7 @@ import { contextParamsFromRuleset } from '../../domain/context';
 import { canonicalJson, modelVersion as modelVersionOf, parseRuleset, RulesetError, type Ruleset } from '../../domain/ruleset';
 import { basisOf } from '../../common/period';
 import { inputsUpTo, type InputSource } from '../../store/inputs';
+import { registerKeys } from '../../store/ledger';
 import { inPeriod, shardOf } from './runRecord';
 
 export interface PrepareRunInput {
@@ -85,6 +86,7 @@ export async function prepareRun(pool: pg.Pool, input: PrepareRunInput): Promise
     [input.runId, input.workflowId, input.kind, modelVersion, basisOf(input.from, input.to, input.asOf), dataVersion,
       input.from, input.to, input.asOf, input.books, contextId, shardCount],
   );
+  await registerKeys(pool, modelVersion, basisOf(input.from, input.to, input.asOf), input.books);
   const stored = await pool.query<{ shard_count: number }>('SELECT shard_count FROM attribution_runs WHERE run_id = $1', [input.runId]);
   await assignShards(pool, contextId, stored.rows[0]!.shard_count);
   return { runId: input.runId, modelVersion, contextId, shardCount: stored.rows[0]!.shard_count, accounts, dataVersion, inputs: await inputsUpTo(pool, dataVersion) };

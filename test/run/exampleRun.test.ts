@@ -135,7 +135,10 @@ describe('attributionRun on examples/krispcall-small', () => {
   it('the ledger is append-only: updates and deletes are refused by the database', async () => {
     await assert.rejects(db.pool.query(`UPDATE ledger_lines SET amount = amount + 1 WHERE channel = 'hubspot'`), /append-only: UPDATE on ledger_lines/);
     await assert.rejects(db.pool.query('DELETE FROM ledger_entries'), /append-only: DELETE on ledger_entries/);
-    await assert.rejects(db.pool.query('TRUNCATE ledger_lines'), /append-only/);
+    // The views' raw tables (db/migrations/010_ledger_v2.sql) refuse a truncate; the views have none.
+    await assert.rejects(db.pool.query('TRUNCATE ledger_line_rows'), /append-only/);
+    await assert.rejects(db.pool.query('TRUNCATE ledger_entry_rows'), /append-only/);
+    await assert.rejects(db.pool.query(`UPDATE ledger_line_rows SET amount_units = amount_units + 1`), /append-only: UPDATE on ledger_line_rows/);
   });
 
   it('a run whose reconciliation cannot balance fails loudly, naming the book, currency and variance', async () => {
@@ -144,9 +147,9 @@ describe('attributionRun on examples/krispcall-small', () => {
     fs.writeFileSync(ruleset, fs.readFileSync(DEFAULT_RULESET, 'utf8').replace('version: "krispcall-1"', 'version: "krispcall-tampered"'));
     const plan = planRun({ ruleset, asOf: AS_OF }, 'run');
     await db.pool.query(
-      `INSERT INTO ledger_entries (model_version, book, kind, transaction_id, account_id, user_id, currency, amount, event_at, status, reason, run_id)
-       VALUES ($1, 'usage_share', 'payment', 'not-in-billing', NULL, 'nobody', 'USD', 999.0000, '2024-03-01T00:00:00Z', 'excluded', 'tampered', 'manual')`,
-      [plan.input.modelVersion],
+      `INSERT INTO ledger_entries (model_version, basis, book, kind, transaction_id, account_id, user_id, currency, amount, event_at, status, reason, run_id)
+       VALUES ($1, $2, 'usage_share', 'payment', 'not-in-billing', NULL, 'nobody', 'USD', 999.0000, '2024-03-01T00:00:00Z', 'excluded', 'tampered', 'manual')`,
+      [plan.input.modelVersion, `as_of:${new Date(AS_OF).toISOString()}`],
     );
     try {
       await run(null, { ruleset, suffix: '-tampered' });

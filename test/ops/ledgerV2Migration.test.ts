@@ -1,0 +1,92 @@
+// The ledger v2 migration (db/migrations/010_ledger_v2.sql, docs/ledger.md): every row of the old
+// wide tables is kept with every value, read back through the views under the old names; the
+// views refuse updates and deletes, and an insert through them keeps the ledger's
+// insert-if-absent semantics.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { migrate } from '../../db/migrate';
+import { createTestDatabase, type TestDatabase } from '../helpers/database';
+
+let db: TestDatabase;
+const SNAPSHOT = 'as_of:2024-07-01T00:00:00.000Z';
+before(async () => {
+  db = await createTestDatabase('ledger_v2', { migrateUntil: '009_basis_and_month_states.sql' });
+  // Old layout, as the code before 010 wrote it: two bases, two books, a refund reusing a payment
+  // id, an excluded entry without account, the largest NUMERIC(18,4) amount and a rule name.
+  await db.pool.query(
+    `INSERT INTO ledger_entries (model_version, basis, book, kind, transaction_id, account_id, user_id, currency, amount, event_at, status, reason, rule_name, run_id) VALUES
+       ('m#1', $1, 'first_touch', 'payment', 'p1', 'a1', 'u1', 'USD', 10.1234, '2024-01-05Z', 'attributed', 'attributed', NULL, 'r-life'),
+       ('m#1', $1, 'first_touch', 'refund', 'p1', 'a1', 'u1', 'USD', -2, '2024-01-06Z', 'attributed', 'refund_of_payment', NULL, 'r-life'),
+       ('m#1', $1, 'first_touch', 'payment', 'p2', NULL, 'u2', 'EUR', 7, '2024-03-05Z', 'excluded', 'unmatched_user', NULL, 'r-life'),
+       ('m#1', 'monthly', 'first_touch', 'payment', 'p1', 'a1', 'u1', 'USD', 10.1234, '2024-01-05Z', 'attributed', 'attributed', NULL, 'r-jan'),
+       ('m#1', 'monthly', 'rules', 'payment', 'p3', 'a3', 'u3', 'USD', 99999999999999.9999, '2024-01-07Z', 'attributed', 'attributed', 'big deals', 'r-jan')`,
+    [SNAPSHOT]);
+  await db.pool.query(
+    `INSERT INTO ledger_lines (model_version, basis, book, kind, transaction_id, channel, amount, currency, account_id, event_at, run_id) VALUES
+       ('m#1', $1, 'first_touch', 'payment', 'p1', 'hubspot', 6.1234, 'USD', 'a1', '2024-01-05Z', 'r-life'),
+       ('m#1', $1, 'first_touch', 'payment', 'p1', 'zapier', 4, 'USD', 'a1', '2024-01-05Z', 'r-life'),
+       ('m#1', $1, 'first_touch', 'refund', 'p1', 'hubspot', -2, 'USD', 'a1', '2024-01-06Z', 'r-life'),
+       ('m#1', 'monthly', 'first_touch', 'payment', 'p1', 'direct', 10.1234, 'USD', 'a1', '2024-01-05Z', 'r-jan'),
+       ('m#1', 'monthly', 'rules', 'payment', 'p3', 'partner', 99999999999999.9998, 'USD', 'a3', '2024-01-07Z', 'r-jan'),
+       ('m#1', 'monthly', 'rules', 'payment', 'p3', 'direct', 0.0001, 'USD', 'a3', '2024-01-07Z', 'r-jan')`,
+    [SNAPSHOT]);
+});
+after(async () => db.drop());
+
+/** Counts, an md5 of every value in key order, the sum of the amounts, and the reader view. */
+async function checksum(): Promise<Record<string, string>> {
+  const result = await db.pool.query<Record<string, string>>(
+    `SELECT (SELECT count(*) FROM ledger_entries)::text AS entries, (SELECT count(*) FROM ledger_lines)::text AS lines,
+            (SELECT md5(string_agg(concat_ws('|', model_version, basis, book, kind, transaction_id, account_id, user_id, currency, amount, event_at, status, reason, rule_name, run_id, created_at),
+                    ',' ORDER BY model_version, basis, book, kind, transaction_id)) FROM ledger_entries) AS entries_md5,
+            (SELECT md5(string_agg(concat_ws('|', model_version, basis, book, kind, transaction_id, channel, amount, currency, account_id, event_at, run_id),
+                    ',' ORDER BY model_version, basis, book, kind, transaction_id, channel)) FROM ledger_lines) AS lines_md5,
+            (SELECT sum(amount)::text FROM ledger_lines) AS amounts,
+            (SELECT string_agg(concat_ws('|', model_version, basis, book, channel, currency, month, revenue, accounts, lines), ',' ORDER BY 1) FROM revenue_by_channel_month) AS reader_view`);
+  return { ...result.rows[0]! };
+}
+
+describe('migration 010 (ledger v2)', () => {
+  it('keeps every row and value, read through the views under the old names', async () => {
+    const before = await checksum();
+    assert.deepEqual([before.entries, before.lines, before.amounts], ['5', '6', '100000000000018.2467']);
+    await migrate(db.pool);
+    assert.deepEqual(await checksum(), before);
+    const kinds = await db.pool.query<{ relname: string; relkind: string }>(
+      "SELECT relname, relkind::text FROM pg_class WHERE relname IN ('ledger_entries', 'ledger_lines', 'ledger_entry_rows', 'ledger_line_rows') ORDER BY relname");
+    assert.deepEqual(kinds.rows.map((r) => `${r.relname}:${r.relkind}`), ['ledger_entries:v', 'ledger_entry_rows:r', 'ledger_line_rows:r', 'ledger_lines:v']);
+    const amount = await db.pool.query<{ type: string }>("SELECT format_type(atttypid, atttypmod) AS type FROM pg_attribute WHERE attrelid = 'ledger_lines'::regclass AND attname = 'amount'");
+    assert.equal(amount.rows[0]!.type, 'numeric(18,4)');
+    // Surrogates: 3 keys (two per basis for first_touch… and rules), 4 channels, 4 transactions.
+    const counts = await db.pool.query<{ keys: number; channels: number; txs: number }>(
+      'SELECT (SELECT count(*)::int FROM ledger_keys) AS keys, (SELECT count(*)::int FROM ledger_channels) AS channels, (SELECT count(*)::int FROM ledger_transactions) AS txs');
+    assert.deepEqual(counts.rows[0], { keys: 3, channels: 4, txs: 4 });
+    const big = await db.pool.query<{ amount_units: string }>("SELECT amount_units::text FROM ledger_entry_rows WHERE rule_name = 'big deals'");
+    assert.equal(big.rows[0]!.amount_units, '999999999999999999');
+  });
+
+  it('refuses updates and deletes through the views and on the raw tables', async () => {
+    await assert.rejects(db.pool.query("UPDATE ledger_lines SET amount = 1 WHERE transaction_id = 'p1'"), /append-only: UPDATE on ledger_lines/);
+    await assert.rejects(db.pool.query("DELETE FROM ledger_entries WHERE transaction_id = 'p2'"), /append-only: DELETE on ledger_entries/);
+    await assert.rejects(db.pool.query('DELETE FROM ledger_transactions'), /append-only/);
+    await assert.rejects(db.pool.query('TRUNCATE ledger_keys'), /append-only/);
+  });
+
+  it('inserts through the views: appends a new key, does nothing for a stored one, refuses a line without its entry', async () => {
+    const entry = (tx: string, amount: string) => db.pool.query(
+      `INSERT INTO ledger_entries (model_version, basis, book, kind, transaction_id, account_id, user_id, currency, amount, event_at, status, reason, run_id)
+       VALUES ('m#2', 'monthly', 'first_touch', 'payment', $1, 'a9', 'u9', 'USD', $2, '2024-02-01Z', 'attributed', 'attributed', 'r-feb')`, [tx, amount]);
+    const line = (tx: string, channel: string, amount: string) => db.pool.query(
+      `INSERT INTO ledger_lines (model_version, basis, book, kind, transaction_id, channel, amount, currency, account_id, event_at, run_id)
+       VALUES ('m#2', 'monthly', 'first_touch', 'payment', $1, $2, $3, 'USD', 'a9', '2024-02-01Z', 'r-feb')`, [tx, channel, amount]);
+    assert.equal((await entry('p9', '3.3333')).rowCount, 1);
+    assert.equal((await entry('p9', '4')).rowCount, 0); // stored decision stays
+    assert.equal((await line('p9', 'newsletter', '3.3333')).rowCount, 1);
+    assert.equal((await line('p9', 'newsletter', '1')).rowCount, 0);
+    await assert.rejects(line('p-none', 'direct', '1'), /needs its entry first/);
+    const back = await db.pool.query("SELECT amount::text, channel FROM ledger_lines WHERE model_version = 'm#2'");
+    assert.deepEqual(back.rows, [{ amount: '3.3333', channel: 'newsletter' }]);
+    const stored = await db.pool.query("SELECT amount::text FROM ledger_entries WHERE model_version = 'm#2'");
+    assert.deepEqual(stored.rows, [{ amount: '3.3333' }]);
+  });
+});
