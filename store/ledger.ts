@@ -1,5 +1,5 @@
 // The ledger's store (docs/ledger.md): every statement that writes the ledger's raw tables
-// (ledger_keys, ledger_channels, ledger_transactions, ledger_entry_rows, ledger_line_rows) and
+// (ledger_keys, ledger_channels, ledger_entry_rows, ledger_line_rows, the entry id blocks) and
 // ledger_drift. Readers use the views ledger_entries and ledger_lines.
 //
 // Writes happen within the caller's transaction. A fresh run COPYs its decisions straight into
@@ -42,14 +42,17 @@ export interface LedgerWriteResult {
   ledgerWrite: LedgerWriteTiming;
 }
 
-const ENTRY_COLUMNS = 'tx_id, amount_units, event_at, currency, status, reason, account_id, user_id, rule_name';
+const ENTRY_COLUMNS = 'entry_id, amount_units, event_at, kind, transaction_id, currency, status, reason, account_id, user_id, rule_name';
+
+/** Entry ids per block (the sequence ledger_entry_blocks steps by this): one block numbers one write. */
+const BLOCK = 16_777_216n;
 
 /** Writes a shard's decisions under `key`, in the caller's transaction; see the header. */
 export async function writeDecisions(client: pg.PoolClient, key: LedgerKey, decisions: ReadonlyArray<LedgerDecision>): Promise<LedgerWriteResult> {
   const startedAt = Date.now();
   const keyId = await keyIdOf(client, key);
   const channelIds = await channelIdsOf(client, [...new Set(decisions.flatMap((d) => d.lines.map((l) => l.channel)))]);
-  const rows = await withTransactionIds(client, decisions);
+  const rows = await numbered(client, decisions);
   await client.query('SAVEPOINT ledger_direct');
   let written: Omit<LedgerWriteResult, 'ledgerWrite'>;
   try {
@@ -84,97 +87,78 @@ async function channelIdsOf(db: Db, channels: string[]): Promise<Map<string, num
   return new Map(r.rows.map((row) => [row.channel, row.id]));
 }
 
-/** A decision with its transaction's surrogate. */
-interface KeyedDecision {
-  txId: string;
+/** A decision with its entry id. */
+interface NumberedDecision {
+  entryId: bigint;
   decision: LedgerDecision;
 }
 
-/**
- * Numbers the transactions that have no surrogate yet in event-time order (so that keys follow
- * the write order), and returns the decisions with their surrogates, in surrogate order.
- */
-async function withTransactionIds(db: Db, decisions: ReadonlyArray<LedgerDecision>): Promise<KeyedDecision[]> {
-  const ordered = [...decisions].sort((a, b) => a.at - b.at || compare(a.transactionId, b.transactionId) || compare(a.kind, b.kind));
-  const params = [ordered.map((d) => d.kind), ordered.map((d) => d.transactionId)];
-  await db.query(
-    `INSERT INTO ledger_transactions (kind, transaction_id)
-     SELECT w.kind, w.id FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS w(kind, id, ord)
-      WHERE NOT EXISTS (SELECT 1 FROM ledger_transactions t WHERE t.transaction_id = w.id AND t.kind = w.kind)
-      ORDER BY w.ord
-     ON CONFLICT DO NOTHING`,
-    params,
-  );
-  const ids = await db.query<{ ord: string; tx_id: string }>(
-    `SELECT w.ord::text, t.tx_id::text FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS w(kind, id, ord)
-       JOIN ledger_transactions t ON t.transaction_id = w.id AND t.kind = w.kind`,
-    params,
-  );
-  if (ids.rows.length !== ordered.length) throw new Error(`ledger: ${ordered.length} decisions but ${ids.rows.length} transaction ids; a shard decided a transaction twice`);
-  const keyed = ids.rows.map((r) => ({ txId: r.tx_id, decision: ordered[Number(r.ord) - 1]! }));
-  return keyed.sort((a, b) => Number(a.txId) - Number(b.txId));
+/** Entry ids for a write from one block, in event-time order, so that the ledger grows in the order it is read by period. */
+async function numbered(db: Db, decisions: ReadonlyArray<LedgerDecision>): Promise<NumberedDecision[]> {
+  if (BigInt(decisions.length) > BLOCK) throw new Error(`ledger: one write of ${decisions.length} decisions exceeds a block of ${BLOCK} entry ids; use smaller shards (--accounts-per-shard)`);
+  const r = await db.query<{ block: string }>("SELECT nextval('ledger_entry_blocks')::text AS block");
+  const base = BigInt(r.rows[0]!.block);
+  const ordered = [...decisions].sort((a, b) => a.at - b.at || compare(a.kind, b.kind) || compare(a.transactionId, b.transactionId));
+  return ordered.map((decision, i) => ({ entryId: base + BigInt(i), decision }));
 }
 
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 const text = (v: string | null) => (v === null ? '\\N' : copyTextField(v));
 
-/** Entry columns after the key (ENTRY_COLUMNS order), and the decision's line rows after the key. */
-function entryFields(k: KeyedDecision): string {
-  const d = k.decision;
-  return `${k.txId}\t${d.amountUnits}\t${new Date(d.at).toISOString()}\t${d.currency}\t${d.status}\t${text(d.reason)}\t${text(d.accountId)}\t${text(d.userId)}\t${text(d.ruleName)}`;
+/** Entry columns in ENTRY_COLUMNS order. */
+function entryFields(n: NumberedDecision): string {
+  const d = n.decision;
+  return `${n.entryId}\t${d.amountUnits}\t${new Date(d.at).toISOString()}\t${d.kind}\t${text(d.transactionId)}\t${d.currency}\t${d.status}\t` +
+    `${text(d.reason)}\t${text(d.accountId)}\t${text(d.userId)}\t${text(d.ruleName)}`;
 }
 
-function lineFields(k: KeyedDecision, channelIds: Map<string, number>): string[] {
-  return k.decision.lines
-    .map((l) => [channelIds.get(l.channel)!, l.amountUnits] as const)
-    .sort((a, b) => a[0] - b[0])
-    .map(([channelId, units]) => `${channelId}\t${k.txId}\t${units}`);
+/** Line rows (entry_id, amount_units, channel_id) of a decision. */
+function lineRows(n: NumberedDecision, channelIds: Map<string, number>): string[] {
+  return n.decision.lines.map((l) => `${n.entryId}\t${l.amountUnits}\t${channelIds.get(l.channel)!}\n`);
 }
 
-async function copyStraight(client: pg.PoolClient, key: LedgerKey, keyId: number, channelIds: Map<string, number>, rows: KeyedDecision[]) {
-  const run = copyTextField(key.runId);
+async function copyStraight(client: pg.PoolClient, key: LedgerKey, keyId: number, channelIds: Map<string, number>, rows: NumberedDecision[]) {
+  const tail = `\t${keyId}\t${copyTextField(key.runId)}\n`;
   const entries: string[] = [];
   const lines: string[] = [];
-  for (const k of rows) {
-    entries.push(`${keyId}\t${entryFields(k)}\t${run}\n`);
-    if (k.decision.status !== 'attributed') continue;
-    for (const line of lineFields(k, channelIds)) lines.push(`${keyId}\t${line}\n`);
+  for (const n of rows) {
+    entries.push(`${entryFields(n)}${tail}`);
+    if (n.decision.status === 'attributed') lines.push(...lineRows(n, channelIds));
   }
-  await copyRows(client, `COPY ledger_entry_rows (key_id, ${ENTRY_COLUMNS}, run_id) FROM STDIN`, entries);
-  await copyRows(client, 'COPY ledger_line_rows (key_id, channel_id, tx_id, amount_units) FROM STDIN', lines);
+  await copyRows(client, `COPY ledger_entry_rows (${ENTRY_COLUMNS}, key_id, run_id) FROM STDIN`, entries);
+  await copyRows(client, 'COPY ledger_line_rows (entry_id, amount_units, channel_id) FROM STDIN', lines);
   return { entriesWritten: entries.length, linesWritten: lines.length, drift: 0 };
 }
 
-async function writeThroughStaging(client: pg.PoolClient, key: LedgerKey, keyId: number, channelIds: Map<string, number>, rows: KeyedDecision[]) {
-  await client.query(`CREATE TEMP TABLE stage_entries (tx_id bigint, amount_units bigint, event_at timestamptz, currency char(3), status text,
-    reason text, account_id text, user_id text, rule_name text) ON COMMIT DROP`);
-  await client.query('CREATE TEMP TABLE stage_lines (channel_id smallint, tx_id bigint, amount_units bigint) ON COMMIT DROP');
-  await copyRows(client, `COPY stage_entries (${ENTRY_COLUMNS}) FROM STDIN`, rows.map((k) => `${entryFields(k)}\n`));
-  await copyRows(client, 'COPY stage_lines (channel_id, tx_id, amount_units) FROM STDIN', rows.flatMap((k) => lineFields(k, channelIds).map((l) => `${l}\n`)));
+async function writeThroughStaging(client: pg.PoolClient, key: LedgerKey, keyId: number, channelIds: Map<string, number>, rows: NumberedDecision[]) {
+  await client.query(`CREATE TEMP TABLE stage_entries (entry_id bigint, amount_units bigint, event_at timestamptz, kind text, transaction_id text,
+    currency char(3), status text, reason text, account_id text, user_id text, rule_name text) ON COMMIT DROP`);
+  await client.query('CREATE TEMP TABLE stage_lines (entry_id bigint, amount_units bigint, channel_id smallint) ON COMMIT DROP');
+  await copyRows(client, `COPY stage_entries (${ENTRY_COLUMNS}) FROM STDIN`, rows.map((n) => `${entryFields(n)}\n`));
+  await copyRows(client, 'COPY stage_lines (entry_id, amount_units, channel_id) FROM STDIN', rows.flatMap((n) => lineRows(n, channelIds)));
   // Temp tables have no statistics until analysed; without them the planner scans the ledger.
   await client.query('ANALYZE stage_entries, stage_lines');
 
   // The inserted keys go through an analysed temp table rather than a CTE: joined straight to the
   // CTE (which has no statistics) the planner chose a nested loop (~10k lines/s per writer).
-  await client.query('CREATE TEMP TABLE stage_inserted (tx_id bigint, status text) ON COMMIT DROP');
+  await client.query('CREATE TEMP TABLE stage_inserted (entry_id bigint, status text) ON COMMIT DROP');
   const inserted = await client.query(
     `WITH inserted AS (
-       INSERT INTO ledger_entry_rows (key_id, ${ENTRY_COLUMNS}, run_id)
-       SELECT $1, ${ENTRY_COLUMNS}, $2 FROM stage_entries ORDER BY tx_id
-       ON CONFLICT (key_id, tx_id) DO NOTHING
-       RETURNING tx_id, status)
+       INSERT INTO ledger_entry_rows (${ENTRY_COLUMNS}, key_id, run_id)
+       SELECT ${ENTRY_COLUMNS}, $1, $2 FROM stage_entries ORDER BY entry_id
+       ON CONFLICT (key_id, kind, transaction_id) DO NOTHING
+       RETURNING entry_id, status)
      INSERT INTO stage_inserted SELECT * FROM inserted`,
     [keyId, key.runId],
   );
   await client.query('ANALYZE stage_inserted');
   const linesInserted = await client.query(
-    `INSERT INTO ledger_line_rows (key_id, channel_id, tx_id, amount_units)
-     SELECT $1, l.channel_id, l.tx_id, l.amount_units
-       FROM stage_lines l JOIN stage_inserted i USING (tx_id)
+    `INSERT INTO ledger_line_rows (entry_id, amount_units, channel_id)
+     SELECT l.entry_id, l.amount_units, l.channel_id
+       FROM stage_lines l JOIN stage_inserted i USING (entry_id)
       WHERE i.status = 'attributed'
-      ORDER BY l.tx_id, l.channel_id
-     ON CONFLICT (key_id, tx_id, channel_id) DO NOTHING`,
-    [keyId],
+      ORDER BY l.entry_id, l.channel_id
+     ON CONFLICT (entry_id, channel_id) DO NOTHING`,
   );
   const drift = await recordDrift(client, key, keyId);
   return { entriesWritten: inserted.rowCount ?? 0, linesWritten: linesInserted.rowCount ?? 0, drift };
@@ -190,21 +174,23 @@ async function recordDrift(client: pg.PoolClient, key: LedgerKey, keyId: number)
   const side = (t: string, sig: string) => `jsonb_build_object('status', ${t}.status, 'reason', ${t}.reason,
       'amount', (${t}.amount_units * 0.0001)::numeric(18,4)::text, 'account', ${t}.account_id, 'lines', coalesce(${sig}.sig, ''))`;
   const recorded = await client.query(
-    `WITH staged_lines AS (
-       SELECT l.tx_id, ${signature} AS sig FROM stage_lines l JOIN ledger_channels c USING (channel_id) GROUP BY l.tx_id),
+    `WITH stored AS MATERIALIZED (
+       SELECT s.entry_id AS staged_id, e.*
+         FROM stage_entries s JOIN ledger_entry_rows e ON e.key_id = $1 AND e.kind = s.kind AND e.transaction_id = s.transaction_id
+        WHERE e.run_id <> $2),
+     staged_lines AS (
+       SELECT l.entry_id, ${signature} AS sig FROM stage_lines l JOIN ledger_channels c USING (channel_id) GROUP BY l.entry_id),
      stored_lines AS (
-       SELECT l.tx_id, ${signature} AS sig
-         FROM ledger_line_rows l JOIN stage_entries s ON l.key_id = $1 AND l.tx_id = s.tx_id JOIN ledger_channels c USING (channel_id)
-        GROUP BY l.tx_id)
+       SELECT l.entry_id, ${signature} AS sig
+         FROM ledger_line_rows l JOIN stored e USING (entry_id) JOIN ledger_channels c USING (channel_id)
+        GROUP BY l.entry_id)
      INSERT INTO ledger_drift (run_id, model_version, basis, book, kind, transaction_id, stored_run_id, stored, recomputed)
-     SELECT $2, $3, $4, $5, t.kind, t.transaction_id, e.run_id, ${side('e', 'el')}, ${side('s', 'sl')}
+     SELECT $2, $3, $4, $5, s.kind, s.transaction_id, e.run_id, ${side('e', 'el')}, ${side('s', 'sl')}
        FROM stage_entries s
-       JOIN ledger_entry_rows e ON e.key_id = $1 AND e.tx_id = s.tx_id
-       JOIN ledger_transactions t ON t.tx_id = s.tx_id
-       LEFT JOIN staged_lines sl ON sl.tx_id = s.tx_id
-       LEFT JOIN stored_lines el ON el.tx_id = s.tx_id
-      WHERE e.run_id <> $2
-        AND (e.status, e.reason, e.amount_units, e.account_id, el.sig) IS DISTINCT FROM (s.status, s.reason, s.amount_units, s.account_id, sl.sig)
+       JOIN stored e ON e.staged_id = s.entry_id
+       LEFT JOIN staged_lines sl ON sl.entry_id = s.entry_id
+       LEFT JOIN stored_lines el ON el.entry_id = e.entry_id
+      WHERE (e.status, e.reason, e.amount_units, e.account_id, el.sig) IS DISTINCT FROM (s.status, s.reason, s.amount_units, s.account_id, sl.sig)
      ON CONFLICT DO NOTHING`,
     [keyId, key.runId, key.modelVersion, key.basis, key.book],
   );
@@ -229,43 +215,37 @@ export async function writeUnattributable(client: pg.PoolClient, key: LedgerKey,
   const period = (column: string) => `($3::timestamptz IS NULL OR ${column} >= $3::timestamptz) AND ${column} < $4::timestamptz`;
   const reason = 'CASE WHEN ua.ambiguous THEN $1 ELSE $2 END';
   const unmatched = 'LEFT JOIN context_user_accounts ua ON ua.context_id = $5 AND ua.user_id';
-  await client.query(
-    `CREATE TEMP TABLE stage_excluded ON COMMIT DROP AS
-     SELECT 'payment'::text AS kind, p.payment_id AS transaction_id, p.user_id, p.currency, (p.amount * 10000)::bigint AS amount_units,
-            p.paid_at AS event_at, ${reason} AS reason
-       FROM payments p ${unmatched} = p.user_id WHERE ua.account_id IS NULL AND ${period('p.paid_at')}
-     UNION ALL
-     SELECT 'refund', r.refund_id, r.user_id, r.currency, -(r.amount * 10000)::bigint, r.refunded_at, ${reason}
-       FROM refunds r ${unmatched} = r.user_id WHERE ua.account_id IS NULL AND ${period('r.refunded_at')}`,
-    [scope.ambiguousReason, scope.unmatchedReason, scope.periodFrom, scope.periodTo, scope.contextId],
-  );
-  await client.query(
-    `INSERT INTO ledger_transactions (kind, transaction_id)
-     SELECT kind, transaction_id FROM stage_excluded s
-      WHERE NOT EXISTS (SELECT 1 FROM ledger_transactions t WHERE t.transaction_id = s.transaction_id AND t.kind = s.kind)
-      ORDER BY event_at, transaction_id, kind
-     ON CONFLICT DO NOTHING`);
+  // One block of entry ids, numbered in event-time order like every write.
   const written = await client.query(
-    `INSERT INTO ledger_entry_rows (key_id, ${ENTRY_COLUMNS}, run_id)
-     SELECT $1, t.tx_id, s.amount_units, s.event_at, s.currency, 'excluded', s.reason, NULL, s.user_id, NULL, $2
-       FROM stage_excluded s JOIN ledger_transactions t USING (kind, transaction_id)
-      ORDER BY t.tx_id
-     ON CONFLICT (key_id, tx_id) DO NOTHING`,
-    [keyId, key.runId],
+    `WITH block AS (SELECT nextval('ledger_entry_blocks') AS base),
+     excluded AS (
+       SELECT 'payment'::text AS kind, p.payment_id AS transaction_id, p.user_id, p.currency, (p.amount * 10000)::bigint AS amount_units,
+              p.paid_at AS event_at, ${reason} AS reason
+         FROM payments p ${unmatched} = p.user_id WHERE ua.account_id IS NULL AND ${period('p.paid_at')}
+       UNION ALL
+       SELECT 'refund', r.refund_id, r.user_id, r.currency, -(r.amount * 10000)::bigint, r.refunded_at, ${reason}
+         FROM refunds r ${unmatched} = r.user_id WHERE ua.account_id IS NULL AND ${period('r.refunded_at')})
+     INSERT INTO ledger_entry_rows (${ENTRY_COLUMNS}, key_id, run_id)
+     SELECT block.base + row_number() OVER (ORDER BY x.event_at, x.kind, x.transaction_id) - 1,
+            x.amount_units, x.event_at, x.kind, x.transaction_id, x.currency, 'excluded', x.reason, NULL, x.user_id, NULL, $6, $7
+       FROM excluded x, block
+      ORDER BY 1
+     ON CONFLICT (key_id, kind, transaction_id) DO NOTHING`,
+    [scope.ambiguousReason, scope.unmatchedReason, scope.periodFrom, scope.periodTo, scope.contextId, keyId, key.runId],
   );
   return written.rowCount ?? 0;
 }
 
 /** Fresh statistics after a run's writes: without them the planner joins the new rows with nested loops. */
 export async function analyzeLedger(db: Db): Promise<void> {
-  await db.query('ANALYZE ledger_keys, ledger_channels, ledger_transactions, ledger_entry_rows, ledger_line_rows');
+  await db.query('ANALYZE ledger_keys, ledger_channels, ledger_entry_rows, ledger_line_rows');
+  await db.query("SELECT brin_summarize_new_values('ledger_entry_rows_event_idx')");
 }
 
 /** The ledger's physical size: its raw tables with their indexes, and the transaction surrogates. */
-export async function ledgerBytes(db: Db): Promise<{ entries: number; lines: number; transactions: number }> {
-  const r = await db.query<{ entries: string; lines: string; transactions: string }>(
-    `SELECT pg_total_relation_size('ledger_entry_rows')::text AS entries, pg_total_relation_size('ledger_line_rows')::text AS lines,
-            (pg_total_relation_size('ledger_transactions') + pg_total_relation_size('ledger_keys') + pg_total_relation_size('ledger_channels'))::text AS transactions`);
+export async function ledgerBytes(db: Db): Promise<{ entries: number; lines: number }> {
+  const r = await db.query<{ entries: string; lines: string }>(
+    `SELECT pg_total_relation_size('ledger_entry_rows')::text AS entries, pg_total_relation_size('ledger_line_rows')::text AS lines`);
   const row = r.rows[0]!;
-  return { entries: Number(row.entries), lines: Number(row.lines), transactions: Number(row.transactions) };
+  return { entries: Number(row.entries), lines: Number(row.lines) };
 }

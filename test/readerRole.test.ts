@@ -43,7 +43,7 @@ describe('attribution_reader', () => {
       await assert.rejects(asReader(`SELECT * FROM ${view} LIMIT 1`), /permission denied for view/);
     });
   }
-  for (const table of ['ledger_line_rows', 'ledger_entry_rows', 'ledger_transactions', 'payments', 'calls', 'account_contexts', 'context_user_accounts']) {
+  for (const table of ['ledger_line_rows', 'ledger_entry_rows', 'ledger_keys', 'payments', 'calls', 'account_contexts', 'context_user_accounts']) {
     it(`may not read ${table}`, async () => {
       await assert.rejects(asReader(`SELECT * FROM ${table} LIMIT 1`), /permission denied for table/);
     });

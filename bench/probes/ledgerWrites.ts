@@ -88,34 +88,42 @@ async function writeV1(client: pg.PoolClient, key: { runId: string; modelVersion
   await copyRows(client, 'COPY ledger_lines (model_version, basis, book, kind, transaction_id, channel, amount, currency, account_id, event_at, run_id) FROM STDIN', lines);
 }
 
-/** `writers` concurrent shard writes of `perWrite` lines each, into a fresh basis; lines/s over the wall time, WAL per line. */
+/**
+ * One run's ledger writes: `writers` shards of `perWrite` lines each (new transactions), written
+ * for each of the three books in turn (the books' shards do not overlap, as in the workflow), so
+ * that the first book numbers the transactions and the others find them. Lines/s over the wall
+ * time of the whole run, WAL per line.
+ */
 async function round(pool: pg.Pool, layout: Layout, writers: number, basis: string): Promise<{ linesPerSecond: number; walPerLine: number }> {
   await pool.query('CHECKPOINT');
-  const batches = Array.from({ length: writers }, () => syntheticDecisions(perWrite / CHANNELS.length));
+  const shards = Array.from({ length: writers }, () => syntheticDecisions(perWrite / CHANNELS.length));
   const lsn = (await pool.query<{ l: string }>('SELECT pg_current_wal_lsn()::text AS l')).rows[0]!.l;
   const t0 = process.hrtime.bigint();
-  await Promise.all(batches.map(async (decisions, i) => {
-    const client = await pool.connect();
-    try {
-      await client.query('BEGIN');
-      const key = { runId: `probe-${basis}`, modelVersion: MV, basis, book: BOOKS[i % BOOKS.length]! };
-      if (layout === 'v1') await writeV1(client, key, decisions);
-      else await writeDecisions(client, key, decisions);
-      await client.query('COMMIT');
-    } finally {
-      client.release();
-    }
-  }));
+  for (const book of BOOKS) {
+    await Promise.all(shards.map(async (decisions) => {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const key = { runId: `probe-${basis}`, modelVersion: MV, basis, book };
+        if (layout === 'v1') await writeV1(client, key, decisions);
+        else await writeDecisions(client, key, decisions);
+        await client.query('COMMIT');
+      } finally {
+        client.release();
+      }
+    }));
+  }
+  const lines = BOOKS.length * writers * perWrite;
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   const wal = (await pool.query<{ d: string }>('SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), $1::pg_lsn)::text AS d', [lsn])).rows[0]!.d;
-  return { linesPerSecond: Math.round((writers * perWrite) / seconds), walPerLine: Math.round(Number(wal) / (writers * perWrite)) };
+  return { linesPerSecond: Math.round(lines / seconds), walPerLine: Math.round(Number(wal) / lines) };
 }
 
 /** Bytes per line: the line table with its indexes, and the whole ledger (entries, lines, surrogates) per line. */
 async function sizes(pool: pg.Pool, layout: Layout): Promise<{ lines: number; linesBytesPerLine: number; ledgerBytesPerLine: number }> {
   const [lineRel, entryRel, extra] = layout === 'v1'
     ? ['ledger_lines', 'ledger_entries', '0']
-    : ['ledger_line_rows', 'ledger_entry_rows', "pg_total_relation_size('ledger_transactions') + pg_total_relation_size('ledger_keys') + pg_total_relation_size('ledger_channels')"];
+    : ['ledger_line_rows', 'ledger_entry_rows', "pg_total_relation_size('ledger_keys') + pg_total_relation_size('ledger_channels')"];
   const r = await pool.query<{ n: string; l: string; all: string }>(
     `SELECT (SELECT count(*) FROM ${lineRel})::text AS n, pg_total_relation_size('${lineRel}')::text AS l,
             (pg_total_relation_size('${lineRel}') + pg_total_relation_size('${entryRel}') + ${extra})::text AS all`);
@@ -134,7 +142,7 @@ try {
       // Alternating layouts within the round, so that both see the same load on a shared machine.
       for (const layout of ['v1', 'v2'] as const) {
         const result = await round(pools[layout], layout, writers, `as_of:probe-${r}-${writers}`);
-        console.log(`round ${r} ${layout} ${writers} writer(s) × ${perWrite} lines: ${result.linesPerSecond} lines/s, WAL ${result.walPerLine} bytes/line`);
+        console.log(`round ${r} ${layout} ${writers} writer(s) × ${perWrite} lines × ${BOOKS.length} books: ${result.linesPerSecond} lines/s, WAL ${result.walPerLine} bytes/line`);
       }
     }
   }

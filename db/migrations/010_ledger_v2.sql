@@ -2,16 +2,16 @@
 --
 -- The raw tables hold integer surrogates and integer amounts; `ledger_entries` and `ledger_lines`
 -- become views with the names, columns and NUMERIC(18,4) amounts every reader already uses.
---   ledger_keys          (model_version, basis, book)  → key_id      one row per book of a model version and basis
---   ledger_channels      channel                       → channel_id  a handful of rows
---   ledger_transactions  (kind, transaction_id)        → tx_id       one row per payment or refund ever decided,
---                                                                    numbered in first-write order (event time)
---   ledger_entry_rows    (key_id, tx_id) + the decision; amount in units of 0.0001 (int8)
---   ledger_line_rows     (key_id, tx_id, channel_id, amount units): 24 bytes of data a line. A line's
---                        currency, account, event time and run are its entry's: lines are only ever
---                        written with their entry, in the same transaction, so they are not repeated.
--- Keys in tx_id order follow the write order: a run appends to the right edge of its key's range
--- of each b-tree instead of touching a random leaf page per line.
+--   ledger_keys        (model_version, basis, book) → key_id      one row per book of a model version and basis
+--   ledger_channels    channel                      → channel_id  a handful of rows
+--   ledger_entry_rows  one decision; unique (key_id, kind, transaction_id), and an entry_id
+--                      numbered in write order; amount in units of 0.0001 (int8)
+--   ledger_line_rows   (entry_id, channel_id, amount units): 18 bytes of data a line. A line's key,
+--                      transaction, currency, account, event time and run are its entry's: lines
+--                      are only ever written with their entry, in the same transaction.
+-- entry_ids follow the write order: each write takes a block of ids and numbers its entries in
+-- event-time order, so a run's lines are appended at the right edge of the line b-tree instead
+-- of touching a random leaf page per line.
 --
 -- Every existing row is moved with every value (test/ops/ledgerV2Migration.test.ts). Lines whose
 -- currency, account, event time or run differ from their entry's, or lines without an entry,
@@ -34,54 +34,50 @@ CREATE TABLE ledger_channels (
   channel    text NOT NULL UNIQUE
 );
 
--- CACHE: each writer session numbers its transactions from its own block of ids, so concurrent
--- writers append to separate runs of pages instead of interleaving on the same ones.
-CREATE TABLE ledger_transactions (
-  tx_id          bigint GENERATED ALWAYS AS IDENTITY (CACHE 1000) PRIMARY KEY,
-  kind           text NOT NULL CHECK (kind IN ('payment', 'refund')),
-  transaction_id text NOT NULL,
-  UNIQUE (transaction_id, kind)
-);
+-- A block of 2^24 entry ids per nextval: one call numbers a whole write (store/ledger.ts).
+CREATE SEQUENCE ledger_entry_blocks AS bigint INCREMENT BY 16777216 MINVALUE 0 START WITH 16777216;
 
--- No foreign keys to the dictionaries or from lines to entries: the store (store/ledger.ts) is the
--- only writer, and reconciliation asserts that every attributed entry's lines sum to its amount.
--- A per-row check costs about as much as the insert itself at millions of lines.
+-- No foreign keys (to the dictionaries, or from lines to entries): the store is the only writer,
+-- and reconciliation asserts that every attributed entry's lines sum to its amount. A per-row
+-- check costs about as much as the insert itself at millions of lines.
 CREATE TABLE ledger_entry_rows (
-  key_id       integer     NOT NULL,
-  tx_id        bigint      NOT NULL,
-  amount_units bigint      NOT NULL,     -- signed, units of 0.0001: refunds are negative
-  event_at     timestamptz NOT NULL,
-  currency     char(3)     NOT NULL,
-  status       text        NOT NULL CHECK (status IN ('attributed', 'excluded')),
-  reason       text        NOT NULL,
-  account_id   text,                     -- NULL for unmatched and ambiguous users
-  user_id      text        NOT NULL,
-  rule_name    text,
-  run_id       text        NOT NULL,
-  created_at   timestamptz NOT NULL DEFAULT now(),
-  PRIMARY KEY (key_id, tx_id)
+  entry_id       bigint      NOT NULL UNIQUE,
+  amount_units   bigint      NOT NULL,     -- signed, units of 0.0001: refunds are negative
+  event_at       timestamptz NOT NULL,
+  key_id         integer     NOT NULL,
+  currency       char(3)     NOT NULL,
+  kind           text        NOT NULL CHECK (kind IN ('payment', 'refund')),
+  transaction_id text        NOT NULL,
+  status         text        NOT NULL CHECK (status IN ('attributed', 'excluded')),
+  reason         text        NOT NULL,
+  account_id     text,                     -- NULL for unmatched and ambiguous users
+  user_id        text        NOT NULL,
+  rule_name      text,
+  run_id         text        NOT NULL,
+  created_at     timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (key_id, kind, transaction_id)
 );
 CREATE INDEX ledger_entry_rows_account_idx ON ledger_entry_rows (key_id, account_id);
-CREATE INDEX ledger_entry_rows_event_idx ON ledger_entry_rows (key_id, event_at);
+-- Periods are found with a BRIN index: a run appends its entries together, so a block range
+-- holds few keys and a short span of event times (one month for a monthly run). It costs almost
+-- nothing to maintain, where a b-tree costs one more insert per entry. New block ranges are
+-- summarised before a run reads them (store/ledger.ts analyzeLedger); until then they are read.
+CREATE INDEX ledger_entry_rows_event_idx ON ledger_entry_rows USING brin (key_id, event_at) WITH (pages_per_range = 16, autosummarize = on);
 
--- Column order packs the tuple: int4 + int2 (+2 padding) + int8 + int8 = 24 bytes.
+-- Column order packs the tuple: int8 + int8 + int2 = 18 bytes.
 CREATE TABLE ledger_line_rows (
-  key_id       integer  NOT NULL,
-  channel_id   smallint NOT NULL,
-  tx_id        bigint   NOT NULL,
+  entry_id     bigint   NOT NULL,
   amount_units bigint   NOT NULL CHECK (amount_units <> 0),
-  PRIMARY KEY (key_id, tx_id, channel_id)
+  channel_id   smallint NOT NULL,
+  PRIMARY KEY (entry_id, channel_id)
 );
 
--- The move: dictionaries first (transactions numbered by the time of their first decision), then
--- the rows in key order.
+-- The move: dictionaries first, then the rows in key order, entries numbered by event time.
 INSERT INTO ledger_keys (model_version, basis, book)
   SELECT model_version, basis, book FROM ledger_entries_v1
   UNION SELECT model_version, basis, book FROM ledger_lines_v1
   ORDER BY 1, 2, 3;
 INSERT INTO ledger_channels (channel) SELECT DISTINCT channel FROM ledger_lines_v1 ORDER BY 1;
-INSERT INTO ledger_transactions (kind, transaction_id)
-  SELECT kind, transaction_id FROM ledger_entries_v1 GROUP BY kind, transaction_id ORDER BY min(event_at), transaction_id, kind;
 
 DO $$
 DECLARE
@@ -97,19 +93,22 @@ BEGIN
   END IF;
 END $$;
 
-INSERT INTO ledger_entry_rows (key_id, tx_id, amount_units, event_at, currency, status, reason, account_id, user_id, rule_name, run_id, created_at)
-  SELECT k.key_id, t.tx_id, (e.amount * 10000)::bigint, e.event_at, e.currency, e.status, e.reason, e.account_id, e.user_id, e.rule_name, e.run_id, e.created_at
+INSERT INTO ledger_entry_rows (entry_id, amount_units, event_at, key_id, currency, kind, transaction_id, status, reason, account_id, user_id, rule_name, run_id, created_at)
+  SELECT row_number() OVER (ORDER BY k.key_id, e.event_at, e.transaction_id, e.kind),
+         (e.amount * 10000)::bigint, e.event_at, k.key_id, e.currency, e.kind, e.transaction_id, e.status, e.reason, e.account_id, e.user_id,
+         e.rule_name, e.run_id, e.created_at
     FROM ledger_entries_v1 e
     JOIN ledger_keys k USING (model_version, basis, book)
-    JOIN ledger_transactions t USING (kind, transaction_id)
-   ORDER BY k.key_id, t.tx_id;
-INSERT INTO ledger_line_rows (key_id, channel_id, tx_id, amount_units)
-  SELECT k.key_id, c.channel_id, t.tx_id, (l.amount * 10000)::bigint
+   ORDER BY 1;
+-- New writes take blocks after the moved ids.
+SELECT setval('ledger_entry_blocks', (coalesce((SELECT max(entry_id) FROM ledger_entry_rows), 0) / 16777216 + 1) * 16777216, false);
+INSERT INTO ledger_line_rows (entry_id, amount_units, channel_id)
+  SELECT e.entry_id, (l.amount * 10000)::bigint, c.channel_id
     FROM ledger_lines_v1 l
     JOIN ledger_keys k USING (model_version, basis, book)
-    JOIN ledger_transactions t USING (kind, transaction_id)
+    JOIN ledger_entry_rows e ON e.key_id = k.key_id AND e.kind = l.kind AND e.transaction_id = l.transaction_id
     JOIN ledger_channels c USING (channel)
-   ORDER BY k.key_id, t.tx_id, c.channel_id;
+   ORDER BY e.entry_id, c.channel_id;
 
 DROP TABLE ledger_entries_v1;
 DROP TABLE ledger_lines_v1;
@@ -118,23 +117,21 @@ DROP TABLE ledger_lines_v1;
 -- 009), so `SELECT *` and positional inserts keep working. LEFT JOINs on unique keys: a query that
 -- reads no column of a dictionary does not join it. Amounts: units × 0.0001 is exact in numeric.
 CREATE VIEW ledger_entries AS
-  SELECT k.model_version, k.book, t.kind, t.transaction_id, e.account_id, e.user_id, e.currency,
+  SELECT k.model_version, k.book, e.kind, e.transaction_id, e.account_id, e.user_id, e.currency,
          (e.amount_units * 0.0001)::numeric(18,4) AS amount, e.event_at, e.status, e.reason, e.rule_name, e.run_id,
          e.created_at, k.basis
     FROM ledger_entry_rows e
-    LEFT JOIN ledger_keys k ON k.key_id = e.key_id
-    LEFT JOIN ledger_transactions t ON t.tx_id = e.tx_id;
+    LEFT JOIN ledger_keys k ON k.key_id = e.key_id;
 
 CREATE VIEW ledger_lines AS
-  SELECT k.model_version, k.book, t.kind, t.transaction_id, c.channel, (l.amount_units * 0.0001)::numeric(18,4) AS amount,
+  SELECT k.model_version, k.book, e.kind, e.transaction_id, c.channel, (l.amount_units * 0.0001)::numeric(18,4) AS amount,
          e.currency, e.account_id, e.event_at, e.run_id, k.basis
     FROM ledger_line_rows l
-    LEFT JOIN ledger_entry_rows e ON e.key_id = l.key_id AND e.tx_id = l.tx_id
-    LEFT JOIN ledger_keys k ON k.key_id = l.key_id
-    LEFT JOIN ledger_transactions t ON t.tx_id = l.tx_id
+    JOIN ledger_entry_rows e ON e.entry_id = l.entry_id
+    LEFT JOIN ledger_keys k ON k.key_id = e.key_id
     LEFT JOIN ledger_channels c ON c.channel_id = l.channel_id;
 
--- Surrogates for a key, a channel, a transaction: inserted when new. Used by the views' insert
+-- Surrogates for a key and a channel: inserted when new. Used by the views' insert
 -- triggers (hand-written SQL, tests); the store does the same in bulk.
 CREATE FUNCTION ledger_key_id(p_model_version text, p_basis text, p_book text) RETURNS integer LANGUAGE plpgsql AS $$
 DECLARE id integer;
@@ -143,17 +140,6 @@ BEGIN
   IF id IS NULL THEN
     INSERT INTO ledger_keys (model_version, basis, book) VALUES (p_model_version, p_basis, p_book) ON CONFLICT DO NOTHING;
     SELECT key_id INTO id FROM ledger_keys WHERE model_version = p_model_version AND basis = p_basis AND book = p_book;
-  END IF;
-  RETURN id;
-END $$;
-
-CREATE FUNCTION ledger_tx_id(p_kind text, p_transaction_id text) RETURNS bigint LANGUAGE plpgsql AS $$
-DECLARE id bigint;
-BEGIN
-  SELECT tx_id INTO id FROM ledger_transactions WHERE transaction_id = p_transaction_id AND kind = p_kind;
-  IF id IS NULL THEN
-    INSERT INTO ledger_transactions (kind, transaction_id) VALUES (p_kind, p_transaction_id) ON CONFLICT DO NOTHING;
-    SELECT tx_id INTO id FROM ledger_transactions WHERE transaction_id = p_transaction_id AND kind = p_kind;
   END IF;
   RETURN id;
 END $$;
@@ -173,22 +159,20 @@ END $$;
 -- ledger's ON CONFLICT DO NOTHING: a retry or re-run never double counts); its row count says which.
 CREATE FUNCTION ledger_entries_insert() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  INSERT INTO ledger_entry_rows (key_id, tx_id, amount_units, event_at, currency, status, reason, account_id, user_id, rule_name, run_id, created_at)
-  VALUES (ledger_key_id(NEW.model_version, NEW.basis, NEW.book), ledger_tx_id(NEW.kind, NEW.transaction_id),
-          (NEW.amount::numeric(18,4) * 10000)::bigint, NEW.event_at, NEW.currency, NEW.status, NEW.reason, NEW.account_id, NEW.user_id,
-          NEW.rule_name, NEW.run_id, coalesce(NEW.created_at, now()))
-  ON CONFLICT (key_id, tx_id) DO NOTHING;
+  INSERT INTO ledger_entry_rows (entry_id, amount_units, event_at, key_id, currency, kind, transaction_id, status, reason, account_id, user_id, rule_name, run_id, created_at)
+  VALUES (nextval('ledger_entry_blocks'), (NEW.amount::numeric(18,4) * 10000)::bigint, NEW.event_at, ledger_key_id(NEW.model_version, NEW.basis, NEW.book),
+          NEW.currency, NEW.kind, NEW.transaction_id, NEW.status, NEW.reason, NEW.account_id, NEW.user_id, NEW.rule_name, NEW.run_id, coalesce(NEW.created_at, now()))
+  ON CONFLICT (key_id, kind, transaction_id) DO NOTHING;
   IF NOT FOUND THEN RETURN NULL; END IF;
   RETURN NEW;
 END $$;
 
 CREATE FUNCTION ledger_lines_insert() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
-  k integer := ledger_key_id(NEW.model_version, NEW.basis, NEW.book);
-  t bigint := ledger_tx_id(NEW.kind, NEW.transaction_id);
   entry ledger_entry_rows%ROWTYPE;
 BEGIN
-  SELECT * INTO entry FROM ledger_entry_rows WHERE key_id = k AND tx_id = t;
+  SELECT * INTO entry FROM ledger_entry_rows
+   WHERE key_id = ledger_key_id(NEW.model_version, NEW.basis, NEW.book) AND kind = NEW.kind AND transaction_id = NEW.transaction_id;
   IF NOT FOUND THEN
     RAISE EXCEPTION 'a ledger line needs its entry first: no entry for (%, %, %, %, %)', NEW.model_version, NEW.basis, NEW.book, NEW.kind, NEW.transaction_id
       USING ERRCODE = 'foreign_key_violation';
@@ -198,9 +182,9 @@ BEGIN
       NEW.currency, NEW.account_id, NEW.event_at, NEW.run_id, entry.currency, entry.account_id, entry.event_at, entry.run_id, NEW.kind, NEW.transaction_id
       USING ERRCODE = 'check_violation';
   END IF;
-  INSERT INTO ledger_line_rows (key_id, channel_id, tx_id, amount_units)
-  VALUES (k, ledger_channel_id(NEW.channel), t, (NEW.amount::numeric(18,4) * 10000)::bigint)
-  ON CONFLICT (key_id, tx_id, channel_id) DO NOTHING;
+  INSERT INTO ledger_line_rows (entry_id, amount_units, channel_id)
+  VALUES (entry.entry_id, (NEW.amount::numeric(18,4) * 10000)::bigint, ledger_channel_id(NEW.channel))
+  ON CONFLICT (entry_id, channel_id) DO NOTHING;
   IF NOT FOUND THEN RETURN NULL; END IF;
   RETURN NEW;
 END $$;
@@ -216,7 +200,7 @@ CREATE TRIGGER ledger_lines_append_only INSTEAD OF UPDATE OR DELETE ON ledger_li
 DO $$
 DECLARE t text;
 BEGIN
-  FOREACH t IN ARRAY ARRAY['ledger_keys', 'ledger_channels', 'ledger_transactions', 'ledger_entry_rows', 'ledger_line_rows'] LOOP
+  FOREACH t IN ARRAY ARRAY['ledger_keys', 'ledger_channels', 'ledger_entry_rows', 'ledger_line_rows'] LOOP
     EXECUTE format('CREATE TRIGGER %I BEFORE UPDATE OR DELETE ON %I FOR EACH ROW EXECUTE FUNCTION ledger_is_append_only()', t || '_append_only', t);
     EXECUTE format('CREATE TRIGGER %I BEFORE TRUNCATE ON %I FOR EACH STATEMENT EXECUTE FUNCTION ledger_is_append_only()', t || '_no_truncate', t);
   END LOOP;

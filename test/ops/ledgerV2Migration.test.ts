@@ -57,10 +57,15 @@ describe('migration 010 (ledger v2)', () => {
     assert.deepEqual(kinds.rows.map((r) => `${r.relname}:${r.relkind}`), ['ledger_entries:v', 'ledger_entry_rows:r', 'ledger_line_rows:r', 'ledger_lines:v']);
     const amount = await db.pool.query<{ type: string }>("SELECT format_type(atttypid, atttypmod) AS type FROM pg_attribute WHERE attrelid = 'ledger_lines'::regclass AND attname = 'amount'");
     assert.equal(amount.rows[0]!.type, 'numeric(18,4)');
-    // Surrogates: 3 keys (two per basis for first_touch… and rules), 4 channels, 4 transactions.
-    const counts = await db.pool.query<{ keys: number; channels: number; txs: number }>(
-      'SELECT (SELECT count(*)::int FROM ledger_keys) AS keys, (SELECT count(*)::int FROM ledger_channels) AS channels, (SELECT count(*)::int FROM ledger_transactions) AS txs');
-    assert.deepEqual(counts.rows[0], { keys: 3, channels: 4, txs: 4 });
+    // Surrogates: 3 keys (first_touch under both bases, rules), 4 channels; entries numbered by key, then event time.
+    const counts = await db.pool.query<{ keys: number; channels: number }>(
+      'SELECT (SELECT count(*)::int FROM ledger_keys) AS keys, (SELECT count(*)::int FROM ledger_channels) AS channels');
+    assert.deepEqual(counts.rows[0], { keys: 3, channels: 4 });
+    const order = await db.pool.query<{ entry: string }>(
+      `SELECT k.basis || '/' || k.book || '/' || e.kind || '/' || e.transaction_id AS entry FROM ledger_entry_rows e JOIN ledger_keys k USING (key_id) ORDER BY e.entry_id`);
+    assert.deepEqual(order.rows.map((r) => r.entry), [
+      `${SNAPSHOT}/first_touch/payment/p1`, `${SNAPSHOT}/first_touch/refund/p1`, `${SNAPSHOT}/first_touch/payment/p2`,
+      'monthly/first_touch/payment/p1', 'monthly/rules/payment/p3']);
     const big = await db.pool.query<{ amount_units: string }>("SELECT amount_units::text FROM ledger_entry_rows WHERE rule_name = 'big deals'");
     assert.equal(big.rows[0]!.amount_units, '999999999999999999');
   });
@@ -68,7 +73,7 @@ describe('migration 010 (ledger v2)', () => {
   it('refuses updates and deletes through the views and on the raw tables', async () => {
     await assert.rejects(db.pool.query("UPDATE ledger_lines SET amount = 1 WHERE transaction_id = 'p1'"), /append-only: UPDATE on ledger_lines/);
     await assert.rejects(db.pool.query("DELETE FROM ledger_entries WHERE transaction_id = 'p2'"), /append-only: DELETE on ledger_entries/);
-    await assert.rejects(db.pool.query('DELETE FROM ledger_transactions'), /append-only/);
+    await assert.rejects(db.pool.query('DELETE FROM ledger_line_rows'), /append-only/);
     await assert.rejects(db.pool.query('TRUNCATE ledger_keys'), /append-only/);
   });
 
