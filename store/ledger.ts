@@ -236,6 +236,36 @@ export async function writeUnattributable(client: pg.PoolClient, key: LedgerKey,
   return written.rowCount ?? 0;
 }
 
+export interface UnbalancedEntry {
+  kind: string;
+  transactionId: string;
+  amount: string;
+  /** The sum of its lines; null when it has none. */
+  lines: string | null;
+}
+
+/**
+ * Attributed entries of a key whose lines do not sum to their amount, in the period [from, to)
+ * (from null: since the beginning); at most `limit`. On the raw tables: through the two views the
+ * same join matched five text columns and took ~3× as long (bench, 10k accounts).
+ */
+export async function unbalancedEntries(db: Db, key: Omit<LedgerKey, 'runId'>, from: Date | null, to: Date, limit = 5): Promise<UnbalancedEntry[]> {
+  const r = await db.query<{ kind: string; transaction_id: string; amount: string; lines: string | null }>(
+    `SELECT e.kind, e.transaction_id, (e.amount_units * 0.0001)::numeric(18,4)::text AS amount,
+            (sum(l.amount_units) * 0.0001)::numeric(18,4)::text AS lines
+       FROM ledger_keys k
+       JOIN ledger_entry_rows e ON e.key_id = k.key_id
+       LEFT JOIN ledger_line_rows l ON l.entry_id = e.entry_id
+      WHERE k.model_version = $1 AND k.basis = $2 AND k.book = $3 AND e.status = 'attributed'
+        AND ($4::timestamptz IS NULL OR e.event_at >= $4::timestamptz) AND e.event_at < $5::timestamptz
+      GROUP BY e.entry_id, e.kind, e.transaction_id, e.amount_units
+     HAVING sum(l.amount_units) IS DISTINCT FROM e.amount_units
+      LIMIT $6`,
+    [key.modelVersion, key.basis, key.book, from, to, limit],
+  );
+  return r.rows.map((row) => ({ kind: row.kind, transactionId: row.transaction_id, amount: row.amount, lines: row.lines }));
+}
+
 /** Fresh statistics after a run's writes: without them the planner joins the new rows with nested loops. */
 export async function analyzeLedger(db: Db): Promise<void> {
   await db.query('ANALYZE ledger_keys, ledger_channels, ledger_entry_rows, ledger_line_rows');

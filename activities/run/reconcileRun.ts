@@ -6,7 +6,7 @@ import { Decimal } from 'decimal.js';
 import type pg from 'pg';
 import { ErrorType, inputFailure } from '../../common/errors';
 import type { ReconciliationLine } from '../../reporting/summary';
-import { analyzeLedger } from '../../store/ledger';
+import { analyzeLedger, unbalancedEntries } from '../../store/ledger';
 import { inPeriod, loadRun } from './runRecord';
 
 /** The ledger of one book under one model version and basis. */
@@ -109,17 +109,9 @@ export async function readReconciliation(pool: pg.Pool, runId: string): Promise<
 }
 
 async function assertLinesSumToEntries(pool: pg.Pool, key: BookKey, period: Array<Date | null>): Promise<void> {
-  const mismatched = await pool.query<{ kind: string; transaction_id: string; amount: string; lines: string | null }>(
-    `SELECT e.kind, e.transaction_id, e.amount, sum(l.amount) AS lines
-       FROM ledger_entries e LEFT JOIN ledger_lines l USING (model_version, basis, book, kind, transaction_id)
-      WHERE e.model_version = $1 AND e.book = $2 AND e.basis = $5 AND e.status = 'attributed' AND ${inPeriod('e.event_at', '$3', '$4')}
-      GROUP BY e.kind, e.transaction_id, e.amount
-     HAVING sum(l.amount) IS DISTINCT FROM e.amount
-      LIMIT 5`,
-    [key.modelVersion, key.book, ...period, key.basis],
-  );
-  if (mismatched.rows.length > 0) {
-    const shown = mismatched.rows.map((r) => `  ${r.kind} ${r.transaction_id}: entry ${r.amount}, lines ${r.lines ?? 'none'}`);
+  const mismatched = await unbalancedEntries(pool, key, period[0] ?? null, period[1]!);
+  if (mismatched.length > 0) {
+    const shown = mismatched.map((r) => `  ${r.kind} ${r.transactionId}: entry ${r.amount}, lines ${r.lines ?? 'none'}`);
     throw inputFailure(ErrorType.InvariantViolated, `Ledger lines do not sum to their entry (model version ${key.modelVersion}, basis ${key.basis}, book ${key.book}):\n${shown.join('\n')}`);
   }
 }
