@@ -178,8 +178,9 @@ async function activitySpans(handle: WorkflowHandle): Promise<{ spans: Span[]; l
     if (c) {
       const start = scheduled.get(Number(String(c.scheduledEventId)));
       if (start) spans.push({ phase: start.phase, start: start.at, end: ms(event.eventTime) });
+      // Only the book shards write the ledger; other activities may return nothing (an empty payload).
       const data = c.result?.payloads?.[0]?.data;
-      const timing = data ? ledgerWriteOf(JSON.parse(Buffer.from(data).toString('utf8'))) : undefined;
+      const timing = start?.phase.startsWith('book ') && data && data.length > 0 ? ledgerWriteOf(JSON.parse(Buffer.from(data).toString('utf8'))) : undefined;
       if (timing) ledgerWrites.push(timing);
     }
   }
