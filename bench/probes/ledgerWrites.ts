@@ -6,6 +6,8 @@
 // the whole page). Not part of the bench; kept to document how the layout was chosen
 // (docs/ledger.md, bench/results.md).
 //   npx tsx bench/probes/ledgerWrites.ts [existing lines] [lines per write] [rounds]
+// PROBE_V2_SQL: statements run on the v2 database before the rounds, to measure a variant (e.g.
+// `DROP INDEX ledger_entry_rows_account_idx`); they persist in the probe's cluster under /var/tmp.
 import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import os from 'node:os';
@@ -134,6 +136,10 @@ async function sizes(pool: pg.Pool, layout: Layout): Promise<{ lines: number; li
 await startPostgres();
 try {
   const pools = { v1: await prepare('v1'), v2: await prepare('v2') } as const;
+  if (process.env.PROBE_V2_SQL) {
+    console.log(`v2 variant: ${process.env.PROBE_V2_SQL}`);
+    await pools.v2.query(process.env.PROBE_V2_SQL);
+  }
   console.log(`uptime: ${execFileSync('uptime').toString().trim()}`);
   for (const layout of ['v1', 'v2'] as const) console.log(`${layout} before:`, await sizes(pools[layout], layout));
   const rounds = Number(roundsArg);
