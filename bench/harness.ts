@@ -9,6 +9,7 @@ import pg from 'pg';
 import { DEFAULT_RULESET, planRun } from '../client/commands/run';
 import { migrate } from '../db/migrate';
 import { createPool } from '../db/pool';
+import { ledgerBytes } from '../store/ledger';
 import { benchDataset, type BenchDataset } from './dataset';
 import { sampleMemory, type MemoryPeaks } from './memory';
 import { directDriver, newBenchId, temporalDriver, type Driver, type RunOutcome, type Span } from './modes';
@@ -206,11 +207,10 @@ function unionSeconds(spans: Span[]): number {
   return total / 1000;
 }
 
-/** Ledger size, and a checksum of its content without run ids and creation times (order-independent). */
+/** Ledger size (its raw tables with their indexes, docs/ledger.md), and a checksum of its content without run ids and creation times (order-independent). */
 async function ledgerFigures(pool: pg.Pool, modelVersion: string): Promise<ModeFigures['ledger']> {
-  const r = await pool.query<{ entries: string; lines: string; entries_bytes: string; lines_bytes: string; entries_sum: string; lines_sum: string }>(
+  const r = await pool.query<{ entries: string; lines: string; entries_sum: string; lines_sum: string }>(
     `SELECT (SELECT count(*) FROM ledger_entries)::text AS entries, (SELECT count(*) FROM ledger_lines)::text AS lines,
-            pg_total_relation_size('ledger_entry_rows')::text AS entries_bytes, pg_total_relation_size('ledger_line_rows')::text AS lines_bytes,
             (SELECT coalesce(sum(hashtextextended(concat_ws('|', book, kind, transaction_id, account_id, user_id, currency, amount::text,
                      extract(epoch FROM event_at)::text, status, reason, rule_name), 0)::numeric), 0)::text
                FROM ledger_entries WHERE model_version = $1) AS entries_sum,
@@ -221,7 +221,8 @@ async function ledgerFigures(pool: pg.Pool, modelVersion: string): Promise<ModeF
   );
   const row = r.rows[0]!;
   const checksum = `${row.entries}/${row.lines}/${BigInt(row.entries_sum).toString(16).replace('-', 'm')}/${BigInt(row.lines_sum).toString(16).replace('-', 'm')}`;
-  return { entries: Number(row.entries), lines: Number(row.lines), entriesBytes: Number(row.entries_bytes), linesBytes: Number(row.lines_bytes), checksum };
+  const bytes = await ledgerBytes(pool);
+  return { entries: Number(row.entries), lines: Number(row.lines), entriesBytes: bytes.entries, linesBytes: bytes.lines, checksum };
 }
 
 async function createDatabase(adminUrl: string, name: string): Promise<string> {
