@@ -14,7 +14,7 @@ import { workflowIds } from '../../common/temporalNames';
 import { datasetKey } from '../../client/session';
 import { generateDataset } from '../../scripts/generator/dataset';
 import { parseGenerateOptions } from '../../scripts/generator/options';
-import { runCli, STACK_TRACE } from '../helpers/cli';
+import { runCli, STACK_TRACE, transactionsIn as countTransactions } from '../helpers/cli';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 import { connectTestTemporal, type TestTemporal } from '../helpers/temporal';
 
@@ -40,14 +40,7 @@ after(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-/** Payments and refunds of the generated dataset dated in [from, to): one decision each per book. */
-function transactionsIn(from: string, to: string): number {
-  const count = (file: string, column: number) =>
-    fs.readFileSync(path.join(dir, 'data', file), 'utf8').trim().split('\n').slice(1)
-      .map((line) => line.split(',')[column]!)
-      .filter((at) => at >= from && at < to).length;
-  return count('payments.csv', 4) + count('refunds.csv', 4);
-}
+const transactionsIn = (from: string, to: string) => countTransactions(path.join(dir, 'data'), `${from}-01T00:00:00Z`, `${to}-01T00:00:00Z`);
 
 const PLACEHOLDER = /\{[a-z]+\}/i;
 
