@@ -1,5 +1,5 @@
 // Ctrl-C on a command that follows a workflow (run, backfill, replay, ingest) detaches from it
-// (docs/operations.md, "CLI conventions"): the workflow keeps running on the worker, the command
+// (docs/cli-and-worker.md, "CLI conventions"): the workflow keeps running on the worker, the command
 // says how to follow it and exits with 130 (128 + SIGINT, what shells report for an interrupted
 // command; 143 for SIGTERM), with no stack trace.
 import { stopAllTickers } from './progress';

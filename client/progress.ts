@@ -1,4 +1,4 @@
-// Progress while a command waits on a workflow (docs/operations.md, "CLI conventions"). On a
+// Progress while a command waits on a workflow (docs/cli-and-worker.md, "CLI conventions"). On a
 // terminal, one line redrawn in place every second; elsewhere (a pipe, a CI log) a plain line
 // when the progress changed, at most every few seconds, never a template with placeholders.
 // Progress goes to stderr, results to stdout; stop() ends the progress line before the caller

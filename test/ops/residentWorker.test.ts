@@ -49,6 +49,18 @@ async function waitForStatus(workflowId: string, status: string, timeoutMs = 120
 
 const workerStatus = (): ResidentWorkerStatus => readWorkerStatus(home)!;
 
+/** The pids of the supervisors running for a state folder (from /proc: command line and environment). */
+function supervisorsOf(stateFolder: string): number[] {
+  return fs.readdirSync('/proc').filter((name) => /^\d+$/.test(name)).filter((pid) => {
+    try {
+      const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      return cmdline.includes('worker/supervise.ts') && fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(`ATTRIBUTION_HOME=${stateFolder}`);
+    } catch {
+      return false; // gone meanwhile
+    }
+  }).map(Number);
+}
+
 describe('the resident worker', () => {
   let supervisorPid = 0;
 
@@ -103,6 +115,23 @@ describe('the resident worker', () => {
     assert.deepEqual({ signal: after.lastExit?.signal, afterReady: after.lastExit?.afterReady }, { signal: 'SIGKILL', afterReady: true });
     const shown = await runCli(env, 'stack', 'status');
     assert.match(shown.stdout, new RegExp(`^Worker: +up  pid ${after.workerPid}, up since ${after.workerStartedAt}, restarts 1`, 'm'));
+  });
+
+  it('a killed supervisor is replaced by the next command, once even when two start together; its orphaned worker is stopped', async () => {
+    const before = workerStatus();
+    process.kill(before.supervisorPid, 'SIGKILL');
+    await pollUntil(async () => isProcessAlive(before.supervisorPid), (alive) => !alive, 10_000);
+    const shown = await runCli(env, 'stack', 'status');
+    assert.equal(shown.code, 1);
+    assert.match(shown.stdout, /^Worker: +DOWN {2}its supervisor is not running/m);
+
+    const both = await Promise.all([runCli(env, 'stack', 'up'), runCli(env, 'stack', 'up')]);
+    for (const up of both) assert.equal(up.code, 0, up.stderr);
+    supervisorPid = workerStatus().supervisorPid;
+    assert.notEqual(supervisorPid, before.supervisorPid);
+    assert.deepEqual(supervisorsOf(home), [supervisorPid], 'one supervisor for the state folder');
+    await pollUntil(async () => isProcessAlive(before.workerPid!), (alive) => !alive, 30_000);
+    assert.match((await runCli(env, 'stack', 'status')).stdout, /^Worker: +up {2}/m);
   });
 
   it('Ctrl-C on a foreground backfill detaches: how to follow it, no stack trace, exit 130; it completes anyway', async () => {
