@@ -56,7 +56,7 @@ program
       ruleset: DEFAULT_RULESET,
     };
     const ok = await withSession((session) => runAndReport(session, options, 'run'), { worker: true });
-    console.log('\nThe stack keeps running so you can look around; stop it with `npx attribution stack down`.');
+    console.log('\nThe stack (Postgres, Temporal and the resident worker) keeps running so you can look around; stop it with `npx attribution stack down`.');
     if (!ok) process.exitCode = 1;
   });
 

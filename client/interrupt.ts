@@ -22,6 +22,8 @@ export function detachMessage(workflowId: string, url: string | undefined): stri
 /** Installs the handlers once, at start-up. */
 export function detachOnInterrupt(): void {
   const onSignal = (signal: NodeJS.Signals) => {
+    // A command with a shutdown of its own (serve) and nothing followed: leave the signal to it.
+    if (!following && process.listenerCount(signal) > 0) return;
     stopAllTickers();
     process.stderr.write(`\n${following ? detachMessage(following.workflowId, following.url) : 'Interrupted.'}\n`);
     process.exit(signal === 'SIGINT' ? 130 : 143);
