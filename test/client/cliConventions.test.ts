@@ -86,6 +86,22 @@ describe('CLI conventions', () => {
     assert.ok(Date.now() - started < 15_000, 'answered at once');
   });
 
+  it('status of a running workflow that no worker serves says so within seconds instead of hanging', async () => {
+    const idle = { ...env, TEMPORAL_TASK_QUEUE: `${temporal.taskQueue}-nobody` };
+    const started = await runCli(idle, 'backfill', '--from', '2023-01', '--to', '2023-02', '--detach', '--json');
+    assert.equal(started.code, 0, started.stderr);
+    const { workflowId } = JSON.parse(started.stdout) as { workflowId: string };
+    try {
+      const began = Date.now();
+      const result = await runCli(idle, 'status', workflowId);
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stdout, /: RUNNING\nno progress: no worker answered within 5 s \(is one running\? `attribution stack status`\)\n$/);
+      assert.ok(Date.now() - began < 20_000, `took ${Date.now() - began} ms`);
+    } finally {
+      await temporal.client.workflow.getHandle(workflowId).terminate('test done');
+    }
+  });
+
   let runId = '';
   let runResult: unknown;
   it('run --json: one JSON document on stdout, human output and progress on stderr without placeholders', async () => {

@@ -146,6 +146,8 @@ describe('the resident worker', () => {
     assert.doesNotMatch(result.stderr, STACK_TRACE);
     assert.doesNotMatch(result.stderr, /Error|grpc|Promise did not resolve/);
     assert.doesNotMatch(result.stdout, /Backfill finished/, 'interrupted before the end');
+    const during = JSON.parse((await runCli(env, 'status', id, '--json')).stdout) as { status: string; progress: { backfill: { monthsTotal: number } } | null };
+    if (during.status === 'RUNNING') assert.equal(during.progress?.backfill.monthsTotal, 6, 'the resident worker answers its progress query');
     const done = await waitForStatus(id, 'COMPLETED', 300_000);
     assert.equal(done.result.monthsDone, 6);
   });
