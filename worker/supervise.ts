@@ -49,6 +49,7 @@ function startWorker(): void {
   Object.assign(status, { workerPid: child.pid ?? null, workerStartedAt: new Date(startedAt).toISOString(), readyAt: null });
   writeWorkerStatus(config.home, status);
   note(`worker started (pid ${child.pid})`);
+  child.once('error', (error) => note(`could not run the worker: ${error.message}`)); // 'exit' follows when it ran at all
   let recent = '';
   child.stdout!.on('data', (d: Buffer) => out.write(d));
   child.stderr!.on('data', (d: Buffer) => {
