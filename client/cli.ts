@@ -1,5 +1,5 @@
 // The `attribution` command line. Each command lives in client/commands/. Conventions for
-// scripting (docs/operations.md, "CLI conventions"): exit code 0 success, 1 a failed run or refused
+// scripting (docs/cli-and-worker.md, "CLI conventions"): exit code 0 success, 1 a failed run or refused
 // input, 2 a usage error (one line and a hint, not the whole help); `--json` on run, backfill and
 // status; `--version`; Ctrl-C detaches from the workflow being followed.
 import fs from 'node:fs';
@@ -58,7 +58,7 @@ program
       ruleset: DEFAULT_RULESET,
     };
     const ok = await withSession((session) => runAndReport(session, options, 'run'), { worker: true });
-    console.log('\nThe stack keeps running so you can look around; stop it with `npx attribution stack down`.');
+    console.log('\nThe stack (Postgres, Temporal and the resident worker) keeps running so you can look around; stop it with `npx attribution stack down`.');
     if (!ok) process.exitCode = 1;
   });
 

@@ -1,7 +1,7 @@
 // What every CLI command that does work needs: the stack (external, or the embedded default
 // started on demand, resident worker included), a migrated database and a Temporal client. The
 // work itself is done by workers outside this process: the resident worker on the embedded
-// default, the cluster's workers with TEMPORAL_ADDRESS (docs/operations.md, "The resident worker").
+// default, the cluster's workers with TEMPORAL_ADDRESS (docs/cli-and-worker.md, "The resident worker").
 import crypto from 'node:crypto';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -34,7 +34,7 @@ export async function withSession<T>(work: (session: Session) => Promise<T>, opt
     await migrate(pool);
     connection = await Connection.connect({ address: endpoints.temporalAddress });
     const session: Session = { config, endpoints, pool, client: new Client({ connection, namespace: endpoints.namespace }) };
-    if (options.worker && endpoints.residentWorker) await waitForResidentWorker(config, endpoints.residentWorker);
+    if (options.worker && endpoints.residentWorker) await waitForResidentWorker(config);
     return await work(session);
   } finally {
     await connection?.close();

@@ -11,10 +11,9 @@ import { databaseUrl, startEmbeddedPostgres, stopEmbeddedPostgres } from './post
 import { choosePort, isProcessAlive, portAnswers, stopProcessGroup } from './processes';
 import { findOrBuildTemporalCli, type Log } from './temporalCli';
 import { namespaceIsReady, startTemporalDevServer } from './temporalServer';
-import {
-  ensureResidentWorker, exitText, processRuns, readWorkerStatus, residentWorkerPaths, stopResidentWorker, supervisorAlive,
-  WORKER_SCRIPT_NAME, type ResidentWorkerRecord,
-} from './residentWorker';
+import { ensureResidentWorker, residentWorkerView, stopResidentWorker, type ResidentWorkerView } from './residentWorker';
+
+export type { ResidentWorkerView } from './residentWorker';
 
 export interface StackEndpoints {
   databaseUrl: string;
@@ -22,14 +21,13 @@ export interface StackEndpoints {
   namespace: string;
   /** The Temporal Web UI, when we know it. */
   uiUrl: string | undefined;
-  /** The resident worker's supervisor, when this stack runs one (embedded Temporal only). */
-  residentWorker: ResidentWorkerRecord | undefined;
+  /** Whether this stack runs a resident worker (the embedded Temporal, unless asked not to). */
+  residentWorker: boolean;
 }
 
 interface StackState {
   postgres?: { port: number };
   temporal?: { pid: number; port: number; uiPort?: number; namespace: string; logFile: string };
-  worker?: ResidentWorkerRecord;
 }
 
 const DEFAULT_PORTS = { postgres: 54329, temporal: 7233, temporalUi: 8233 };
@@ -104,14 +102,9 @@ export async function stackUp(config: Config, log: Log, options: StackUpOptions 
     temporalAddress = `127.0.0.1:${state.temporal!.port}`;
     if (state.temporal!.uiPort) uiUrl = `http://127.0.0.1:${state.temporal!.uiPort}`;
   }
-  let residentWorker: ResidentWorkerRecord | undefined;
-  if (!config.temporalAddress && options.residentWorker !== false) {
-    const endpoints = { databaseUrl: pgUrl, temporalAddress, namespace: config.namespace, taskQueue: config.taskQueue };
-    residentWorker = await ensureResidentWorker(config, state.worker, endpoints, log);
-    if (residentWorker !== state.worker) {
-      state.worker = residentWorker;
-      writeState(config, state);
-    }
+  const residentWorker = !config.temporalAddress && options.residentWorker !== false;
+  if (residentWorker) {
+    await ensureResidentWorker(config, { databaseUrl: pgUrl, temporalAddress, namespace: config.namespace, taskQueue: config.taskQueue }, log);
   }
   return { databaseUrl: pgUrl, temporalAddress, namespace: config.namespace, uiUrl, residentWorker };
 }
@@ -119,7 +112,7 @@ export async function stackUp(config: Config, log: Log, options: StackUpOptions 
 /** Stops what `stackUp` started from this state folder; external services are left alone. */
 export async function stackDown(config: Config, log: Log): Promise<void> {
   const state = readState(config);
-  await stopResidentWorker(config, state.worker, log); // first: it would only retry against stopped servers
+  await stopResidentWorker(config, log); // first: it would only retry against stopped servers
   if (state.temporal && isProcessAlive(state.temporal.pid)) {
     log(`Stopping the Temporal dev server (pid ${state.temporal.pid})`);
     await stopProcessGroup(state.temporal.pid);
@@ -147,27 +140,6 @@ export interface StackStatus {
   worker: ResidentWorkerView;
 }
 
-/** What `stack status` says of the resident worker. */
-export type ResidentWorkerView =
-  | { state: 'external' } // TEMPORAL_ADDRESS: workers run elsewhere
-  | { state: 'not started' }
-  | { state: 'up'; pid: number; since: string; restarts: number; logFile: string }
-  | { state: 'starting' | 'restarting'; restarts: number; lastExit: string | null; logFile: string }
-  | { state: 'down'; logFile: string }; // the supervisor is gone
-
-function residentWorkerView(config: Config, record: ResidentWorkerRecord | undefined): ResidentWorkerView {
-  if (config.temporalAddress) return { state: 'external' };
-  if (!record) return { state: 'not started' };
-  const { logFile } = residentWorkerPaths(config.home);
-  const status = readWorkerStatus(config.home);
-  if (!supervisorAlive(record) || status?.supervisorPid !== record.supervisorPid) return { state: 'down', logFile };
-  if (status.workerPid && status.readyAt && status.workerStartedAt && processRuns(status.workerPid, WORKER_SCRIPT_NAME)) {
-    return { state: 'up', pid: status.workerPid, since: status.workerStartedAt, restarts: status.restarts, logFile };
-  }
-  const lastExit = status.lastExit && `${exitText(status.lastExit)} at ${status.lastExit.at}`;
-  return { state: status.lastExit ? 'restarting' : 'starting', restarts: status.restarts, lastExit, logFile };
-}
-
 export async function stackStatus(config: Config): Promise<StackStatus> {
   const state = readState(config);
   const postgres = config.databaseUrl
@@ -181,5 +153,5 @@ export async function stackStatus(config: Config): Promise<StackStatus> {
         external: false,
         uiUrl: state.temporal.uiPort ? `http://127.0.0.1:${state.temporal.uiPort}` : undefined,
       };
-  return { postgres, temporal, worker: residentWorkerView(config, state.worker) };
+  return { postgres, temporal, worker: residentWorkerView(config) };
 }

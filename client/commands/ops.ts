@@ -119,7 +119,7 @@ export function registerOpsCommands(program: Command): void {
 
   program
     .command('status')
-    .description('show the progress of a run, backfill or replay')
+    .description('show the progress of a running run, backfill or replay, or the result (or root cause of the failure) of a finished one; exit code 1 when it failed')
     .argument('<workflow-id>', 'as printed when it started (or found in the Temporal UI)')
     .option('--json', 'print the status as one JSON document (status, progress or result or error)')
     .action(async (workflowId: string) => {

@@ -14,7 +14,7 @@ export function registerStackCommands(program: Command): void {
     .action(async () => {
       const config = loadConfig();
       const endpoints = await stackUp(config, log);
-      if (endpoints.residentWorker) await waitForResidentWorker(config, endpoints.residentWorker);
+      if (endpoints.residentWorker) await waitForResidentWorker(config);
       console.log(`Postgres:    ${endpoints.databaseUrl}`);
       console.log(`Temporal:    ${endpoints.temporalAddress} (namespace ${endpoints.namespace})`);
       console.log(`Temporal UI: ${endpoints.uiUrl ?? '(not started by this project)'}`);

@@ -14,7 +14,7 @@ import { workflowIds } from '../../common/temporalNames';
 import { datasetKey } from '../../client/session';
 import { generateDataset } from '../../scripts/generator/dataset';
 import { parseGenerateOptions } from '../../scripts/generator/options';
-import { runCli, STACK_TRACE } from '../helpers/cli';
+import { runCli, STACK_TRACE, transactionsIn as countTransactions } from '../helpers/cli';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 import { connectTestTemporal, type TestTemporal } from '../helpers/temporal';
 
@@ -40,14 +40,7 @@ after(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-/** Payments and refunds of the generated dataset dated in [from, to): one decision each per book. */
-function transactionsIn(from: string, to: string): number {
-  const count = (file: string, column: number) =>
-    fs.readFileSync(path.join(dir, 'data', file), 'utf8').trim().split('\n').slice(1)
-      .map((line) => line.split(',')[column]!)
-      .filter((at) => at >= from && at < to).length;
-  return count('payments.csv', 4) + count('refunds.csv', 4);
-}
+const transactionsIn = (from: string, to: string) => countTransactions(path.join(dir, 'data'), `${from}-01T00:00:00Z`, `${to}-01T00:00:00Z`);
 
 const PLACEHOLDER = /\{[a-z]+\}/i;
 
@@ -91,6 +84,22 @@ describe('CLI conventions', () => {
     assert.equal(view.status, 'FAILED');
     assert.deepEqual(view.error, { message: `Dataset directory ${missing} does not exist or is not a directory.`, type: 'InvalidDataset' });
     assert.ok(Date.now() - started < 15_000, 'answered at once');
+  });
+
+  it('status of a running workflow that no worker serves says so within seconds instead of hanging', async () => {
+    const idle = { ...env, TEMPORAL_TASK_QUEUE: `${temporal.taskQueue}-nobody` };
+    const started = await runCli(idle, 'backfill', '--from', '2023-01', '--to', '2023-02', '--detach', '--json');
+    assert.equal(started.code, 0, started.stderr);
+    const { workflowId } = JSON.parse(started.stdout) as { workflowId: string };
+    try {
+      const began = Date.now();
+      const result = await runCli(idle, 'status', workflowId);
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stdout, /: RUNNING\nno progress: no worker answered within 5 s \(is one running\? `attribution stack status`\)\n$/);
+      assert.ok(Date.now() - began < 20_000, `took ${Date.now() - began} ms`);
+    } finally {
+      await temporal.client.workflow.getHandle(workflowId).terminate('test done');
+    }
   });
 
   let runId = '';
