@@ -8,8 +8,6 @@ import {
   attributeBookShard, buildContextShard, excludeUnattributable, prepareRun, reconcileRun,
   type BookShardInput, type ContextShardInput, type PrepareRunInput,
 } from './run';
-import { writeReplayDiff, type ReplayDiffInput } from './reports/writeReplayDiff';
-import { writeRunReports, type WriteReportsInput } from './reports/writeRunReports';
 
 export interface ActivityDeps {
   pool: pg.Pool;
@@ -78,16 +76,7 @@ export function createActivities({ pool }: ActivityDeps) {
     async reconcileRun(input: { runId: string }) {
       return keepAlive(() => reconcileRun(pool, input));
     },
-
-    /** The CSV files and the summary of SPEC §10, from the ledger. */
-    async writeRunReports(input: WriteReportsInput) {
-      return keepAlive(() => writeRunReports(pool, input));
-    },
-
-    /** Old vs new model version per book and channel, and the accounts that moved most. */
-    async writeReplayDiff(input: ReplayDiffInput) {
-      return keepAlive(() => writeReplayDiff(pool, input));
-    },
+    // No report activity: reports are written by the command, from the ledger (docs/reports.md).
   };
 }
 

@@ -1,7 +1,8 @@
 // attributionRun: one run of SPEC §2 — the transactions of [from, to) with cutoff as_of, under
 // one model version, for a set of books. Steps: prepare (record the run, resolve users to
 // accounts, choose shards) → build account contexts per shard → for each book, exclude
-// unattributable users and attribute each shard → reconcile → write the reports.
+// unattributable users and attribute each shard → reconcile. The reports are written by the
+// command that started the run, in its own process, from the ledger (docs/reports.md).
 // Bounded: shards are capped (prepareRun), and at most `shardConcurrency` activities run at once,
 // so the history stays far below its limits without continue-as-new (a 1,024-shard, 3-book run is
 // about 4,100 activities, ~13k events). Data moves through Postgres; the payloads are ids and counts.
@@ -10,7 +11,6 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { ReconciliationRow } from '../activities/run';
-import type { WrittenReports } from '../activities/reports/writeRunReports';
 import { ErrorType } from '../common/errors';
 import { periodLabel } from '../common/period';
 import { SEARCH_ATTRIBUTES, type RunKind } from '../common/temporalNames';
@@ -29,8 +29,11 @@ export interface AttributionRunInput {
   to: string;
   asOf: string;
   books: string[];
-  /** Where the worker writes the reports; null: no reports. */
-  outDir: string | null;
+  /**
+   * Ignored: kept so that inputs of runs started by older clients still parse. Reports are written
+   * by the command, never by a worker (docs/reports.md).
+   */
+  outDir?: string | null;
   /** Accounts per shard (default DEFAULT_ACCOUNTS_PER_SHARD): bounds a shard activity's memory. */
   accountsPerShard?: number;
   /** Shard activities in flight at once (default DEFAULT_SHARD_CONCURRENCY). */
@@ -56,7 +59,6 @@ export interface AttributionRunResult {
   modelVersion: string;
   progress: RunProgress;
   reconciliation: ReconciliationRow[];
-  reports: WrittenReports | null;
 }
 
 export const progressQuery = defineQuery<RunProgress>('progress');
@@ -79,7 +81,7 @@ function runActivities(heartbeatTimeoutSeconds: number) {
 
 export async function attributionRun(input: AttributionRunInput): Promise<AttributionRunResult> {
   const info = workflowInfo();
-  const { prepareRun, buildContextShard, excludeUnattributable, attributeBookShard, reconcileRun, writeRunReports } =
+  const { prepareRun, buildContextShard, excludeUnattributable, attributeBookShard, reconcileRun } =
     runActivities(input.heartbeatTimeoutSeconds ?? 120);
   const progress: RunProgress = {
     phase: 'preparing', shardCount: 0, accounts: 0, contextShardsDone: 0, bookShardsDone: 0, bookShardsTotal: 0,
@@ -126,17 +128,9 @@ export async function attributionRun(input: AttributionRunInput): Promise<Attrib
     progress.phase = 'reconciling';
     const reconciliation = await reconcileRun({ runId: prepared.runId });
 
-    let reports: WrittenReports | null = null;
-    if (input.outDir) {
-      progress.phase = 'reports';
-      reports = await writeRunReports({
-        modelVersion: prepared.modelVersion, from: input.from, to: input.to, asOf: input.asOf, books: input.books,
-        outDir: input.outDir, runId: prepared.runId,
-      });
-    }
     progress.phase = 'completed';
     upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.status, value: 'completed' }]);
-    return { runId: prepared.runId, modelVersion: prepared.modelVersion, progress, reconciliation, reports };
+    return { runId: prepared.runId, modelVersion: prepared.modelVersion, progress, reconciliation };
   } catch (error) {
     progress.phase = 'failed';
     upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.status, value: 'failed' }]);

@@ -9,6 +9,8 @@ import { SEARCH_ATTRIBUTES, workflowIds } from '../../common/temporalNames';
 import type { BackfillInput, BackfillProgress } from '../../workflows/backfill';
 import type { ReplayInput, ReplayResult } from '../../workflows/replay';
 import type { RunProgress } from '../../workflows/attributionRun';
+import { writeReplayReport } from '../reports/replayReport';
+import { writeRunReport } from '../reports/runReport';
 import { withSession, workflowUrl, type Session } from '../session';
 import { DEFAULT_RULESET, loadRulesetFile } from './run';
 
@@ -23,6 +25,7 @@ interface BackfillOptions {
   ruleset: string;
   books?: string;
   detach?: boolean;
+  out?: string;
 }
 
 export function backfillInput(options: BackfillOptions, kind: 'backfill' | 'replay'): { input: BackfillInput; workflowId: string } {
@@ -30,7 +33,7 @@ export function backfillInput(options: BackfillOptions, kind: 'backfill' | 'repl
   const loaded = loadRulesetFile(options.ruleset, options.books);
   const input: BackfillInput = {
     kind, fromMonth: options.from, toMonth: options.to,
-    run: { rulesetYaml: loaded.yaml, rulesetSource: loaded.source, modelVersion: loaded.modelVersion, books: loaded.books, outDir: null },
+    run: { rulesetYaml: loaded.yaml, rulesetSource: loaded.source, modelVersion: loaded.modelVersion, books: loaded.books },
   };
   return { input, workflowId: workflowIds.backfill(kind, loaded.modelVersion, options.from, options.to, loaded.books) };
 }
@@ -44,7 +47,9 @@ export function registerOpsCommands(program: Command): void {
     .option('--ruleset <file>', 'ruleset YAML', DEFAULT_RULESET)
     .option('--books <list>', 'comma-separated books (default: the ruleset\'s default_books)')
     .option('--detach', 'start it and return; follow it with `attribution status <id>`')
+    .option('--out <dir>', 'when it finishes, write the range report here (CSVs per book, comparison.csv, revenue_by_month.csv, report.html, manifest.json)')
     .action(async (options: BackfillOptions) => {
+      if (options.detach && options.out) throw new Error('--out needs the command to wait for the backfill: drop --detach, or run `attribution report` later.');
       await withSession(async (session) => {
         const { input, workflowId } = backfillInput(options, 'backfill');
         const handle = await session.client.workflow.start('backfill', {
@@ -54,7 +59,14 @@ export function registerOpsCommands(program: Command): void {
         });
         announce(session, workflowId);
         if (options.detach) return;
-        await follow(session, handle);
+        const finished = await follow(session, handle);
+        if (finished && options.out) {
+          const written = await writeRunReport(session.pool, {
+            modelVersion: input.run.modelVersion, from: null, to: '', asOf: null, books: input.run.books,
+            outDir: path.resolve(options.out), runId: null, months: { from: options.from, to: options.to },
+          });
+          console.log(`Reports in ${written.outDir}: ${written.files.join(', ')}`);
+        }
       }, { worker: !options.detach });
     });
 
@@ -66,13 +78,13 @@ export function registerOpsCommands(program: Command): void {
     .requiredOption('--to <month>', 'last month (included)', parseMonth)
     .option('--against <model-version>', 'the model version to compare with (default: the latest other model version in the ledger)')
     .option('--books <list>', 'comma-separated books')
-    .option('--out <dir>', 'where replay_diff.csv and replay_diff.txt go (default: out/replay-<model version>)')
+    .option('--out <dir>', 'where replay_diff.csv, replay_diff.txt, report.html and manifest.json go (default: out/replay-<model version>)')
     .action(async (options: BackfillOptions & { against?: string; out?: string }) => {
       await withSession(async (session) => {
         const { input, workflowId: backfillId } = backfillInput(options, 'replay');
         const against = options.against ?? (await latestOtherModelVersion(session, input.run.modelVersion));
         const outDir = path.resolve(options.out ?? path.join(PROJECT_ROOT, 'out', `replay-${input.run.modelVersion.replace('#', '-')}`));
-        const replayInput: ReplayInput = { oldModelVersion: against, backfill: input, outDir };
+        const replayInput: ReplayInput = { oldModelVersion: against, backfill: input };
         const workflowId = `${backfillId}/vs-${against}`;
         const handle = await session.client.workflow.start('replay', {
           workflowId, taskQueue: session.config.taskQueue, args: [replayInput], workflowIdConflictPolicy: 'USE_EXISTING',
@@ -83,7 +95,11 @@ export function registerOpsCommands(program: Command): void {
         console.log(`Comparing ${against} (old) with ${input.run.modelVersion} (new)`);
         const result = (await handle.result()) as ReplayResult;
         console.log(`Backfilled ${result.backfill.monthsDone} month(s); ${result.backfill.linesWritten} ledger lines written.`);
-        console.log(`Diff: ${result.diff.files.map((f) => path.join(result.diff.outDir, f)).join(', ')}`);
+        // The diff is written here, from the ledger, not by a worker.
+        const diff = await writeReplayReport(session.pool, {
+          oldModelVersion: against, newModelVersion: input.run.modelVersion, fromMonth: options.from, toMonth: options.to, books: input.run.books, outDir,
+        });
+        console.log(`Diff: ${diff.files.map((f) => path.join(diff.outDir, f)).join(', ')}`);
       }, { worker: true });
     });
 
@@ -130,7 +146,7 @@ async function latestOtherModelVersion(session: Session, newVersion: string): Pr
 }
 
 /** Follows a backfill with a progress bar of months (and the current month's shards) until it ends. */
-async function follow(session: Session, handle: WorkflowHandle): Promise<void> {
+async function follow(session: Session, handle: WorkflowHandle): Promise<boolean> {
   const bar = new cliProgress.SingleBar(
     { format: 'months {bar} {value}/{total} | {month} {shards} | {lines} lines', hideCursor: true, noTTYOutput: !process.stderr.isTTY, notTTYSchedule: 5000 },
     cliProgress.Presets.shades_classic,
@@ -153,11 +169,13 @@ async function follow(session: Session, handle: WorkflowHandle): Promise<void> {
   try {
     const result = (await handle.result()) as BackfillProgress;
     console.log(`\nBackfill finished: ${result.monthsDone} month(s), ${result.entriesWritten} entries and ${result.linesWritten} lines written, drift ${result.drift}.`);
+    return true;
   } catch (error) {
     if (error instanceof WorkflowFailedError && error.cause instanceof CancelledFailure) {
       console.log('\nBackfill cancelled: every month that finished is complete in the ledger; later months did not start.');
+      return false;
     }
-    else throw error;
+    throw error;
   } finally {
     clearInterval(timer);
     if (started) bar.stop();
