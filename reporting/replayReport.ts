@@ -91,11 +91,11 @@ export function oldNewChart(d: ReplayReportData, book: string, currency: string)
   const title = `Old vs new revenue per channel, ${book} (${currency})`;
   const description = `Grouped bars: for each of ${own.length} channels, the ${currency} revenue under ${d.oldModelVersion} (old) and ${d.newModelVersion} (new), book ${book}.`;
   const spec = {
-    ...baseSpec(description), title, width: { step: Math.max(12, Math.floor(CHART_WIDTH / Math.max(1, data.length))) }, height: 240,
+    ...baseSpec(description), title, width: Math.max(CHART_WIDTH, 14 * data.length), height: 240,
     data: { values: data },
     mark: { type: 'bar', tooltip: true },
     encoding: {
-      x: { field: 'channel', type: 'nominal', sort: null, title: 'channel' },
+      x: { field: 'channel', type: 'nominal', sort: null, title: 'channel', axis: { labelAngle: -35 } },
       xOffset: { field: 'version', type: 'nominal', sort: versions },
       y: { field: 'value', type: 'quantitative', title: `revenue (${currency})` },
       color: { field: 'version', type: 'nominal', sort: versions, scale: { domain: versions, range: BOOK_COLOURS.slice(8, 10) }, title: 'model version' },

@@ -28,7 +28,10 @@ export function defaultBasis(from: string | null, to: string, asOf: string | nul
   return oneMonth && (asOf === null || asOf === to) ? 'monthly' : `as_of:${asOf ?? to}`;
 }
 
-export function reportHeader(title: string, d: Pick<RunReportData, 'modelVersion' | 'basis' | 'periodFrom' | 'periodTo' | 'asOf' | 'books' | 'runIds'> & { chosen?: string }): ReportHeader {
+export function reportHeader(
+  title: string,
+  d: Pick<RunReportData, 'modelVersion' | 'basis' | 'periodFrom' | 'periodTo' | 'asOf' | 'books' | 'runIds'> & { chosen?: string; noRuns?: string },
+): ReportHeader {
   const fields: Array<readonly [string, string]> = [
     ['Model version', d.modelVersion],
     ['Basis', d.basis],
@@ -37,13 +40,16 @@ export function reportHeader(title: string, d: Pick<RunReportData, 'modelVersion
     ['Books', d.books.join(', ')],
   ];
   if (d.chosen) fields.push(['Chosen book', d.chosen]);
-  fields.push(['Runs', d.runIds.length ? d.runIds.join(', ') : 'none recorded (recomputed from the ledger)']);
+  fields.push(['Runs', d.runIds.length ? d.runIds.join(', ') : (d.noRuns ?? 'none recorded (recomputed from the ledger)')]);
   return { title, fields };
 }
 
 export function runReportSections(d: RunReportData): Array<{ id: string; heading: string; blocks: Array<Block | Chart> }> {
   const rows = comparisonRows(d.books, d.revenue, d.chosen);
-  const currencies = [...new Set(d.books.flatMap((b) => [...currencyTotals(d.revenue.get(b) ?? []).keys()]))].sort();
+  // The largest currency of the chosen book first (ties: by code), so the report opens with it.
+  const chosenTotals = currencyTotals(d.revenue.get(d.chosen) ?? []);
+  const currencies = [...new Set(d.books.flatMap((b) => [...currencyTotals(d.revenue.get(b) ?? []).keys()]))]
+    .sort((a, b) => { const x = chosenTotals.get(a) ?? 0n; const y = chosenTotals.get(b) ?? 0n; return x > y ? -1 : x < y ? 1 : a < b ? -1 : 1; });
   const note = chosenNote(d);
   const sections: Array<{ id: string; heading: string; blocks: Array<Block | Chart> }> = [
     {

@@ -82,8 +82,8 @@ export function renderSummary(d: SummaryData): string {
   for (const reason of [...new Set(excluded.map((c) => c.reason))].sort()) {
     const rows = excluded.filter((c) => c.reason === reason);
     out.push(`Excluded (${reason}): ${rows.reduce((n, c) => n + c.count, 0)} transactions, ${sumAmounts(rows.map((c) => c.amount))}.`);
+    if (reason === 'non_positive_net_revenue') out.push(NON_POSITIVE_NOTE);
   }
-  if (excluded.some((c) => c.reason === 'non_positive_net_revenue')) out.push(NON_POSITIVE_NOTE);
   const accounts = d.attributedAccounts.map((a) => `${a.accounts} in ${a.currency}`).join(', ') || 'none';
   out.push(`Accounts with attributed revenue (${title(d.chosen)}): ${accounts}.`);
 

@@ -5,6 +5,7 @@ import { CancelledFailure } from '@temporalio/common';
 import cliProgress from 'cli-progress';
 import { InvalidArgumentError, type Command } from 'commander';
 import { PROJECT_ROOT } from '../../common/config';
+import { monthStart, nextMonth } from '../../common/period';
 import { SEARCH_ATTRIBUTES, workflowIds } from '../../common/temporalNames';
 import type { BackfillInput, BackfillProgress } from '../../workflows/backfill';
 import type { ReplayInput, ReplayResult } from '../../workflows/replay';
@@ -62,7 +63,7 @@ export function registerOpsCommands(program: Command): void {
         const finished = await follow(session, handle);
         if (finished && options.out) {
           const written = await writeRunReport(session.pool, {
-            modelVersion: input.run.modelVersion, from: null, to: '', asOf: null, books: input.run.books,
+            modelVersion: input.run.modelVersion, from: monthStart(options.from), to: monthStart(nextMonth(options.to)), asOf: null, books: input.run.books,
             outDir: path.resolve(options.out), runId: null, months: { from: options.from, to: options.to },
           });
           console.log(`Reports in ${written.outDir}: ${written.files.join(', ')}`);

@@ -26,7 +26,7 @@ export interface RunReportInput {
   runId: string | null;
   /** `monthly` or `as_of:<instant>`; default from the period (defaultBasis). */
   basis?: string;
-  /** A monthly range (YYYY-MM, both included): adds the months' revenue and states. */
+  /** A monthly range (YYYY-MM, both included; it sets the period): adds the months' revenue and states. */
   months?: { from: string; to: string; states?: ReadonlyArray<MonthState> };
 }
 

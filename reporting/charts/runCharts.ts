@@ -20,12 +20,12 @@ function groupedBars(id: string, title: string, description: string, data: BarDa
   return {
     ...baseSpec(description),
     title,
-    width: { step: Math.max(12, Math.floor(CHART_WIDTH / Math.max(1, data.length))) },
+    width: Math.max(CHART_WIDTH, 14 * data.length),
     height: 260,
     data: { values: data },
     mark: { type: 'bar', tooltip: true },
     encoding: {
-      x: { field: 'channel', type: 'nominal', title: 'channel', sort: null },
+      x: { field: 'channel', type: 'nominal', title: 'channel', sort: null, axis: { labelAngle: -35 } },
       xOffset: { field: 'book', type: 'nominal', sort: [...books] },
       y: { field: 'value', type: 'quantitative', title: axisTitle },
       color: { field: 'book', type: 'nominal', sort: [...books], scale: { domain: [...books], range: BOOK_COLOURS.slice(0, books.length) }, title: 'book' },
