@@ -49,7 +49,16 @@ const METHODS: Record<string, MethodSentence> = {
     const rules = [...r.books.rules!.rules].sort((a, b) => b.priority - a.priority);
     return `first match by priority: ${rules.map((x) => `"${x.name}" (${x.priority}) → ${x.model}`).join('; ')}; no match → excluded (no_rule_matched).`;
   },
+  // The data-driven books read their parameters loosely: a parameter the book does not have yet shows its documented default.
+  time_decay: (r) => `each touch weighs 2^(−Δ / ${String(paramsOf(r, 'time_decay').half_life_days ?? 7)} days), Δ = transaction time − touch time; summed per channel.`,
+  markov: (r) => `each channel on the path weighs its removal effect in an absorbing Markov chain of order ${String(paramsOf(r, 'markov').order ?? 1)} over the run's journeys; all zero → linear.`,
+  shapley: (r) => `each channel weighs its Shapley value over the coalitions of the run's journeys (at most ${String(paramsOf(r, 'shapley').max_channels ?? 12)} channels); negative values count as 0, all zero → linear.`,
 };
+
+function paramsOf(ruleset: Ruleset, book: string): Record<string, unknown> {
+  const params = (ruleset.books as Record<string, unknown>)[book];
+  return params && typeof params === 'object' ? (params as Record<string, unknown>) : {};
+}
 
 /** "Position-based: 1 platform → 100 %; …" — one sentence for any book name. */
 export function methodSentence(book: string, ruleset: Ruleset): string {

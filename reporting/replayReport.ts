@@ -122,7 +122,7 @@ export function deltasChart(d: ReplayReportData, currency: string): Chart {
     data: { values: data },
     mark: { type: 'bar', tooltip: true },
     encoding: {
-      y: { field: 'item', type: 'nominal', sort: { field: 'rank', order: 'ascending' }, title: 'book · channel' },
+      y: { field: 'item', type: 'nominal', sort: { field: 'rank', order: 'ascending' }, title: 'book · channel', axis: { labelLimit: 320 } },
       x: { field: 'value', type: 'quantitative', title: `delta (${currency})` },
       color: { field: 'sign', type: 'nominal', scale: { domain: ['gained', 'lost'], range: ['#54a24b', '#e45756'] }, title: 'change' },
       tooltip: [{ field: 'item' }, { field: 'label', title: 'delta' }],

@@ -2,6 +2,8 @@
 // SVG labels), method sentences, the sensitivity rows and the ruleset sweep.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { parse } from 'csv-parse/sync';
+import fc from 'fast-check';
 import { parseRuleset } from '../../domain/ruleset';
 import { numericParams, parseSweepValues, sweepRulesets } from '../../domain/rulesetSweep';
 import { renderAttributionCsv, type ChannelRevenue } from '../../reporting/attributionCsv';
@@ -14,7 +16,7 @@ import { numberCell, textCell } from '../../reporting/csvCell';
 import { deltasChart, oldNewChart, replayDiffRow, type ReplayReportData } from '../../reporting/replayReport';
 import { defaultBasis } from '../../reporting/runReport';
 import { renderSensitivityCsv, sensitivityChart, sensitivityRows } from '../../reporting/sensitivityReport';
-import { chosenNote } from '../../reporting/summary';
+import { chosenNote, renderSummary } from '../../reporting/summary';
 
 const r = (channel: string, currency: string, units: bigint, accounts = 1): ChannelRevenue => ({ channel, currency, revenueUnits: units, accounts, transactions: accounts });
 const revenue = new Map<string, ChannelRevenue[]>([
@@ -51,6 +53,18 @@ describe('CSV cells', () => {
     assert.equal(renderRevenueByMonthCsv([{ month: '2024-01', book: 'first_touch', channel: '@x', currency: 'USD', revenueUnits: 5n, accounts: 1 }]).split('\n')[1], "2024-01,first_touch,'@x,USD,0.0005,1");
     const rows = sensitivityRows('p', ['1'], ['first_touch'], [evil]);
     assert.equal(renderSensitivityCsv(rows).split('\n')[1], "p,1,first_touch,'=cmd|x,USD,-1.0000,100.00,0.00");
+  });
+});
+
+describe('CSV cells, for any text', () => {
+  it('a CSV reader gets the text back (with one quote in front when it would be a formula), and no cell starts a formula', () => {
+    fc.assert(fc.property(fc.string({ unit: fc.constantFrom('=', '+', '-', '@', '\t', '\r', '\n', ',', '"', "'", 'a', '1', ' ') }), (text) => {
+      const line = `${textCell(text)},${numberCell('-1.5000')}\n`;
+      const [cells] = parse(line, { relax_quotes: false }) as string[][];
+      const expected = /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
+      assert.deepEqual(cells, [expected, '-1.5000']);
+      assert.doesNotMatch(cells![0]!, /^[=+\-@\t\r]/);
+    }), { numRuns: 500 });
   });
 });
 
@@ -159,6 +173,14 @@ describe('method sentences and the chosen book', () => {
     assert.equal(chosenNote({ ruleset, chosen: 'position_based' }), null);
     assert.equal(chosenNote({ ruleset, chosen: 'first_touch' }),
       'report.chosen is position_based, which this report does not hold; first_touch (the first book that was run) stands in for it, in chosen_attribution.csv too.');
+  });
+
+  it('the summary says so too, under the method', () => {
+    const text = renderSummary({
+      runId: null, modelVersion: 't#1', ruleset, periodFrom: null, periodTo: '2024-07-01T00:00:00.000Z', asOf: null,
+      books: ['first_touch'], chosen: 'first_touch', revenue: new Map(), attributedAccounts: [], decisions: [], reconciliation: [],
+    });
+    assert.match(text, /The chosen model for the main insights is First-touch\.\nNote: report\.chosen is position_based, which this report does not hold; first_touch/);
   });
 
   it('the basis: monthly for a month with its own cutoff, as_of otherwise', () => {

@@ -17,6 +17,7 @@ import { DEFAULT_RULESET, loadRulesetFile, planRun } from '../../client/commands
 import { writeReplayReport } from '../../client/reports/replayReport';
 import { writeRunReport } from '../../client/reports/runReport';
 import { writeSensitivityReport } from '../../client/reports/sensitivityReport';
+import { createActivities } from '../../activities';
 import { PROJECT_ROOT } from '../../common/config';
 import type { BookName } from '../../domain/books';
 import { attributionFileName } from '../../reporting/attributionCsv';
@@ -190,6 +191,14 @@ describe('sensitivity sweep', () => {
     const manifest = JSON.parse(fs.readFileSync(path.join(dirs.sensitivity, 'manifest.json'), 'utf8')) as { ledgerWritten: boolean; runIds: string[] };
     assert.equal(manifest.ledgerWritten, false);
     assert.deepEqual(manifest.runIds, []);
+  });
+});
+
+describe('who writes reports', () => {
+  it('no worker activity writes files: the reports above were written by this process from the ledger', () => {
+    const activities = Object.keys(createActivities({ pool: db.pool }));
+    assert.deepEqual(activities.filter((a) => /report|diff|write/i.test(a)), []);
+    assert.ok(activities.includes('attributeBookShard'));
   });
 });
 
