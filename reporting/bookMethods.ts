@@ -5,6 +5,7 @@ import { Decimal } from 'decimal.js';
 import { NO_INTEGRATION_CHANNEL, NO_USAGE_CHANNEL } from '../domain/channels';
 import type { Ruleset } from '../domain/ruleset';
 
+/** The whole sentence, starting with the book's title. */
 type MethodSentence = (ruleset: Ruleset) => string;
 
 /** A ruleset share (`0.7`) as a percentage (`70 %`), exactly. */
@@ -29,30 +30,30 @@ export function bookTitle(book: string): string {
 }
 
 const METHODS: Record<string, MethodSentence> = {
-  first_touch: () => `all credit to the first integration connected after the first payment; none → ${NO_INTEGRATION_CHANNEL}.`,
-  last_touch: () => `all credit to the last integration connected in the active period; none → ${NO_INTEGRATION_CHANNEL}.`,
-  linear: () => `equal credit to every distinct integration connected in the active period; none → ${NO_INTEGRATION_CHANNEL}.`,
-  usage_share: (r) => `credit in proportion to each platform's usage units (call seconds + SMS segments × ${r.sms_seconds_per_segment}); none → ${NO_USAGE_CHANNEL}.`,
+  first_touch: () => `First-touch: all credit to the first integration connected after the first payment; none → ${NO_INTEGRATION_CHANNEL}.`,
+  last_touch: () => `Last-touch: all credit to the last integration connected in the active period; none → ${NO_INTEGRATION_CHANNEL}.`,
+  linear: () => `Linear: equal credit to every distinct integration connected in the active period; none → ${NO_INTEGRATION_CHANNEL}.`,
+  usage_share: (r) => `Usage-based: credit in proportion to each platform's usage units (call seconds + SMS segments × ${r.sms_seconds_per_segment}); none → ${NO_USAGE_CHANNEL}.`,
   position_based: (r) => {
     const p = r.books.position_based!;
-    return `1 platform → ${pct(p.single)}; 2 → first ${pct(p.two_first)}, last ${pct(p.two_last)}; more → first ${pct(p.first)}, last ${pct(p.last)}, the middle ones share ${pct(p.middle)}.`;
+    return `Position-based: 1 platform → ${pct(p.single)}; 2 → first ${pct(p.two_first)}, last ${pct(p.two_last)}; more → first ${pct(p.first)}, last ${pct(p.last)}, the middle ones share ${pct(p.middle)}.`;
   },
   weighted: (r) => {
     const w = r.books.weighted!.weights;
-    return `each touchpoint weighs its own weight, else by type (${Object.entries(w).map(([t, v]) => `${t} ${v}`).join(', ')}); summed per channel; none → ${NO_INTEGRATION_CHANNEL}.`;
+    return `Weighted: each touchpoint weighs its own weight, else by type (${Object.entries(w).map(([t, v]) => `${t} ${v}`).join(', ')}); summed per channel; none → ${NO_INTEGRATION_CHANNEL}.`;
   },
   pro_rata: (r) => {
     const bundles = Object.keys(r.bundles ?? {});
-    return `each product line weighs unit price × quantity${bundles.length > 0 ? `; bundles (${bundles.join(', ')}) split into their components by weight` : ''}.`;
+    return `Pro rata: each product line weighs unit price × quantity${bundles.length > 0 ? `; bundles (${bundles.join(', ')}) split into their components by weight` : ''}.`;
   },
   rules: (r) => {
     const rules = [...r.books.rules!.rules].sort((a, b) => b.priority - a.priority);
-    return `first match by priority: ${rules.map((x) => `"${x.name}" (${x.priority}) → ${x.model}`).join('; ')}; no match → excluded (no_rule_matched).`;
+    return `Rules, first match by priority: ${rules.map((x) => `"${x.name}" (${x.priority}) → ${x.model}`).join('; ')}; no match → excluded (no_rule_matched).`;
   },
   // The data-driven books read their parameters loosely: a parameter the book does not have yet shows its documented default.
-  time_decay: (r) => `each touch weighs 2^(−Δ / ${String(paramsOf(r, 'time_decay').half_life_days ?? 7)} days), Δ = transaction time − touch time; summed per channel.`,
-  markov: (r) => `each channel on the path weighs its removal effect in an absorbing Markov chain of order ${String(paramsOf(r, 'markov').order ?? 1)} over the run's journeys; all zero → linear.`,
-  shapley: (r) => `each channel weighs its Shapley value over the coalitions of the run's journeys (at most ${String(paramsOf(r, 'shapley').max_channels ?? 12)} channels); negative values count as 0, all zero → linear.`,
+  time_decay: (r) => `Time decay: each touch weighs 2^(−Δ / ${String(paramsOf(r, 'time_decay').half_life_days ?? 7)} days), Δ = transaction time − touch time; summed per channel.`,
+  markov: (r) => `Markov chain: each channel on the path weighs its removal effect in an absorbing Markov chain of order ${String(paramsOf(r, 'markov').order ?? 1)} over the run's journeys; all zero → linear.`,
+  shapley: (r) => `Shapley value: each channel weighs its Shapley value over the coalitions of the run's journeys (at most ${String(paramsOf(r, 'shapley').max_channels ?? 12)} channels); negative values count as 0, all zero → linear.`,
 };
 
 function paramsOf(ruleset: Ruleset, book: string): Record<string, unknown> {
@@ -64,7 +65,7 @@ function paramsOf(ruleset: Ruleset, book: string): Record<string, unknown> {
 export function methodSentence(book: string, ruleset: Ruleset): string {
   const method = METHODS[book];
   const configured = (ruleset.books as Record<string, unknown>)[book];
-  if (method && configured !== undefined) return `${bookTitle(book)}: ${method(ruleset)}`;
+  if (method && configured !== undefined) return method(ruleset);
   const params = configured && typeof configured === 'object' && Object.keys(configured).length > 0
     ? ` with the parameters ${JSON.stringify(configured)}`
     : '';
