@@ -8,8 +8,6 @@ import {
   attributeBookShard, buildContextShard, excludeUnattributable, prepareRun, reconcileRun,
   type BookShardInput, type ContextShardInput, type PrepareRunInput,
 } from './run';
-import { writeReplayDiff, type ReplayDiffInput } from './reports/writeReplayDiff';
-import { writeRunReports, type WriteReportsInput } from './reports/writeRunReports';
 import { monthGrid, type MonthGridKey } from '../store/monthStates';
 import { recordRunOutcome, type RunOutcome } from '../store/runOutcomes';
 
@@ -81,11 +79,6 @@ export function createActivities({ pool }: ActivityDeps) {
       return keepAlive(() => reconcileRun(pool, input));
     },
 
-    /** The CSV files and the summary of SPEC §10, from the ledger. */
-    async writeRunReports(input: WriteReportsInput) {
-      return keepAlive(() => writeRunReports(pool, input));
-    },
-
     /** How the run ended, for the month grid (written once). */
     async recordRunOutcome(input: RunOutcome) {
       return recordRunOutcome(pool, input);
@@ -95,11 +88,7 @@ export function createActivities({ pool }: ActivityDeps) {
     async monthStates(input: MonthGridKey & { months: string[] }) {
       return keepAlive(() => monthGrid(pool, input, input.months, { persist: true }));
     },
-
-    /** Old vs new model version per book and channel, and the accounts that moved most. */
-    async writeReplayDiff(input: ReplayDiffInput) {
-      return keepAlive(() => writeReplayDiff(pool, input));
-    },
+    // No report activity: reports are written by the command, from the ledger (docs/reports.md).
   };
 }
 

@@ -121,7 +121,7 @@ async function runMode(mode: BenchMode, o: BenchOptions, stack: BenchStack, data
         databaseUrl: url, temporalAddress: stack.temporalAddress, namespace: stack.namespace, taskQueue,
         logFile: path.join(o.cacheDir, `worker-${benchId}.log`),
       });
-      driver = await temporalDriver(stack.temporalAddress, stack.namespace, taskQueue, benchId, (line) => log(`${mode}: ${line}`));
+      driver = await temporalDriver(pool, stack.temporalAddress, stack.namespace, taskQueue, benchId, (line) => log(`${mode}: ${line}`));
     } else {
       driver = directDriver(pool, benchId);
     }
@@ -134,10 +134,10 @@ async function runMode(mode: BenchMode, o: BenchOptions, stack: BenchStack, data
     const { lastMonth, end } = benchPeriods(o.start, o.months);
     const runs: RunFigures[] = [];
     for (const [label, from, to] of [['lifetime', null, lastMonth], ['month', lastMonth, end]] as const) {
-      const plan = planRun({ ruleset: DEFAULT_RULESET, ...(from ? { from } : {}), to, asOf: to, out: path.join(outRoot, label) }, 'run');
+      const plan = planRun({ ruleset: DEFAULT_RULESET, ...(from ? { from } : {}), to, asOf: to }, 'run');
       const input = { ...plan.input, accountsPerShard: o.accountsPerShard, shardConcurrency: o.shardConcurrency };
       log(`${mode}: ${label} run ${from ?? '(all time)'} → ${to}`);
-      const outcome = await driver.run(label, input, plan.workflowId);
+      const outcome = await driver.run(label, input, plan.workflowId, path.join(outRoot, label));
       runs.push(await runFigures(pool, label, `${from?.slice(0, 7) ?? 'start'}..${to.slice(0, 7)}`, outcome));
       log(`${mode}: ${label} run in ${outcome.wallSeconds.toFixed(1)} s${peakText(memory.mark())}`);
     }

@@ -4,6 +4,7 @@
 // currency, then revenue (largest first), then channel name.
 import { Decimal } from 'decimal.js';
 import { formatUnits } from '../domain/money';
+import { numberCell, textCell } from './csvCell';
 
 export interface ChannelRevenue {
   channel: string;
@@ -38,12 +39,8 @@ export function sharePct(units: bigint, total: bigint): string {
 export function renderAttributionCsv(rows: ReadonlyArray<ChannelRevenue>): string {
   const totals = currencyTotals(rows);
   const lines = sortChannelRevenue(rows).map((r) =>
-    [csvField(r.channel), r.currency, formatUnits(r.revenueUnits), sharePct(r.revenueUnits, totals.get(r.currency)!), r.accounts, r.transactions].join(','));
+    [textCell(r.channel), textCell(r.currency), numberCell(formatUnits(r.revenueUnits)), numberCell(sharePct(r.revenueUnits, totals.get(r.currency)!)), numberCell(r.accounts), numberCell(r.transactions)].join(','));
   return [ATTRIBUTION_CSV_HEADER, ...lines].join('\n') + '\n';
-}
-
-function csvField(value: string): string {
-  return /[",\n\r]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
 }
 
 /** The file of SPEC §10 for a book: the KrispCall names for its two books, `<book>_attribution.csv` otherwise. */

@@ -77,7 +77,7 @@ export async function buildContextShard(pool: pg.Pool, input: ContextShardInput,
 }
 
 /** The shard's users and their accounts, as prepareRun assigned them. */
-interface ShardMembers {
+export interface ShardMembers {
   userIds: string[];
   accountOf: Map<string, string>;
   usersOf: Map<string, string[]>;
@@ -98,14 +98,14 @@ async function readShardMembers(pool: pg.Pool, contextId: string, shardCount: nu
 }
 
 /** The rows before the cutoff that shape an account's timeline, grouped by account (usage is summed in SQL). */
-interface ShardAccountInput {
+export interface ShardAccountInput {
   accountId: string;
   payments: PaymentRow[];
   refunds: RefundRow[];
   integrationEvents: IntegrationEventRow[];
 }
 
-async function readShardInputs(pool: pg.Pool, members: ShardMembers, asOf: Date): Promise<Map<string, ShardAccountInput>> {
+export async function readShardInputs(pool: pg.Pool, members: ShardMembers, asOf: Date): Promise<Map<string, ShardAccountInput>> {
   // Each input table is read by its user_id index for exactly the shard's users. Joining each
   // table to the shard's users instead made the planner hash the whole usage table once per shard.
   const params = [members.userIds, asOf];
@@ -138,7 +138,7 @@ async function readShardInputs(pool: pg.Pool, members: ShardMembers, asOf: Date)
  * [start, end) of a window; the domain compares instants truncated to the millisecond, and as the
  * window bounds are whole milliseconds, comparing the exact instant gives the same answer.
  */
-async function withCountedUsage(pool: pg.Pool, members: ShardMembers, timelines: ReadonlyArray<AccountTimeline>, params: ContextParams): Promise<AccountContext[]> {
+export async function withCountedUsage(pool: pg.Pool, members: ShardMembers, timelines: ReadonlyArray<AccountTimeline>, params: ContextParams): Promise<AccountContext[]> {
   // One row per (user, platform, window): each user's rows are matched on (user_id, platform) in a
   // single join. With the account in between (usage → user → account → windows) the planner
   // joined usage to windows on the platform alone at times: 12M candidate pairs for one shard.

@@ -23,7 +23,7 @@ interface CreateOptions {
 export function scheduleOptions(session: Pick<Session, 'config'>, options: CreateOptions): ScheduleOptions {
   const loaded = loadRulesetFile(options.ruleset, options.books);
   const input: ScheduledMonthlyRunInput = {
-    run: { rulesetYaml: loaded.yaml, rulesetSource: loaded.source, modelVersion: loaded.modelVersion, books: loaded.books, outDir: null },
+    run: { rulesetYaml: loaded.yaml, rulesetSource: loaded.source, modelVersion: loaded.modelVersion, books: loaded.books },
   };
   return {
     scheduleId: options.id,

@@ -10,6 +10,7 @@ import type { Worker } from '@temporalio/worker';
 import { printDryRun } from '../../client/commands/months';
 import { backfillInput } from '../../client/commands/ops';
 import { DEFAULT_RULESET, planRun } from '../../client/commands/run';
+import { writeReplayReport } from '../../client/reports/replayReport';
 import { monthGrid } from '../../store/monthStates';
 import { monthDrift } from '../../store/runOutcomes';
 import { attributionRun } from '../../workflows/attributionRun';
@@ -82,7 +83,11 @@ describe('bases', () => {
     const { input, workflowId } = backfillInput({ from: '2024-01', to: '2024-06', ruleset }, 'replay');
     const outDir = path.join(tmp, 'replay-out');
     await temporal.client.workflow.execute(replay, {
-      workflowId: `${workflowId}/${env.queue}`, taskQueue: env.queue, args: [{ oldModelVersion: KEY().modelVersion, backfill: input, outDir }],
+      workflowId: `${workflowId}/${env.queue}`, taskQueue: env.queue, args: [{ oldModelVersion: KEY().modelVersion, backfill: input }],
+    });
+    // As `attribution replay` does: the diff is written by the command, from the ledger (monthly basis).
+    await writeReplayReport(env.db.pool, {
+      oldModelVersion: KEY().modelVersion, newModelVersion: input.run.modelVersion, fromMonth: '2024-01', toMonth: '2024-06', books: input.run.books, outDir,
     });
     const diff = fs.readFileSync(path.join(outDir, 'replay_diff.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
     for (const book of ['first_touch', 'usage_share']) {
