@@ -154,8 +154,8 @@ describe('attributionRun on examples/krispcall-small', () => {
     fs.writeFileSync(ruleset, fs.readFileSync(DEFAULT_RULESET, 'utf8').replace('version: "krispcall-1"', 'version: "krispcall-tampered"'));
     const plan = planRun({ ruleset, asOf: AS_OF }, 'run');
     await db.pool.query(
-      `INSERT INTO ledger_entries (model_version, book, kind, transaction_id, account_id, user_id, currency, amount, event_at, status, reason, run_id)
-       VALUES ($1, 'usage_share', 'payment', 'not-in-billing', NULL, 'nobody', 'USD', 999.0000, '2024-03-01T00:00:00Z', 'excluded', 'tampered', 'manual')`,
+      `INSERT INTO ledger_entries (model_version, basis, book, kind, transaction_id, account_id, user_id, currency, amount, event_at, status, reason, run_id)
+       VALUES ($1, 'as_of:${AS_OF}', 'usage_share', 'payment', 'not-in-billing', NULL, 'nobody', 'USD', 999.0000, '2024-03-01T00:00:00Z', 'excluded', 'tampered', 'manual')`,
       [plan.input.modelVersion],
     );
     try {
