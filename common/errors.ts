@@ -25,3 +25,35 @@ export type ErrorTypeName = (typeof ErrorType)[keyof typeof ErrorType];
 export function inputFailure(type: ErrorTypeName, message: string, details?: unknown): ApplicationFailure {
   return ApplicationFailure.create({ type, message, nonRetryable: true, details: details === undefined ? [] : [details] });
 }
+
+/**
+ * Whether an error is worth retrying: a lost or refused connection, a server shutting down or
+ * short of resources, a serialization conflict. Bad data never is.
+ */
+export function isTransient(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) {
+    // SQLSTATE classes: 08 connection, 40 transaction rollback, 53 insufficient resources, 57 operator intervention, 58 system error.
+    return /^(08|40|53|57|58)/.test(code);
+  }
+  if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return true; // ECONNRESET, ECONNREFUSED, EPIPE, ETIMEDOUT, ...
+  const message = (error as Error)?.message ?? '';
+  return /Connection terminated|connection timeout|Client has encountered a connection error|timeout exceeded when trying to connect/i.test(message);
+}
+
+/**
+ * The failure an ingest activity reports for an error it did not word itself: transient ones are
+ * rethrown as they are (Temporal retries them); anything else that reading a file raised (a CSV
+ * syntax error, a line too long for a string, data the database refused) is bad input, so a
+ * non-retryable InvalidInputFile naming the file and, where known, the line.
+ */
+export function asInputFailure(error: unknown, fileName: string, line: number | undefined): unknown {
+  if (error instanceof ApplicationFailure || isTransient(error)) return error;
+  const e = error as { code?: unknown; lines?: unknown; message?: unknown };
+  const where = typeof e.lines === 'number' ? e.lines : line;
+  const at = where === undefined ? fileName : `${fileName} line ${where}`;
+  const reason = error instanceof RangeError
+    ? 'holds a line or value too large to read'
+    : `cannot be loaded: ${String(e.message ?? error).split('\n')[0]!.slice(0, 200)}`;
+  return inputFailure(ErrorType.InvalidInputFile, `${at}: ${reason}. Correct the file and ingest it again; nothing of it was loaded.`, { fileName, line: where ?? null });
+}

@@ -1,7 +1,7 @@
 // What each CSV file of SPEC §3.1 holds and how a row of it is validated: the zod schema of a row
 // is built from the field parsers, so each problem names its column.
 import {
-  parseAction, parseAmount, parseCurrency, parseDuration, parseId, parseMemberIds, parsePlatform,
+  parseAction, parseAmount, parseCurrency, parseDuration, parseId, parseMemberIds, parseOptionalId, parsePlatform,
   parseSegments, parseTimestamp, type FieldResult,
 } from './fields';
 
@@ -42,6 +42,8 @@ export interface RowContext {
   timeZone: string | undefined;
   defaultCurrency: string | undefined;
   platformAliases: ReadonlyMap<string, string>;
+  /** Currency codes beyond ISO 4217 that this dataset allows (dataset.yaml `extra_currencies`). */
+  extraCurrencies: ReadonlySet<string>;
 }
 
 type Parser = (raw: string) => FieldResult;
@@ -55,8 +57,8 @@ type Parser = (raw: string) => FieldResult;
 export function rowParsers(kind: CsvKind, c: RowContext): ReadonlyArray<readonly [string, Parser]> {
   const at: Parser = (raw) => parseTimestamp(raw, c.timeZone);
   const platform: Parser = (raw) => parsePlatform(raw, c.platformAliases);
-  const currency: Parser = (raw) => parseCurrency(raw, c.defaultCurrency);
-  const optionalId: Parser = (raw) => ({ ok: true, value: raw.trim() });
+  const currency: Parser = (raw) => parseCurrency(raw, c.defaultCurrency, c.extraCurrencies);
+  const optionalId: Parser = parseOptionalId;
   const parsers: Record<CsvKind, Record<string, Parser>> = {
     workspaces: { workspace_id: parseId, owner_id: parseId, member_ids: parseMemberIds },
     payments: { payment_id: parseId, user_id: parseId, amount: parseAmount, currency, paid_at: at },

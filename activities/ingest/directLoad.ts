@@ -13,15 +13,18 @@ import type crypto from 'node:crypto';
 import fs from 'node:fs';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
+import type { OpenedFile } from '../../common/containedFile';
 import { ErrorType, inputFailure } from '../../common/errors';
 import type { DatasetSettings } from '../../ingest/datasetSettings';
 import { FILE_SPECS, rowParsers, validateRow, type CsvKind } from '../../ingest/fileSpecs';
+import { describeUtf8Problem, Utf8Checker } from '../../ingest/utf8';
 import { copyTextField } from './copyText';
-import { checkHeader, mergeProblems, type Header } from './csvRows';
+import { checkHeader, lineTooLong, MAX_LINE_BYTES, mergeProblems, type Header } from './csvRows';
 import { DIRECT_FORMATTERS, TARGET_TABLES } from './targetTables';
 
 export interface DirectLoadArgs {
-  filePath: string;
+  /** Opens the file (inside the dataset directory only). */
+  open: () => OpenedFile;
   fileName: string;
   kind: CsvKind;
   settings: DatasetSettings;
@@ -29,6 +32,8 @@ export interface DirectLoadArgs {
   hash: crypto.Hash;
   reject: (r: { line: number; column: string | undefined; value: string | undefined; reason: string }) => void;
   onProgress: (rowsRead: number) => void;
+  /** Where the reader is, for a failure that did not say its line. */
+  position: { line: number };
 }
 
 export type DirectLoadOutcome =
@@ -43,12 +48,13 @@ class FallBack extends Error {}
 
 export async function tryDirectLoad(client: pg.PoolClient, a: DirectLoadArgs): Promise<DirectLoadOutcome> {
   const table = TARGET_TABLES[a.kind].table;
-  const bulk = fs.statSync(a.filePath).size >= BULK_BYTES
-    && !(await client.query<{ any: boolean }>(`SELECT EXISTS (SELECT 1 FROM ${table}) AS any`)).rows[0]!.any;
-  const indexes = bulk ? await dropIndexes(client, table) : [];
+  const opened = a.open();
   let counts: { rowsRead: number; rowsLoaded: number };
   try {
-    counts = await copyFile(client, a);
+    const bulk = opened.sizeBytes >= BULK_BYTES
+      && !(await client.query<{ any: boolean }>(`SELECT EXISTS (SELECT 1 FROM ${table}) AS any`)).rows[0]!.any;
+    const indexes = bulk ? await dropIndexes(client, table) : [];
+    counts = await copyFile(client, a, opened);
     if (bulk) {
       // A sorted build of 10M+ keys takes a while: keep the activity's heartbeat going.
       const beat = setInterval(() => a.onProgress(counts.rowsRead), 5000);
@@ -96,10 +102,10 @@ async function dropIndexes(client: pg.PoolClient, table: string): Promise<IndexD
 }
 
 /** Splits, validates and COPYs the file into the target table. Throws FallBack where it cannot be exact. */
-async function copyFile(client: pg.PoolClient, a: DirectLoadArgs): Promise<{ rowsRead: number; rowsLoaded: number }> {
+async function copyFile(client: pg.PoolClient, a: DirectLoadArgs, opened: OpenedFile): Promise<{ rowsRead: number; rowsLoaded: number }> {
   const spec = FILE_SPECS[a.kind];
   const target = TARGET_TABLES[a.kind];
-  const parsers = rowParsers(a.kind, { timeZone: a.settings.timeZone, defaultCurrency: a.settings.defaultCurrency, platformAliases: a.settings.platformAliases });
+  const parsers = rowParsers(a.kind, a.settings);
   const formatters = spec.columns.map((_, i) => DIRECT_FORMATTERS[a.kind]?.[i] ?? copyTextField);
   const mapping = a.settings.columns[a.kind] ?? {};
   const suffix = `\t${a.fileId}\t`;
@@ -110,7 +116,16 @@ async function copyFile(client: pg.PoolClient, a: DirectLoadArgs): Promise<{ row
     copy.once('error', reject);
   });
   copied.catch(() => undefined); // observed below; this keeps an early server error from being "unhandled"
-  copy.on('error', () => undefined); // destroy() below re-emits the error; it is handled through `copied`
+  // Once the server has failed the COPY (a unique violation, say), the connection has moved on:
+  // writing more would reach a stream that is gone. Every write checks first and stops with the
+  // server's error, which the caller can act on (23505: fall back to the staging path).
+  let serverError: Error | undefined;
+  copy.on('error', (error: Error) => (serverError ??= error));
+  const send = async (text: string) => {
+    if (serverError) throw serverError;
+    if (!copy.write(text)) await drained();
+    if (serverError) throw serverError;
+  };
   const drained = () => new Promise<void>((resolve, reject) => {
     const done = (error?: Error) => {
       copy.off('drain', done);
@@ -129,6 +144,7 @@ async function copyFile(client: pg.PoolClient, a: DirectLoadArgs): Promise<{ row
   let crlf: boolean | undefined;
   const handleLine = (raw: string, out: string[]) => {
     lineNo += 1;
+    a.position.line = lineNo;
     let line = raw;
     if (crlf === undefined) crlf = line.endsWith('\r');
     if (crlf) {
@@ -159,11 +175,16 @@ async function copyFile(client: pg.PoolClient, a: DirectLoadArgs): Promise<{ row
     written += 1;
   };
 
+  const utf8 = new Utf8Checker();
+  const checkUtf8 = (problem: ReturnType<Utf8Checker['push']>) => {
+    if (problem) throw inputFailure(ErrorType.InvalidInputFile, describeUtf8Problem(a.fileName, problem), { fileName: a.fileName, line: problem.line });
+  };
   try {
     let rest: Buffer = Buffer.alloc(0);
     let first = true;
-    for await (const chunk of fs.createReadStream(a.filePath, { highWaterMark: READ_CHUNK }) as AsyncIterable<Buffer>) {
+    for await (const chunk of fs.createReadStream('', { fd: opened.fd, autoClose: true, highWaterMark: READ_CHUNK }) as AsyncIterable<Buffer>) {
       a.hash.update(chunk);
+      checkUtf8(utf8.push(chunk));
       if (chunk.includes(0x22)) throw new FallBack('quoted fields');
       let buf = rest.length > 0 ? Buffer.concat([rest, chunk]) : chunk;
       if (first) {
@@ -172,6 +193,7 @@ async function copyFile(client: pg.PoolClient, a: DirectLoadArgs): Promise<{ row
       }
       const end = buf.lastIndexOf(0x0a);
       if (end < 0) {
+        if (buf.length > MAX_LINE_BYTES) throw lineTooLong(a.fileName, lineNo + 1);
         rest = buf;
         continue;
       }
@@ -179,22 +201,25 @@ async function copyFile(client: pg.PoolClient, a: DirectLoadArgs): Promise<{ row
       const lines = buf.toString('utf8', 0, end).split('\n');
       const out: string[] = [];
       for (const line of lines) handleLine(line, out);
-      if (out.length > 0 && !copy.write(out.join(''))) await drained();
+      if (out.length > 0) await send(out.join(''));
       a.onProgress(rows);
     }
+    checkUtf8(utf8.end());
     if (rest.length > 0) {
       const out: string[] = [];
       handleLine(rest.toString('utf8'), out);
-      if (out.length > 0) copy.write(out.join(''));
+      if (out.length > 0) await send(out.join(''));
     }
     if (!header) throw inputFailure(ErrorType.InvalidInputFile, `${a.fileName}: the file is empty; expected a header row (${spec.columns.join(',')}).`);
+    if (serverError) throw serverError;
     copy.end();
     await copied;
   } catch (error) {
-    // Abort the COPY (the server gets CopyFail) so that the savepoint can be rolled back.
-    copy.destroy(error as Error);
+    // Abort the COPY (the server gets CopyFail) so that the savepoint can be rolled back; when
+    // the server failed it first, its error is the one that says what happened.
+    if (!serverError) copy.destroy(error as Error);
     await copied.catch(() => undefined);
-    throw error;
+    throw serverError ?? error;
   }
   a.onProgress(rows);
   return { rowsRead: rows, rowsLoaded: written };

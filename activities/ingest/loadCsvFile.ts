@@ -7,18 +7,22 @@
 // returns its counts) or starts from scratch.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import { parse } from 'csv-parse';
+import { ApplicationFailure } from '@temporalio/common';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { ErrorType, inputFailure } from '../../common/errors';
+import type { OpenedFile } from '../../common/containedFile';
+import { asInputFailure, ErrorType, inputFailure } from '../../common/errors';
+import { cutText } from '../../ingest/cutValue';
 import { FILE_SPECS, rowParsers, validateRow, type CsvKind } from '../../ingest/fileSpecs';
+import { describeUtf8Problem, Utf8Checker } from '../../ingest/utf8';
 import { copyTextField } from './copyText';
-import { checkHeader, mergeProblems, type Header } from './csvRows';
+import { checkHeader, MAX_LINE_BYTES, mergeProblems, type Header } from './csvRows';
 import { tryDirectLoad } from './directLoad';
-import { fileNameFor, loadKeyOf, readDatasetSettings, datasetName } from './datasetDir';
+import { refundExcesses } from './refundBalance';
+import { fileNameFor, loadKeyOf, openDatasetFile, readDatasetSettings, datasetName } from './datasetDir';
 import { collisionSql, mergeSql, TARGET_TABLES } from './targetTables';
 
 export interface LoadCsvFileInput {
@@ -64,7 +68,12 @@ export async function loadCsvFile(pool: pg.Pool, input: LoadCsvFileInput, onProg
   const settings = readDatasetSettings(input.dir);
   const spec = FILE_SPECS[input.kind];
   const fileName = fileNameFor(input.kind, settings);
-  const filePath = path.join(input.dir, fileName);
+  const open = (): OpenedFile => {
+    const opened = openDatasetFile(input.dir, fileName);
+    if (!opened) throw inputFailure(ErrorType.InvalidDataset, `${fileName} was listed but is gone; run the ingest again.`);
+    return opened;
+  };
+  const position = { line: 0 };
   const dataset = datasetName(input.dir, settings);
   const strict = spec.billing;
   const maxRejects = strict ? 0 : (input.maxRejects ?? settings.maxRejects ?? 0);
@@ -104,12 +113,12 @@ export async function loadCsvFile(pool: pg.Pool, input: LoadCsvFileInput, onProg
     let rejectedCount = 0;
     const reject = (row: RejectedRow) => {
       rejectedCount += 1;
-      if (rejects.length < Math.max(SAMPLE_LIMIT, maxRejects + 1)) rejects.push(row);
+      if (rejects.length < Math.max(SAMPLE_LIMIT, maxRejects + 1)) rejects.push({ ...row, value: row.value === undefined ? undefined : cutText(row.value) });
     };
 
     let hash = crypto.createHash('sha256');
     await client.query('SAVEPOINT direct_load');
-    const direct = await tryDirectLoad(client, { filePath, fileName, kind: input.kind, settings, fileId, hash, reject, onProgress });
+    const direct = await tryDirectLoad(client, { open, fileName, kind: input.kind, settings, fileId, hash, reject, onProgress, position });
     let rowsRead: number;
     let rowsLoaded: number | undefined;
     if (direct.loaded) {
@@ -124,7 +133,7 @@ export async function loadCsvFile(pool: pg.Pool, input: LoadCsvFileInput, onProg
       await client.query(
         `CREATE TEMP TABLE stage (line integer NOT NULL, ${spec.columns.map((c) => `${c} text`).join(', ')}) ON COMMIT DROP`,
       );
-      rowsRead = await streamIntoStage(client, filePath, fileName, input.kind, settings, hash, reject, onProgress);
+      rowsRead = await streamIntoStage(client, { open, fileName, kind: input.kind, settings, hash, reject, onProgress, position });
     }
     const contentSha256 = hash.digest('hex');
     const loadKey = loadKeyOf(contentSha256, settings, input.kind);
@@ -154,6 +163,12 @@ export async function loadCsvFile(pool: pg.Pool, input: LoadCsvFileInput, onProg
       }
     }
 
+    if (input.kind === 'payments' || input.kind === 'refunds') {
+      const excesses = await refundExcesses(client, fileId, 'amount');
+      for (const excess of excesses) reject(excess);
+      failIfTooMany(fileName, strict, maxRejects, rejectedCount, rejects);
+    }
+
     if (rejects.length > 0) {
       await client.query(
         `INSERT INTO ingest_rejects (file_id, line, column_name, value, reason)
@@ -176,7 +191,7 @@ export async function loadCsvFile(pool: pg.Pool, input: LoadCsvFileInput, onProg
   } catch (error) {
     // A connection that cannot even roll back is discarded rather than returned to the pool.
     broken = !(await client.query('ROLLBACK').then(() => true, () => false));
-    throw error;
+    throw asInputFailure(error, fileName, position.line || undefined);
   } finally {
     client.release(broken);
   }
@@ -232,30 +247,47 @@ function failIfTooMany(fileName: string, strict: boolean, maxRejects: number, co
   );
 }
 
+interface StageArgs {
+  open: () => OpenedFile;
+  fileName: string;
+  kind: CsvKind;
+  settings: ReturnType<typeof readDatasetSettings>;
+  hash: crypto.Hash;
+  reject: (r: RejectedRow) => void;
+  onProgress: LoadProgress;
+  position: { line: number };
+}
+
 /** Parses the file, validates each row, and COPYs the good ones into `stage`. Returns rows read. */
-async function streamIntoStage(
-  client: pg.PoolClient, filePath: string, fileName: string, kind: CsvKind,
-  settings: ReturnType<typeof readDatasetSettings>, hash: crypto.Hash,
-  reject: (r: RejectedRow) => void, onProgress: LoadProgress,
-): Promise<number> {
+async function streamIntoStage(client: pg.PoolClient, a: StageArgs): Promise<number> {
+  const { fileName, kind, settings, hash, reject, onProgress } = a;
   const spec = FILE_SPECS[kind];
-  const parsers = rowParsers(kind, { timeZone: settings.timeZone, defaultCurrency: settings.defaultCurrency, platformAliases: settings.platformAliases });
+  const parsers = rowParsers(kind, settings);
   const mapping = settings.columns[kind] ?? {};
-  const parser = parse({ bom: true, relax_column_count: true, skip_empty_lines: true, info: true });
+  const parser = parse({ bom: true, relax_column_count: true, skip_empty_lines: true, info: true, max_record_size: MAX_LINE_BYTES });
+  const utf8 = new Utf8Checker();
+  const utf8Failure = (problem: ReturnType<Utf8Checker['push']>) =>
+    problem && inputFailure(ErrorType.InvalidInputFile, describeUtf8Problem(fileName, problem), { fileName, line: problem.line });
   const hashing = new Transform({
     transform(chunk: Buffer, _enc, callback) {
       hash.update(chunk);
-      callback(null, chunk);
+      callback(utf8Failure(utf8.push(chunk)) || null, chunk);
+    },
+    flush(callback) {
+      callback(utf8Failure(utf8.end()) || null);
     },
   });
   const copy = client.query(copyFrom(`COPY stage (line, ${spec.columns.join(', ')}) FROM STDIN`));
+  let serverError: Error | undefined;
+  copy.on('error', (error: Error) => (serverError ??= error));
   const copied = new Promise<void>((resolve, reject) => {
     copy.once('finish', resolve);
     copy.once('error', reject);
   });
+  copied.catch(() => undefined);
   // Settles with the read/parse error instead of rejecting, so that an error raised by our own
   // loop (a bad header) is the one reported, not the abort it causes upstream.
-  const reading = pipeline(fs.createReadStream(filePath), hashing, parser).then(
+  const reading = pipeline(fs.createReadStream('', { fd: a.open().fd, autoClose: true }), hashing, parser).then(
     () => undefined,
     (error: { lines?: number; message: string }) => error,
   );
@@ -267,6 +299,7 @@ async function streamIntoStage(
     if (batch.length === 0) return;
     const text = batch.join('');
     batch = [];
+    if (serverError) throw serverError;
     if (!copy.write(text)) await new Promise((resolve) => copy.once('drain', resolve));
   };
 
@@ -278,6 +311,7 @@ async function streamIntoStage(
       }
       rows += 1;
       const line = info.lines;
+      a.position.line = line;
       if (record.length !== header.width) {
         reject({ line, column: undefined, value: undefined, reason: `has ${record.length} cells; the header has ${header.width}` });
         continue;
@@ -296,7 +330,12 @@ async function streamIntoStage(
     }
     const readError = await reading;
     if (readError) {
-      throw inputFailure(ErrorType.InvalidInputFile, `${fileName} line ${readError.lines ?? '?'}: not readable as CSV: ${readError.message}`);
+      if (readError instanceof ApplicationFailure) throw readError; // not UTF-8: the hashing step said where
+      throw inputFailure(
+        ErrorType.InvalidInputFile,
+        `${fileName} line ${readError.lines ?? '?'}: not readable as CSV: ${cutText(readError.message.split('\n')[0]!, 200)}. Correct the quoting of that line; nothing of the file was loaded.`,
+        { fileName, line: readError.lines ?? null },
+      );
     }
     if (!header) throw inputFailure(ErrorType.InvalidInputFile, `${fileName}: the file is empty; expected a header row (${spec.columns.join(',')}).`);
     await flush();
@@ -304,10 +343,10 @@ async function streamIntoStage(
     await copied;
   } catch (error) {
     // Abort the COPY (the server gets CopyFail) so that the transaction can be rolled back.
-    copy.destroy(error as Error);
+    if (!serverError) copy.destroy(error as Error);
     await copied.catch(() => undefined);
     await reading;
-    throw error;
+    throw serverError ?? error;
   }
   onProgress(rows);
   return rows;

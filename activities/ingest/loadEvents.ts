@@ -9,15 +9,20 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
-import { Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { ErrorType, inputFailure } from '../../common/errors';
+import { FileRefused, openContainedFile, openNamedFile, type OpenedFile } from '../../common/containedFile';
+import { asInputFailure, ErrorType, inputFailure } from '../../common/errors';
 import { canonicalJson } from '../../domain/canonicalJson';
+import { cutText } from '../../ingest/cutValue';
 import { parseEventLine, type CanonicalEvent } from '../../ingest/eventSchema';
+import { describeUtf8Problem, Utf8Checker } from '../../ingest/utf8';
 import { copyTextField } from './copyText';
-import { sha256OfFile } from './datasetDir';
+import { MAX_LINE_BYTES } from './csvRows';
+import { sha256OfOpened } from './datasetDir';
 import { describeReject, SAMPLE_LIMIT, type LoadCsvFileResult, type RejectedRow } from './loadCsvFile';
+import { refundExcesses } from './refundBalance';
 
 export type EventsSource =
   | { kind: 'file'; path: string; dataset: string; fileName: string }
@@ -47,10 +52,11 @@ export function batchName(sha256: string): string {
 
 export async function loadEvents(pool: pg.Pool, input: LoadEventsInput, onProgress: (rowsRead: number) => void = () => undefined): Promise<LoadEventsResult> {
   const source = input.source;
+  const { dataset, fileName } = sourceNames(source);
+  const position = { line: 0 };
   const client = await pool.connect();
   let broken = false;
   try {
-    const { dataset, fileName } = sourceNames(source);
     await client.query('BEGIN');
     // Event loads run one at a time: whether an id is new, a repeat or a contradiction stays exact.
     await client.query("SELECT pg_advisory_xact_lock(hashtext('ingest:events'))");
@@ -81,7 +87,7 @@ export async function loadEvents(pool: pg.Pool, input: LoadEventsInput, onProgre
       interaction_type text, occurred_at timestamptz, weight numeric) ON COMMIT DROP`);
 
     const opened = await openSource(client, source);
-    const read = await stageEvents(client, opened.lines, onProgress);
+    const read = await stageEvents(client, opened.lines, onProgress, position);
     const contentSha256 = opened.contentSha256();
     if (eventsLoadKey(contentSha256) !== input.expectedLoadKey) {
       throw inputFailure(ErrorType.InvalidInputFile, `${fileName} changed while it was being ingested; run the ingest again once it is complete.`);
@@ -147,6 +153,11 @@ export async function loadEvents(pool: pg.Pool, input: LoadEventsInput, onProgre
        ON CONFLICT (workspace_id) DO NOTHING`,
       [fileId, CUSTOMER_WORKSPACE_PREFIX],
     );
+    for (const excess of await refundExcesses(client, fileId, 'grossAmount')) {
+      rejectedCount += 1;
+      rejects.push({ ...excess, value: cutText(excess.value) });
+    }
+    failIfAny(fileName, rejectedCount, rejects);
     const rowsLoaded = loaded.rowCount ?? 0;
     await client.query(
       `UPDATE ingested_files SET content_sha256 = $2, load_key = $3, rows_read = $4, rows_loaded = $5, rows_duplicate = $6 WHERE file_id = $1`,
@@ -157,7 +168,7 @@ export async function loadEvents(pool: pg.Pool, input: LoadEventsInput, onProgre
     return { kind: 'events', fileName, status: 'loaded', version, rowsRead: read.events, rowsLoaded, rowsDuplicate, rowsRejected: 0, rejectSamples: [] };
   } catch (error) {
     broken = !(await client.query('ROLLBACK').then(() => true, () => false));
-    throw error;
+    throw asInputFailure(error, fileName, position.line || undefined);
   } finally {
     client.release(broken);
   }
@@ -178,10 +189,10 @@ interface OpenedSource {
 
 async function openSource(client: pg.PoolClient, source: EventsSource): Promise<OpenedSource> {
   if (source.kind === 'file') {
-    if (!fs.existsSync(source.path)) throw inputFailure(ErrorType.InvalidDataset, `${source.path} does not exist.`);
+    const opened = openEventFile(source.path);
+    if (!opened) throw inputFailure(ErrorType.InvalidDataset, `${source.path} does not exist.`);
     const hash = crypto.createHash('sha256');
-    const bytes = fs.createReadStream(source.path);
-    bytes.on('data', (chunk) => hash.update(chunk as Buffer));
+    const bytes = fs.createReadStream('', { fd: opened.fd, autoClose: true }).pipe(strictUtf8(source.fileName, hash));
     return {
       lines: readline.createInterface({ input: bytes, crlfDelay: Infinity }),
       contentSha256: () => hash.digest('hex'),
@@ -196,6 +207,40 @@ async function openSource(client: pg.PoolClient, source: EventsSource): Promise<
   };
 }
 
+/**
+ * Hashes the bytes and lets them through only while they are UTF-8 and no line is longer than
+ * MAX_LINE_BYTES: a bad byte is refused with its line and column, never decoded to U+FFFD.
+ */
+function strictUtf8(fileName: string, hash: crypto.Hash): Transform {
+  const utf8 = new Utf8Checker();
+  const failure = (problem: ReturnType<Utf8Checker['push']>) =>
+    problem && inputFailure(ErrorType.InvalidInputFile, describeUtf8Problem(fileName, problem), { fileName, line: problem.line });
+  return new Transform({
+    transform(chunk: Buffer, _enc, callback) {
+      hash.update(chunk);
+      const problem = failure(utf8.push(chunk));
+      if (problem) return callback(problem);
+      if (utf8.pendingBytes > MAX_LINE_BYTES) {
+        return callback(inputFailure(ErrorType.InvalidInputFile, `${fileName}: a line is longer than ${MAX_LINE_BYTES} bytes; one event is never that long. Nothing of the file was loaded.`, { fileName }));
+      }
+      callback(null, chunk);
+    },
+    flush(callback) {
+      callback(failure(utf8.end()) || null);
+    },
+  });
+}
+
+/** An events file named outright: a regular file only (common/containedFile.ts); undefined when it does not exist. */
+function openEventFile(filePath: string): OpenedFile | undefined {
+  try {
+    return openNamedFile(filePath, 'The events file');
+  } catch (error) {
+    if (error instanceof FileRefused) throw inputFailure(ErrorType.InvalidDataset, `${error.message} Nothing of it was read.`);
+    throw error;
+  }
+}
+
 interface StagedRead {
   events: number;
   duplicatesInFile: number;
@@ -204,7 +249,9 @@ interface StagedRead {
 }
 
 /** Validates every line and COPYs the events, their products and touchpoints into the stage tables. */
-async function stageEvents(client: pg.PoolClient, lines: AsyncIterable<string>, onProgress: (rowsRead: number) => void): Promise<StagedRead> {
+async function stageEvents(
+  client: pg.PoolClient, lines: AsyncIterable<string>, onProgress: (rowsRead: number) => void, position: { line: number },
+): Promise<StagedRead> {
   const seen = new Map<string, { line: number; sha: string }>();
   const rejects: RejectedRow[] = [];
   let rejectedCount = 0;
@@ -215,11 +262,12 @@ async function stageEvents(client: pg.PoolClient, lines: AsyncIterable<string>, 
   /** One bad event counts once, each of its problems is shown. */
   const reject = (problems: RejectedRow[]) => {
     rejectedCount += 1;
-    for (const row of problems) if (rejects.length < SAMPLE_LIMIT) rejects.push(row);
+    for (const row of problems) if (rejects.length < SAMPLE_LIMIT) rejects.push({ ...row, value: row.value === undefined ? undefined : cutText(row.value) });
   };
 
   for await (const line of lines) {
     lineNumber += 1;
+    position.line = lineNumber;
     if (line.trim() === '') continue;
     events += 1;
     const parsed = parseEventLine(line);
@@ -310,15 +358,26 @@ export interface EventFile {
  */
 export async function listEventFiles(target: string): Promise<EventFile[]> {
   if (!fs.existsSync(target)) throw inputFailure(ErrorType.InvalidDataset, `${target} does not exist; give an NDJSON file or a directory of them.`);
-  const files = fs.statSync(target).isDirectory()
-    ? fs.readdirSync(target).filter((f) => /\.(ndjson|jsonl)$/i.test(f)).sort().map((f) => path.join(target, f))
-    : [target];
-  if (files.length === 0) throw inputFailure(ErrorType.InvalidDataset, `${target} has no *.ndjson or *.jsonl files.`);
+  const isDir = fs.statSync(target).isDirectory();
+  const names = isDir ? fs.readdirSync(target).filter((f) => /\.(ndjson|jsonl)$/i.test(f)).sort() : [path.basename(target)];
+  if (names.length === 0) throw inputFailure(ErrorType.InvalidDataset, `${target} has no *.ndjson or *.jsonl files.`);
   const listed: EventFile[] = [];
-  for (const file of files) {
-    const fileName = path.basename(file);
+  for (const fileName of names) {
+    const file = isDir ? path.join(target, fileName) : target;
+    // In a directory, only files inside it (common/containedFile.ts); a file named outright may be a link to a regular file.
+    const opened = isDir ? openListedFile(target, fileName) : openEventFile(file);
+    if (!opened) throw inputFailure(ErrorType.InvalidDataset, `${file} does not exist.`);
     const dataset = `${path.basename(path.dirname(path.resolve(file)))}/${fileName}`;
-    listed.push({ source: { kind: 'file', path: path.resolve(file), dataset, fileName }, loadKey: eventsLoadKey(await sha256OfFile(file)) });
+    listed.push({ source: { kind: 'file', path: path.resolve(file), dataset, fileName }, loadKey: eventsLoadKey(await sha256OfOpened(opened)) });
   }
   return listed;
+}
+
+function openListedFile(dir: string, fileName: string): OpenedFile | undefined {
+  try {
+    return openContainedFile(dir, fileName, 'The events file');
+  } catch (error) {
+    if (error instanceof FileRefused) throw inputFailure(ErrorType.InvalidDataset, `${error.message} Nothing of it was read.`);
+    throw error;
+  }
 }
