@@ -70,6 +70,9 @@ function field(parse: (raw: string) => FieldResult) {
   });
 }
 
+/** Products and touchpoints per event (docs/decisions.md, "Input"): a bound on what one line may make the engine do. */
+export const MAX_LIST_ITEMS = 1000;
+
 const id = field(parseId);
 // Events carry no dataset.yaml: an instant without an offset cannot be given a time zone.
 const instant = field((raw) => {
@@ -150,8 +153,8 @@ const eventSchema = z
     customerId: id,
     grossAmount,
     currency: field((raw) => parseCurrency(raw, undefined)),
-    products: z.array(productSchema, { error: typeError('a list') }),
-    touchpoints: z.array(touchpointSchema, { error: typeError('a list') }).default([]),
+    products: z.array(productSchema, { error: typeError('a list') }).max(MAX_LIST_ITEMS, `may have at most ${MAX_LIST_ITEMS} products`),
+    touchpoints: z.array(touchpointSchema, { error: typeError('a list') }).max(MAX_LIST_ITEMS, `may have at most ${MAX_LIST_ITEMS} touchpoints`).default([]),
     bundleId: channelId.optional(),
     source: z.enum(EVENT_SOURCES, { error: typeError(`one of ${EVENT_SOURCES.join(', ')}`) }),
     refundOf: id.optional(),

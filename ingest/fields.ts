@@ -12,6 +12,7 @@ const bad = (reason: string): FieldResult => ({ ok: false, reason });
 export const MAX_TEXT_CHARS = 200;
 
 /** C0 controls (TAB, LF, CR, NUL, ...), DEL and the C1 controls: never part of an id or a name. */
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
 /**

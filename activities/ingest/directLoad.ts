@@ -120,7 +120,10 @@ async function copyFile(client: pg.PoolClient, a: DirectLoadArgs, opened: Opened
   // writing more would reach a stream that is gone. Every write checks first and stops with the
   // server's error, which the caller can act on (23505: fall back to the staging path).
   let serverError: Error | undefined;
-  copy.on('error', (error: Error) => (serverError ??= error));
+  let aborted = false; // after our own abort, the server's answer ("COPY from stdin failed") is not news
+  copy.on('error', (error: Error) => {
+    if (!aborted) serverError ??= error;
+  });
   const send = async (text: string) => {
     if (serverError) throw serverError;
     if (!copy.write(text)) await drained();
@@ -217,6 +220,7 @@ async function copyFile(client: pg.PoolClient, a: DirectLoadArgs, opened: Opened
   } catch (error) {
     // Abort the COPY (the server gets CopyFail) so that the savepoint can be rolled back; when
     // the server failed it first, its error is the one that says what happened.
+    aborted = true;
     if (!serverError) copy.destroy(error as Error);
     await copied.catch(() => undefined);
     throw serverError ?? error;

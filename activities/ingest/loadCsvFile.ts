@@ -279,7 +279,10 @@ async function streamIntoStage(client: pg.PoolClient, a: StageArgs): Promise<num
   });
   const copy = client.query(copyFrom(`COPY stage (line, ${spec.columns.join(', ')}) FROM STDIN`));
   let serverError: Error | undefined;
-  copy.on('error', (error: Error) => (serverError ??= error));
+  let aborted = false; // after our own abort, the server's answer ("COPY from stdin failed") is not news
+  copy.on('error', (error: Error) => {
+    if (!aborted) serverError ??= error;
+  });
   const copied = new Promise<void>((resolve, reject) => {
     copy.once('finish', resolve);
     copy.once('error', reject);
@@ -343,6 +346,7 @@ async function streamIntoStage(client: pg.PoolClient, a: StageArgs): Promise<num
     await copied;
   } catch (error) {
     // Abort the COPY (the server gets CopyFail) so that the transaction can be rolled back.
+    aborted = true;
     if (!serverError) copy.destroy(error as Error);
     await copied.catch(() => undefined);
     await reading;
