@@ -9,7 +9,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
-import { parse } from 'csv-parse';
+import { CsvError, parse } from 'csv-parse';
 import { ApplicationFailure } from '@temporalio/common';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
@@ -19,7 +19,7 @@ import { cutText } from '../../ingest/cutValue';
 import { FILE_SPECS, rowParsers, validateRow, type CsvKind } from '../../ingest/fileSpecs';
 import { describeUtf8Problem, Utf8Checker } from '../../ingest/utf8';
 import { copyTextField } from './copyText';
-import { checkHeader, MAX_LINE_BYTES, mergeProblems, type Header } from './csvRows';
+import { checkHeader, lineTooLong, MAX_LINE_BYTES, mergeProblems, type Header } from './csvRows';
 import { tryDirectLoad } from './directLoad';
 import { refundExcesses } from './refundBalance';
 import { fileNameFor, loadKeyOf, openDatasetFile, readDatasetSettings, datasetName } from './datasetDir';
@@ -236,7 +236,7 @@ export function describeReject(fileName: string, r: RejectedRow): string {
 function failIfTooMany(fileName: string, strict: boolean, maxRejects: number, count: number, rejects: RejectedRow[]): void {
   if (count === 0 || (!strict && count <= maxRejects)) return;
   const policy = strict
-    ? 'It is a billing file, so one bad row refuses the whole file (strict policy); nothing of it was loaded.'
+    ? 'It is a billing file, so one bad row refuses the whole file (strict policy); nothing of it was loaded. Correct the rows below and ingest it again.'
     : `That is more than --max-rejects ${maxRejects}; nothing of the file was loaded. Fix the rows, or raise --max-rejects to quarantine them.`;
   const shown = rejects.slice(0, SAMPLE_LIMIT).map((r) => `  ${describeReject(fileName, r)}`);
   const more = count > shown.length ? `\n  ... and ${count - shown.length} more` : '';
@@ -332,14 +332,7 @@ async function streamIntoStage(client: pg.PoolClient, a: StageArgs): Promise<num
       }
     }
     const readError = await reading;
-    if (readError) {
-      if (readError instanceof ApplicationFailure) throw readError; // not UTF-8: the hashing step said where
-      throw inputFailure(
-        ErrorType.InvalidInputFile,
-        `${fileName} line ${readError.lines ?? '?'}: not readable as CSV: ${cutText(readError.message.split('\n')[0]!, 200)}. Correct the quoting of that line; nothing of the file was loaded.`,
-        { fileName, line: readError.lines ?? null },
-      );
-    }
+    if (readError) throw readFailure(fileName, readError);
     if (!header) throw inputFailure(ErrorType.InvalidInputFile, `${fileName}: the file is empty; expected a header row (${spec.columns.join(',')}).`);
     await flush();
     copy.end();
@@ -349,10 +342,25 @@ async function streamIntoStage(client: pg.PoolClient, a: StageArgs): Promise<num
     aborted = true;
     if (!serverError) copy.destroy(error as Error);
     await copied.catch(() => undefined);
-    await reading;
-    throw serverError ?? error;
+    const readError = await reading;
+    // Our own refusal (a bad header) wins over the abort it caused upstream.
+    throw serverError ?? (error instanceof ApplicationFailure ? error : readFailure(fileName, readError ?? error));
   }
   onProgress(rows);
   return rows;
+}
+
+/** A failure of reading or parsing the file, worded: CSV syntax errors name their line. */
+function readFailure(fileName: string, error: unknown): unknown {
+  if (error instanceof ApplicationFailure) return error; // not UTF-8: the hashing step said where
+  if (!(error instanceof CsvError)) return error;
+  const e = error as CsvError & { lines?: number };
+  if (e.code === 'CSV_MAX_RECORD_SIZE') return lineTooLong(fileName, e.lines ?? 0);
+  return inputFailure(
+    ErrorType.InvalidInputFile,
+    `${fileName} line ${e.lines ?? '?'}: not readable as CSV: ${cutText((e.message ?? '').split('\n')[0]!, 200)}. ` +
+      'Correct the quoting of that line (a quote opens and closes a whole cell; a quote inside one is written twice); nothing of the file was loaded.',
+    { fileName, line: e.lines ?? null },
+  );
 }
 

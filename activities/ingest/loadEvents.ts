@@ -341,7 +341,7 @@ function failIfAny(fileName: string, count: number, rejects: RejectedRow[]): voi
   const more = count > shown.length ? `\n  ... and ${count - shown.length} more` : '';
   throw inputFailure(
     ErrorType.InvalidInputFile,
-    `${fileName}: ${count} invalid event${count === 1 ? '' : 's'}. Events are billing data, so one bad event refuses the whole file; nothing of it was loaded.\n${shown.join('\n')}${more}`,
+    `${fileName}: ${count} invalid event${count === 1 ? '' : 's'}. Events are billing data, so one bad event refuses the whole file; nothing of it was loaded. Correct the events below and ingest the file again.\n${shown.join('\n')}${more}`,
     { fileName, invalidRows: count, samples: rejects.slice(0, SAMPLE_LIMIT) },
   );
 }
