@@ -3,6 +3,7 @@
 // tables and before commit, over everything stored: refunds of earlier files, of this file, and
 // (for a payments file) refunds that arrived before their payment. The refunds naming a payment
 // are counted in the order they were stored, so the row reported is the first one that goes over.
+// Only refunds in the payment's currency count against it.
 import type pg from 'pg';
 import { formatUnits, parseAmountUnits } from '../../domain/money';
 
@@ -32,6 +33,7 @@ export async function refundExcesses(client: pg.PoolClient, fileId: string, amou
        SELECT r.refund_id, r.payment_id, r.amount, r.file_id, r.line,
               sum(r.amount) OVER (PARTITION BY r.payment_id ORDER BY r.file_id = $1::bigint, r.file_id, r.line, r.refund_id) AS upto
          FROM refunds r JOIN touched t USING (payment_id)
+         JOIN payments same ON same.payment_id = r.payment_id AND same.currency = r.currency
      )
      SELECT CASE WHEN x.file_id = $1::bigint THEN 'refund' ELSE 'payment' END AS blame,
             CASE WHEN x.file_id = $1::bigint THEN x.line ELSE p.line END AS line,
