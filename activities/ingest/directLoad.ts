@@ -14,6 +14,7 @@ import fs from 'node:fs';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { OpenedFile } from '../../common/containedFile';
+import { whileHeartbeating } from '../heartbeat';
 import { ErrorType, inputFailure } from '../../common/errors';
 import type { DatasetSettings } from '../../ingest/datasetSettings';
 import { FILE_SPECS, rowParsers, validateRow, type CsvKind } from '../../ingest/fileSpecs';
@@ -57,13 +58,11 @@ export async function tryDirectLoad(client: pg.PoolClient, a: DirectLoadArgs): P
     counts = await copyFile(client, a, opened);
     if (bulk) {
       // A sorted build of 10M+ keys takes a while: keep the activity's heartbeat going.
-      const beat = setInterval(() => a.onProgress(counts.rowsRead), 5000);
-      try {
+      const rowsRead = counts.rowsRead;
+      await whileHeartbeating(async () => {
         await client.query(`SET LOCAL maintenance_work_mem = '256MB'`);
         for (const index of indexes) await client.query(index.create);
-      } finally {
-        clearInterval(beat);
-      }
+      }, () => a.onProgress(rowsRead));
     }
   } catch (error) {
     if (error instanceof FallBack) return { loaded: false, reason: error.message };

@@ -16,13 +16,16 @@ import { from as copyFrom } from 'pg-copy-streams';
 import type { OpenedFile } from '../../common/containedFile';
 import { asInputFailure, ErrorType, inputFailure } from '../../common/errors';
 import { cutText } from '../../ingest/cutValue';
+import type { DatasetSettings } from '../../ingest/datasetSettings';
 import { FILE_SPECS, rowParsers, validateRow, type CsvKind } from '../../ingest/fileSpecs';
 import { describeUtf8Problem, Utf8Checker } from '../../ingest/utf8';
 import { copyTextField } from './copyText';
 import { checkHeader, lineTooLong, MAX_LINE_BYTES, mergeProblems, type Header } from './csvRows';
 import { tryDirectLoad } from './directLoad';
 import { refundExcesses } from './refundBalance';
+import { whileHeartbeating } from '../heartbeat';
 import { fileNameFor, loadKeyOf, openDatasetFile, readDatasetSettings, datasetName } from './datasetDir';
+import { assertListedContent, loadFileVersion, type FileVersion, type LoadedBody, type RejectedRow } from './fileVersion';
 import { collisionSql, mergeSql, TARGET_TABLES } from './targetTables';
 
 export interface LoadCsvFileInput {
@@ -35,12 +38,7 @@ export interface LoadCsvFileInput {
   expectedLoadKey: string;
 }
 
-export interface RejectedRow {
-  line: number;
-  column: string | undefined;
-  value: string | undefined;
-  reason: string;
-}
+export type { RejectedRow };
 
 export interface LoadCsvFileResult {
   kind: CsvKind;
@@ -64,157 +62,113 @@ export interface LoadProgress {
   (rowsRead: number): void;
 }
 
+/** What one load of a CSV file works with. */
+interface CsvLoad {
+  input: LoadCsvFileInput;
+  settings: DatasetSettings;
+  fileName: string;
+  open: () => OpenedFile;
+  /** where the reader is, for a failure that did not say its line */
+  position: { line: number };
+  strict: boolean;
+  maxRejects: number;
+  onProgress: LoadProgress;
+}
+
 export async function loadCsvFile(pool: pg.Pool, input: LoadCsvFileInput, onProgress: LoadProgress = () => undefined): Promise<LoadCsvFileResult> {
   const settings = readDatasetSettings(input.dir);
-  const spec = FILE_SPECS[input.kind];
   const fileName = fileNameFor(input.kind, settings);
-  const open = (): OpenedFile => {
-    const opened = openDatasetFile(input.dir, fileName);
-    if (!opened) throw inputFailure(ErrorType.InvalidDataset, `${fileName} was listed but is gone; run the ingest again.`);
-    return opened;
+  const strict = FILE_SPECS[input.kind].billing;
+  const load: CsvLoad = {
+    input, settings, fileName, strict, onProgress,
+    maxRejects: strict ? 0 : (input.maxRejects ?? settings.maxRejects ?? 0),
+    position: { line: 0 },
+    open: () => {
+      const opened = openDatasetFile(input.dir, fileName);
+      if (!opened) throw inputFailure(ErrorType.InvalidDataset, `${fileName} was listed but is gone; run the ingest again.`);
+      return opened;
+    },
   };
-  const position = { line: 0 };
-  const dataset = datasetName(input.dir, settings);
-  const strict = spec.billing;
-  const maxRejects = strict ? 0 : (input.maxRejects ?? settings.maxRejects ?? 0);
+  const key = {
+    dataset: datasetName(input.dir, settings), kind: input.kind, fileName, expectedLoadKey: input.expectedLoadKey,
+    lockKey: `ingest:${datasetName(input.dir, settings)}:${input.kind}`,
+  };
+  const result = await loadFileVersion(pool, key, (client, file) => loadRows(client, file, load), (error) => asInputFailure(error, fileName, load.position.line || undefined));
+  const { rejects, ...counts } = result;
+  return { kind: input.kind, fileName, ...counts, rejectSamples: rejects.slice(0, SAMPLE_LIMIT) };
+}
 
-  const client = await pool.connect();
-  let broken = false;
-  try {
-    await client.query('BEGIN');
-    // One loader per (dataset, kind) at a time: version numbers and no-op checks stay exact.
-    await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`ingest:${dataset}:${input.kind}`]);
+/** Reads, validates and writes the file's rows into its table; refuses it when it has too many bad rows. */
+async function loadRows(client: pg.PoolClient, file: FileVersion, load: CsvLoad): Promise<LoadedBody> {
+  const { input, fileName, strict, maxRejects } = load;
+  const spec = FILE_SPECS[input.kind];
+  let rejects: RejectedRow[] = [];
+  let rejectedCount = 0;
+  const reject = (row: RejectedRow) => {
+    rejectedCount += 1;
+    if (rejects.length < Math.max(SAMPLE_LIMIT, maxRejects + 1)) rejects.push({ ...row, value: row.value === undefined ? undefined : cutText(row.value) });
+  };
+  const checkRejects = () => failIfTooMany(fileName, strict, maxRejects, rejectedCount, rejects);
 
-    // Loaded before with identical content and settings: a no-op that reports what that load did.
-    const previous = await client.query<StoredFileRow>(
-      'SELECT version, rows_read, rows_loaded, rows_duplicate, rows_rejected FROM ingested_files WHERE load_key = $1',
-      [input.expectedLoadKey],
-    );
-    if (previous.rows[0]) {
-      await client.query('ROLLBACK');
-      const p = previous.rows[0];
-      return {
-        kind: input.kind, fileName, status: 'unchanged', version: p.version, rowsRead: p.rows_read, rowsLoaded: p.rows_loaded,
-        rowsDuplicate: p.rows_duplicate, rowsRejected: p.rows_rejected, rejectSamples: [],
-      };
-    }
+  let hash = crypto.createHash('sha256');
+  const args = { open: load.open, fileName, kind: input.kind, settings: load.settings, hash, reject, onProgress: load.onProgress, position: load.position };
+  await client.query('SAVEPOINT direct_load');
+  const direct = await tryDirectLoad(client, { ...args, fileId: file.fileId });
+  let rowsRead: number;
+  let rowsLoaded: number | undefined;
+  if (direct.loaded) {
+    ({ rowsRead, rowsLoaded } = direct);
+    await client.query('RELEASE SAVEPOINT direct_load');
+  } else {
+    // The staging path starts from scratch: what the direct load counted was rolled back with it.
+    await client.query('ROLLBACK TO SAVEPOINT direct_load');
+    rejects = [];
+    rejectedCount = 0;
+    hash = crypto.createHash('sha256');
+    await client.query(`CREATE TEMP TABLE stage (line integer NOT NULL, ${spec.columns.map((c) => `${c} text`).join(', ')}) ON COMMIT DROP`);
+    rowsRead = await streamIntoStage(client, { ...args, hash });
+  }
+  const contentSha256 = hash.digest('hex');
+  const loadKey = loadKeyOf(contentSha256, load.settings, input.kind);
+  assertListedContent(fileName, loadKey, input.expectedLoadKey);
+  checkRejects();
 
-    // The real checksum is known only after reading; the row is completed before commit.
-    const fileRow = await client.query<{ file_id: string; version: number }>(
-      `INSERT INTO ingested_files (dataset, kind, file_name, content_sha256, load_key, version, rows_read, rows_loaded, rows_duplicate, rows_rejected)
-       VALUES ($1, $2, $3, 'pending', 'pending:' || txid_current(), coalesce((SELECT max(version) FROM ingested_files WHERE dataset = $1 AND kind = $2), 0) + 1, 0, 0, 0, 0)
-       RETURNING file_id, version`,
-      [dataset, input.kind, fileName],
-    );
-    const fileId = fileRow.rows[0]!.file_id;
-    const version = fileRow.rows[0]!.version;
+  let rowsDuplicate = 0;
+  if (rowsLoaded === undefined) {
+    const merged = await mergeStaged(client, file.fileId, input.kind, rowsRead - rejectedCount, () => load.onProgress(rowsRead), reject);
+    ({ rowsLoaded, rowsDuplicate } = merged);
+    checkRejects();
+  }
+  if (input.kind === 'payments' || input.kind === 'refunds') {
+    for (const excess of await refundExcesses(client, file.fileId, 'amount')) reject(excess);
+    checkRejects();
+  }
+  return { contentSha256, loadKey, rowsRead, rowsLoaded, rowsDuplicate, rowsRejected: rejectedCount, rejects, analyze: TARGET_TABLES[input.kind].table };
+}
 
-    let rejects: RejectedRow[] = [];
-    let rejectedCount = 0;
-    const reject = (row: RejectedRow) => {
-      rejectedCount += 1;
-      if (rejects.length < Math.max(SAMPLE_LIMIT, maxRejects + 1)) rejects.push({ ...row, value: row.value === undefined ? undefined : cutText(row.value) });
-    };
-
-    let hash = crypto.createHash('sha256');
-    await client.query('SAVEPOINT direct_load');
-    const direct = await tryDirectLoad(client, { open, fileName, kind: input.kind, settings, fileId, hash, reject, onProgress, position });
-    let rowsRead: number;
-    let rowsLoaded: number | undefined;
-    if (direct.loaded) {
-      rowsRead = direct.rowsRead;
-      rowsLoaded = direct.rowsLoaded;
-      await client.query('RELEASE SAVEPOINT direct_load');
-    } else {
-      await client.query('ROLLBACK TO SAVEPOINT direct_load');
-      rejects = [];
-      rejectedCount = 0;
-      hash = crypto.createHash('sha256');
-      await client.query(
-        `CREATE TEMP TABLE stage (line integer NOT NULL, ${spec.columns.map((c) => `${c} text`).join(', ')}) ON COMMIT DROP`,
-      );
-      rowsRead = await streamIntoStage(client, { open, fileName, kind: input.kind, settings, hash, reject, onProgress, position });
-    }
-    const contentSha256 = hash.digest('hex');
-    const loadKey = loadKeyOf(contentSha256, settings, input.kind);
-
-    if (loadKey !== input.expectedLoadKey) {
-      throw inputFailure(ErrorType.InvalidInputFile, `${fileName} changed while it was being ingested; run the ingest again once it is complete.`);
-    }
-    failIfTooMany(fileName, strict, maxRejects, rejectedCount, rejects);
-
-    let rowsDuplicate = 0;
-    if (rowsLoaded === undefined) {
-      // The merge and the collision check of a large file take minutes of SQL: keep heartbeating.
-      const merged = await whileHeartbeating(() => client.query(mergeSql(input.kind), [fileId]), () => onProgress(rowsRead));
-      rowsLoaded = merged.rowCount ?? 0;
-      const staged = rowsRead - rejectedCount;
-      if (rowsLoaded < staged) {
-        // Some ids were already stored: harmless repeats, or contradictions that must not pass silently.
-        const collisions = await whileHeartbeating(() => client.query<Collision>(collisionSql(input.kind), [fileId]), () => onProgress(rowsRead));
-        for (const c of collisions.rows) {
-          if (c.same) rowsDuplicate += 1;
-          else {
-            const where = c.same_file ? `line ${c.stored_line} of this file` : `${c.stored_file} version ${c.stored_version}, line ${c.stored_line}`;
-            reject({ line: c.line, column: spec.idColumn, value: c.id, reason: `${spec.idColumn} ${c.id} was already loaded with different content (${where})` });
-          }
-        }
-        failIfTooMany(fileName, strict, maxRejects, rejectedCount, rejects);
+/**
+ * INSERTs the staged rows into the target table. Rows whose id was already stored are harmless
+ * repeats (counted) or contradictions (rejected, naming both places). The merge and the collision
+ * check of a large file take minutes of SQL: the heartbeat keeps going through them.
+ */
+async function mergeStaged(
+  client: pg.PoolClient, fileId: string, kind: CsvKind, staged: number, beat: () => void, reject: (row: RejectedRow) => void,
+): Promise<{ rowsLoaded: number; rowsDuplicate: number }> {
+  const idColumn = FILE_SPECS[kind].idColumn;
+  const merged = await whileHeartbeating(() => client.query(mergeSql(kind), [fileId]), beat);
+  const rowsLoaded = merged.rowCount ?? 0;
+  let rowsDuplicate = 0;
+  if (rowsLoaded < staged) {
+    const collisions = await whileHeartbeating(() => client.query<Collision>(collisionSql(kind), [fileId]), beat);
+    for (const c of collisions.rows) {
+      if (c.same) rowsDuplicate += 1;
+      else {
+        const where = c.same_file ? `line ${c.stored_line} of this file` : `${c.stored_file} version ${c.stored_version}, line ${c.stored_line}`;
+        reject({ line: c.line, column: idColumn, value: c.id, reason: `${idColumn} ${c.id} was already loaded with different content (${where})` });
       }
     }
-
-    if (input.kind === 'payments' || input.kind === 'refunds') {
-      const excesses = await refundExcesses(client, fileId, 'amount');
-      for (const excess of excesses) reject(excess);
-      failIfTooMany(fileName, strict, maxRejects, rejectedCount, rejects);
-    }
-
-    if (rejects.length > 0) {
-      await client.query(
-        `INSERT INTO ingest_rejects (file_id, line, column_name, value, reason)
-         SELECT $1::bigint, * FROM unnest($2::int[], $3::text[], $4::text[], $5::text[])`,
-        [fileId, rejects.map((r) => r.line), rejects.map((r) => r.column ?? null), rejects.map((r) => r.value ?? null), rejects.map((r) => r.reason)],
-      );
-    }
-    await client.query(
-      `UPDATE ingested_files SET content_sha256 = $2, load_key = $3, rows_read = $4, rows_loaded = $5, rows_duplicate = $6, rows_rejected = $7
-       WHERE file_id = $1`,
-      [fileId, contentSha256, loadKey, rowsRead, rowsLoaded, rowsDuplicate, rejectedCount],
-    );
-    await client.query('COMMIT');
-    // Fresh statistics for the rows just loaded, so that the run's joins get sensible plans.
-    await client.query(`ANALYZE ${TARGET_TABLES[input.kind].table}`);
-    return {
-      kind: input.kind, fileName, status: 'loaded', version, rowsRead, rowsLoaded, rowsDuplicate, rowsRejected: rejectedCount,
-      rejectSamples: rejects.slice(0, SAMPLE_LIMIT),
-    };
-  } catch (error) {
-    // A connection that cannot even roll back is discarded rather than returned to the pool.
-    broken = !(await client.query('ROLLBACK').then(() => true, () => false));
-    throw asInputFailure(error, fileName, position.line || undefined);
-  } finally {
-    client.release(broken);
   }
-}
-
-const HEARTBEAT_INTERVAL_MS = 10_000;
-
-/** Runs a long statement while calling `beat` every few seconds, so the activity is not timed out. */
-async function whileHeartbeating<T>(work: () => Promise<T>, beat: () => void): Promise<T> {
-  const timer = setInterval(beat, HEARTBEAT_INTERVAL_MS);
-  try {
-    return await work();
-  } finally {
-    clearInterval(timer);
-  }
-}
-
-interface StoredFileRow {
-  version: number;
-  rows_read: number;
-  rows_loaded: number;
-  rows_duplicate: number;
-  rows_rejected: number;
+  return { rowsLoaded, rowsDuplicate };
 }
 
 interface Collision {
@@ -251,7 +205,7 @@ interface StageArgs {
   open: () => OpenedFile;
   fileName: string;
   kind: CsvKind;
-  settings: ReturnType<typeof readDatasetSettings>;
+  settings: DatasetSettings;
   hash: crypto.Hash;
   reject: (r: RejectedRow) => void;
   onProgress: LoadProgress;
