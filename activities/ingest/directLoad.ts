@@ -19,7 +19,6 @@ import { ErrorType, inputFailure } from '../../common/errors';
 import type { DatasetSettings } from '../../ingest/datasetSettings';
 import { FILE_SPECS, rowParsers, validateRow, type CsvKind } from '../../ingest/fileSpecs';
 import { describeUtf8Problem, Utf8Checker } from '../../ingest/utf8';
-import { copyTextField } from './copyText';
 import { checkHeader, lineTooLong, MAX_LINE_BYTES, mergeProblems, type Header } from './csvRows';
 import { DIRECT_FORMATTERS, TARGET_TABLES } from './targetTables';
 
@@ -105,7 +104,7 @@ async function copyFile(client: pg.PoolClient, a: DirectLoadArgs, opened: Opened
   const spec = FILE_SPECS[a.kind];
   const target = TARGET_TABLES[a.kind];
   const parsers = rowParsers(a.kind, a.settings);
-  const formatters = spec.columns.map((_, i) => DIRECT_FORMATTERS[a.kind]?.[i] ?? copyTextField);
+  const formatters = DIRECT_FORMATTERS[a.kind];
   const mapping = a.settings.columns[a.kind] ?? {};
   const suffix = `\t${a.fileId}\t`;
 
