@@ -37,6 +37,11 @@ export class Utf8Checker {
     return this.carry.length;
   }
 
+  /** The 1-based number of the line being read. */
+  get currentLine(): number {
+    return this.linesBefore + 1;
+  }
+
   /** Checks the last line (the bytes after the last newline). */
   end(): Utf8Problem | undefined {
     const rest = this.carry;

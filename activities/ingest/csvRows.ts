@@ -10,7 +10,7 @@ export const MAX_LINE_BYTES = 1024 * 1024;
 export function lineTooLong(fileName: string, line: number) {
   return inputFailure(
     ErrorType.InvalidInputFile,
-    `${fileName} line ${line}: the line is longer than ${MAX_LINE_BYTES} bytes; no row of a dataset is that long (is it the right file?). Nothing of it was loaded.`,
+    `${fileName} line ${line}: the line is longer than ${MAX_LINE_BYTES} bytes; no row of a dataset or event is that long (is it the right file?). Nothing of it was loaded.`,
     { fileName, line },
   );
 }

@@ -8,20 +8,19 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { pipeline } from 'node:stream/promises';
-import { Transform } from 'node:stream';
 import { CsvError, parse } from 'csv-parse';
 import { ApplicationFailure } from '@temporalio/common';
 import type pg from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
 import type { OpenedFile } from '../../common/containedFile';
 import { asInputFailure, ErrorType, inputFailure } from '../../common/errors';
 import { cutText } from '../../ingest/cutValue';
 import type { DatasetSettings } from '../../ingest/datasetSettings';
 import { FILE_SPECS, rowParsers, validateRow, type CsvKind } from '../../ingest/fileSpecs';
-import { describeUtf8Problem, Utf8Checker } from '../../ingest/utf8';
 import { copyTextField } from './copyText';
 import { checkHeader, lineTooLong, MAX_LINE_BYTES, mergeProblems, type Header } from './csvRows';
+import { openCopy } from './copyStream';
 import { tryDirectLoad } from './directLoad';
+import { strictBytes } from './strictBytes';
 import { refundExcesses } from './refundBalance';
 import { whileHeartbeating } from '../heartbeat';
 import { fileNameFor, loadKeyOf, openDatasetFile, readDatasetSettings, datasetName } from './datasetDir';
@@ -214,94 +213,67 @@ interface StageArgs {
 
 /** Parses the file, validates each row, and COPYs the good ones into `stage`. Returns rows read. */
 async function streamIntoStage(client: pg.PoolClient, a: StageArgs): Promise<number> {
-  const { fileName, kind, settings, hash, reject, onProgress } = a;
-  const spec = FILE_SPECS[kind];
-  const parsers = rowParsers(kind, settings);
-  const mapping = settings.columns[kind] ?? {};
+  const { fileName } = a;
   const parser = parse({ bom: true, relax_column_count: true, skip_empty_lines: true, info: true, max_record_size: MAX_LINE_BYTES });
-  const utf8 = new Utf8Checker();
-  const utf8Failure = (problem: ReturnType<Utf8Checker['push']>) =>
-    problem && inputFailure(ErrorType.InvalidInputFile, describeUtf8Problem(fileName, problem), { fileName, line: problem.line });
-  const hashing = new Transform({
-    transform(chunk: Buffer, _enc, callback) {
-      hash.update(chunk);
-      callback(utf8Failure(utf8.push(chunk)) || null, chunk);
-    },
-    flush(callback) {
-      callback(utf8Failure(utf8.end()) || null);
-    },
-  });
-  const copy = client.query(copyFrom(`COPY stage (line, ${spec.columns.join(', ')}) FROM STDIN`));
-  let serverError: Error | undefined;
-  let aborted = false; // after our own abort, the server's answer ("COPY from stdin failed") is not news
-  copy.on('error', (error: Error) => {
-    if (!aborted) serverError ??= error;
-  });
-  const copied = new Promise<void>((resolve, reject) => {
-    copy.once('finish', resolve);
-    copy.once('error', reject);
-  });
-  copied.catch(() => undefined);
+  const copy = openCopy(client, `COPY stage (line, ${FILE_SPECS[a.kind].columns.join(', ')}) FROM STDIN`);
   // Settles with the read/parse error instead of rejecting, so that an error raised by our own
   // loop (a bad header) is the one reported, not the abort it causes upstream.
-  const reading = pipeline(fs.createReadStream('', { fd: a.open().fd, autoClose: true }), hashing, parser).then(
+  const reading = pipeline(fs.createReadStream('', { fd: a.open().fd, autoClose: true }), strictBytes(fileName, a.hash), parser).then(
     () => undefined,
-    (error: { lines?: number; message: string }) => error,
+    (error: unknown) => error,
   );
-
-  let header: Header | undefined;
-  let rows = 0;
-  let batch: string[] = [];
-  const flush = async () => {
-    if (batch.length === 0) return;
-    const text = batch.join('');
-    batch = [];
-    if (serverError) throw serverError;
-    if (!copy.write(text)) await new Promise((resolve) => copy.once('drain', resolve));
-  };
-
+  const rows = stagedRows(a);
   try {
+    let batch: string[] = [];
     for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
-      if (!header) {
-        header = checkHeader(fileName, record, spec.columns, spec.optionalColumns, mapping);
-        continue;
-      }
-      rows += 1;
-      const line = info.lines;
-      a.position.line = line;
-      if (record.length !== header.width) {
-        reject({ line, column: undefined, value: undefined, reason: `has ${record.length} cells; the header has ${header.width}` });
-        continue;
-      }
-      const cells = header.positions.map((index) => (index < 0 ? '' : (record[index] ?? '')));
-      const result = validateRow(parsers, cells);
-      if (!result.ok) {
-        for (const problem of mergeProblems(result.problems)) reject({ line, ...problem });
-        continue;
-      }
-      batch.push(`${line}\t${result.values.map(copyTextField).join('\t')}\n`);
+      rows.handle(record, info.lines, batch);
       if (batch.length >= COPY_BATCH_ROWS) {
-        await flush();
-        onProgress(rows);
+        await copy.send(batch.join(''));
+        batch = [];
+        a.onProgress(rows.read());
       }
     }
     const readError = await reading;
     if (readError) throw readFailure(fileName, readError);
-    if (!header) throw inputFailure(ErrorType.InvalidInputFile, `${fileName}: the file is empty; expected a header row (${spec.columns.join(',')}).`);
-    await flush();
-    copy.end();
-    await copied;
+    if (!rows.sawHeader()) throw inputFailure(ErrorType.InvalidInputFile, `${fileName}: the file is empty; expected a header row (${FILE_SPECS[a.kind].columns.join(',')}).`);
+    if (batch.length > 0) await copy.send(batch.join(''));
+    await copy.finish();
   } catch (error) {
-    // Abort the COPY (the server gets CopyFail) so that the transaction can be rolled back.
-    aborted = true;
-    if (!serverError) copy.destroy(error as Error);
-    await copied.catch(() => undefined);
+    const failure = await copy.abort(error);
     const readError = await reading;
     // Our own refusal (a bad header) wins over the abort it caused upstream.
-    throw serverError ?? (error instanceof ApplicationFailure ? error : readFailure(fileName, readError ?? error));
+    throw copy.serverError ?? (error instanceof ApplicationFailure ? error : readFailure(fileName, readError ?? failure));
   }
-  onProgress(rows);
-  return rows;
+  a.onProgress(rows.read());
+  return rows.read();
+}
+
+/** The staging path's rows: the header check, validation, and each good row as COPY text for `stage`. */
+function stagedRows(a: StageArgs) {
+  const spec = FILE_SPECS[a.kind];
+  const parsers = rowParsers(a.kind, a.settings);
+  const mapping = a.settings.columns[a.kind] ?? {};
+  let header: Header | undefined;
+  let rows = 0;
+  const handle = (record: string[], line: number, batch: string[]) => {
+    if (!header) {
+      header = checkHeader(a.fileName, record, spec.columns, spec.optionalColumns, mapping);
+      return;
+    }
+    rows += 1;
+    a.position.line = line;
+    if (record.length !== header.width) {
+      a.reject({ line, column: undefined, value: undefined, reason: `has ${record.length} cells; the header has ${header.width}` });
+      return;
+    }
+    const result = validateRow(parsers, header.positions.map((index) => (index < 0 ? '' : (record[index] ?? ''))));
+    if (!result.ok) {
+      for (const problem of mergeProblems(result.problems)) a.reject({ line, ...problem });
+      return;
+    }
+    batch.push(`${line}\t${result.values.map(copyTextField).join('\t')}\n`);
+  };
+  return { handle, read: () => rows, sawHeader: () => header !== undefined };
 }
 
 /** A failure of reading or parsing the file, worded: CSV syntax errors name their line. */

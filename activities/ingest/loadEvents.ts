@@ -9,7 +9,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
-import { Readable, Transform } from 'node:stream';
+import { Readable } from 'node:stream';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { FileRefused, openContainedFile, openNamedFile, type OpenedFile } from '../../common/containedFile';
@@ -17,13 +17,12 @@ import { asInputFailure, ErrorType, inputFailure } from '../../common/errors';
 import { canonicalJson } from '../../domain/canonicalJson';
 import { cutText } from '../../ingest/cutValue';
 import { parseEventLine, type CanonicalEvent } from '../../ingest/eventSchema';
-import { describeUtf8Problem, Utf8Checker } from '../../ingest/utf8';
 import { copyTextField } from './copyText';
-import { MAX_LINE_BYTES } from './csvRows';
 import { sha256OfOpened } from './datasetDir';
 import { assertListedContent, loadFileVersion, type FileVersion, type LoadedBody, type RejectedRow } from './fileVersion';
 import { describeReject, SAMPLE_LIMIT, type LoadCsvFileResult } from './loadCsvFile';
 import { refundExcesses } from './refundBalance';
+import { strictBytes } from './strictBytes';
 
 export type EventsSource =
   | { kind: 'file'; path: string; dataset: string; fileName: string }
@@ -189,7 +188,7 @@ async function openSource(client: pg.PoolClient, source: EventsSource): Promise<
     const opened = openEventFile(source.path);
     if (!opened) throw inputFailure(ErrorType.InvalidDataset, `${source.path} does not exist.`);
     const hash = crypto.createHash('sha256');
-    const bytes = fs.createReadStream('', { fd: opened.fd, autoClose: true }).pipe(strictUtf8(source.fileName, hash));
+    const bytes = fs.createReadStream('', { fd: opened.fd, autoClose: true }).pipe(strictBytes(source.fileName, hash));
     return {
       lines: readline.createInterface({ input: bytes, crlfDelay: Infinity }),
       contentSha256: () => hash.digest('hex'),
@@ -202,30 +201,6 @@ async function openSource(client: pg.PoolClient, source: EventsSource): Promise<
     lines: readline.createInterface({ input: Readable.from([body]), crlfDelay: Infinity }),
     contentSha256: () => crypto.createHash('sha256').update(body, 'utf8').digest('hex'),
   };
-}
-
-/**
- * Hashes the bytes and lets them through only while they are UTF-8 and no line is longer than
- * MAX_LINE_BYTES: a bad byte is refused with its line and column, never decoded to U+FFFD.
- */
-function strictUtf8(fileName: string, hash: crypto.Hash): Transform {
-  const utf8 = new Utf8Checker();
-  const failure = (problem: ReturnType<Utf8Checker['push']>) =>
-    problem && inputFailure(ErrorType.InvalidInputFile, describeUtf8Problem(fileName, problem), { fileName, line: problem.line });
-  return new Transform({
-    transform(chunk: Buffer, _enc, callback) {
-      hash.update(chunk);
-      const problem = failure(utf8.push(chunk));
-      if (problem) return callback(problem);
-      if (utf8.pendingBytes > MAX_LINE_BYTES) {
-        return callback(inputFailure(ErrorType.InvalidInputFile, `${fileName}: a line is longer than ${MAX_LINE_BYTES} bytes; one event is never that long. Nothing of the file was loaded.`, { fileName }));
-      }
-      callback(null, chunk);
-    },
-    flush(callback) {
-      callback(failure(utf8.end()) || null);
-    },
-  });
 }
 
 /** An events file named outright: a regular file only (common/containedFile.ts); undefined when it does not exist. */

@@ -227,6 +227,8 @@ export const CASES: BadInputCase[] = [
   { shape: 'ndjson', name: 'a missing customerId', events: lines(event({ customerId: undefined })), expect: badEvent('customerId', /is required/) },
   { shape: 'ndjson', name: 'a Latin-1 byte in an events file', events: bytes('{"transactionId":"#e1","customerId":"caf', [0xe9], '"}\n'),
     expect: { file: 'events.ndjson', line: 1, column: '44', value: '0xE9', reason: /is not valid UTF-8/, todo: /re-export it as UTF-8/ } },
+  { shape: 'ndjson', name: 'a 2 MiB line', events: lines(event({ products: [{ productId: 'crm', quantity: 1, unitPrice: 1, metadata: { note: 'n'.repeat(2 * 1024 * 1024) } }] })),
+    expect: { file: 'events.ndjson', line: 1, reason: /longer than 1048576 bytes/, todo: /is it the right file/ } },
   { shape: 'ndjson', name: 'a refund of 500 against a payment of 100 in the same file',
     events: lines(event({ transactionId: '#p', grossAmount: '100' }), event({ transactionId: '#r', source: 'refund', grossAmount: '500', refundOf: '#p' })),
     expect: badEvent('grossAmount', /refund #r is more than what is left of payment #p \(paid 100\.0000, refunded before 0\.0000, left 100\.0000\)/, 2, '500.0000') },
