@@ -93,3 +93,13 @@ function sequenceLength(buf: Buffer, i: number): number {
   if (b0 === 0xf4) return cont(1, 0x80, 0x8f) && cont(2) && cont(3) ? 4 : 0;
   return 0;
 }
+
+/**
+ * Decodes a whole body (an HTTP batch) as strict UTF-8: the text, or where the first bad byte
+ * is. For a reader that has the bytes at once rather than as a stream.
+ */
+export function decodeStrictUtf8(bytes: Buffer): { ok: true; text: string } | { ok: false; problem: Utf8Problem } {
+  const checker = new Utf8Checker();
+  const problem = checker.push(bytes) ?? checker.end();
+  return problem ? { ok: false, problem } : { ok: true, text: bytes.toString('utf8') };
+}
