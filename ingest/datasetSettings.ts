@@ -4,6 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { unsafeNameReason } from '../common/containedFile';
 import { YAML_MAX_ALIAS_COUNT } from '../domain/rulesetYaml';
+import { parseId } from './fields';
 import { ISO_4217_CODES } from './iso4217';
 import { CSV_KINDS, FILE_SPECS, type CsvKind } from './fileSpecs';
 
@@ -16,9 +17,15 @@ const fileName = z.string().min(1).superRefine((name, ctx) => {
   if (reason) ctx.addIssue({ code: 'custom', message: `${JSON.stringify(name)} ${reason}` });
 });
 
+/** A name the dataset gives (its own name, a platform alias): the rules of ids (ingest/fields.ts). */
+const nameText = z.string().superRefine((name, ctx) => {
+  const checked = parseId(name);
+  if (!checked.ok) ctx.addIssue({ code: 'custom', message: checked.reason.replace('an id', 'a name'), input: name });
+});
+
 const SettingsSchema = z.strictObject({
   /** A name for the dataset in the ingest log; defaults to the directory name. */
-  name: z.string().min(1).optional(),
+  name: nameText.optional(),
   /** Per file: canonical column → the column's name in this dataset's header. */
   columns: z.strictObject(Object.fromEntries(CSV_KINDS.map((k) => [k, columnMap(k)]))).optional(),
   /** Per file: the file name, when it is not the canonical one. */
@@ -28,7 +35,7 @@ const SettingsSchema = z.strictObject({
   /** Currency codes that are not ISO 4217 but are meant (a test code like XTS): allowed in billing rows. */
   extra_currencies: z.array(z.string().regex(/^[A-Za-z]{3}$/, 'must be a 3-letter currency code')).max(100).optional(),
   /** Alternative platform names → canonical name (both compared trimmed and lower-cased). */
-  platform_aliases: z.record(z.string(), z.string().min(1)).optional(),
+  platform_aliases: z.record(nameText, nameText).optional(),
   /** IANA zone for timestamps that carry no offset, e.g. Asia/Kathmandu. */
   timezone: z.string().min(1).optional(),
   /** Rows of usage/integration files that may be quarantined before the file fails (default 0: strict). */

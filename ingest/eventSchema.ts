@@ -73,6 +73,23 @@ function field(parse: (raw: string) => FieldResult) {
 /** Products and touchpoints per event (docs/decisions.md, "Input"): a bound on what one line may make the engine do. */
 export const MAX_LIST_ITEMS = 1000;
 
+/** How deep free-form metadata may nest: deeper JSON would overflow the stack of every later step. */
+export const MAX_METADATA_DEPTH = 32;
+
+/** The nesting depth of a parsed JSON value, found without recursion (the value may be 100,000 deep). */
+function depthOf(value: unknown): number {
+  let deepest = 0;
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (typeof v !== 'object' || v === null) continue;
+    deepest = Math.max(deepest, depth);
+    if (deepest > MAX_METADATA_DEPTH) return deepest;
+    for (const child of Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return deepest;
+}
+
 const id = field(parseId);
 // Events carry no dataset.yaml: an instant without an offset cannot be given a time zone.
 const instant = field((raw) => {
@@ -136,7 +153,9 @@ const productSchema = z.strictObject({
   productId: channelId,
   quantity: decimalText({ maxDecimals: 6 }),
   unitPrice: decimalText({ maxDecimals: 6 }),
-  metadata: z.record(z.string(), z.unknown(), { error: typeError('an object') }).optional(),
+  metadata: z.record(z.string(), z.unknown(), { error: typeError('an object') })
+    .refine((m) => depthOf(m) <= MAX_METADATA_DEPTH, `is nested more than ${MAX_METADATA_DEPTH} levels deep; flatten it`)
+    .optional(),
 });
 
 const touchpointSchema = z.strictObject({
@@ -224,7 +243,12 @@ function describeIssue(issue: z.core.$ZodIssue): EventProblem[] {
 function shown(input: unknown): string | undefined {
   if (input === undefined) return undefined;
   if (typeof input === 'string') return input;
-  const text = JSON.stringify(input);
+  let text: string;
+  try {
+    text = JSON.stringify(input);
+  } catch {
+    return '(too deeply nested to show)';
+  }
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
