@@ -12,7 +12,7 @@
 // assumed sizes when the ruleset loads, the actual sizes when a transaction is evaluated.
 
 /** At most this many steps per evaluation of one condition on one transaction. */
-export const CEL_COST_BUDGET = 100_000;
+export const CEL_COST_BUDGET = 1_000_000;
 
 /** Collection sizes assumed when a ruleset loads; larger ones are checked per transaction. */
 export const ASSUMED_SIZES: Readonly<Record<string, number>> = {

@@ -60,7 +60,7 @@ const environment = new Environment()
   .registerVariable('account', 'Account');
 
 /** `at` is where cel-js points in the condition: "column 7", or "line 2, column 3" for a condition written over several lines. */
-export type ConditionCheck = { ok: true } | { ok: false; at: string | null; reason: string };
+export type ConditionCheck = { ok: true } | { ok: false; at: string | null; reason: string; overBudget?: true };
 
 /** Parses and type-checks a condition; it must give true or false. */
 export function checkCondition(source: string): ConditionCheck {
@@ -80,7 +80,7 @@ export function checkCondition(source: string): ConditionCheck {
   const cost = estimateCost(compile(source).ast, assumedSize);
   if (cost > CEL_COST_BUDGET) {
     return {
-      ok: false, at: null,
+      ok: false, at: null, overBudget: true,
       reason: `may take up to ${Math.round(cost)} steps per transaction, more than the budget of ${CEL_COST_BUDGET} ` +
         '(comprehensions nested over large lists); simplify it, e.g. fewer nested all/exists/map/filter',
     };
