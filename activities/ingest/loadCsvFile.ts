@@ -215,10 +215,11 @@ interface StageArgs {
 async function streamIntoStage(client: pg.PoolClient, a: StageArgs): Promise<number> {
   const { fileName } = a;
   const parser = parse({ bom: true, relax_column_count: true, skip_empty_lines: true, info: true, max_record_size: MAX_LINE_BYTES });
+  const opened = a.open(); // before the COPY starts: a refusal here must not leave a COPY open
   const copy = openCopy(client, `COPY stage (line, ${FILE_SPECS[a.kind].columns.join(', ')}) FROM STDIN`);
   // Settles with the read/parse error instead of rejecting, so that an error raised by our own
   // loop (a bad header) is the one reported, not the abort it causes upstream.
-  const reading = pipeline(fs.createReadStream('', { fd: a.open().fd, autoClose: true }), strictBytes(fileName, a.hash), parser).then(
+  const reading = pipeline(fs.createReadStream('', { fd: opened.fd, autoClose: true }), strictBytes(fileName, a.hash), parser).then(
     () => undefined,
     (error: unknown) => error,
   );

@@ -9,7 +9,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
-import { Readable } from 'node:stream';
+import { pipeline, Readable } from 'node:stream';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { FileRefused, openContainedFile, openNamedFile, type OpenedFile } from '../../common/containedFile';
@@ -188,7 +188,8 @@ async function openSource(client: pg.PoolClient, source: EventsSource): Promise<
     const opened = openEventFile(source.path);
     if (!opened) throw inputFailure(ErrorType.InvalidDataset, `${source.path} does not exist.`);
     const hash = crypto.createHash('sha256');
-    const bytes = fs.createReadStream('', { fd: opened.fd, autoClose: true }).pipe(strictBytes(source.fileName, hash));
+    // pipeline, not pipe: a refusal by the strict-bytes step also closes the file.
+    const bytes = pipeline(fs.createReadStream('', { fd: opened.fd, autoClose: true }), strictBytes(source.fileName, hash), () => undefined);
     return {
       lines: readline.createInterface({ input: bytes, crlfDelay: Infinity }),
       contentSha256: () => hash.digest('hex'),
