@@ -22,18 +22,25 @@ export interface RefundExcess {
  */
 export async function refundExcesses(client: pg.PoolClient, fileId: string, amountColumn: string): Promise<RefundExcess[]> {
   await client.query("SELECT pg_advisory_xact_lock(hashtext('ingest:refund-balance'))");
+  // A cheap pass first: every payment whose refunds (in its currency) sum to more than it paid.
+  // Every earlier load kept the rule, so any such payment is one this file touches; usually there
+  // is none, and the row-by-row pass below is not needed. Its cost follows the refunds table.
+  const over = await client.query<{ payment_id: string }>(
+    `SELECT r.payment_id
+       FROM (SELECT payment_id, currency, sum(amount) AS refunded FROM refunds WHERE payment_id IS NOT NULL GROUP BY payment_id, currency) r
+       JOIN payments p ON p.payment_id = r.payment_id AND p.currency = r.currency
+      WHERE r.refunded > p.amount`,
+  );
+  if (over.rows.length === 0) return [];
   const found = await client.query<{
     blame: 'refund' | 'payment'; line: number; refund_id: string; payment_id: string; amount: string; paid: string;
     refunded_before: string; refunded_total: string; stored_at: string | null;
   }>(
-    `WITH touched AS (
-       SELECT payment_id FROM refunds WHERE file_id = $1::bigint AND payment_id IS NOT NULL
-       UNION SELECT payment_id FROM payments WHERE file_id = $1::bigint
-     ), running AS (
+    `WITH running AS (
        SELECT r.refund_id, r.payment_id, r.amount, r.file_id, r.line,
               sum(r.amount) OVER (PARTITION BY r.payment_id ORDER BY r.file_id = $1::bigint, r.file_id, r.line, r.refund_id) AS upto
-         FROM refunds r JOIN touched t USING (payment_id)
-         JOIN payments same ON same.payment_id = r.payment_id AND same.currency = r.currency
+         FROM refunds r JOIN payments same ON same.payment_id = r.payment_id AND same.currency = r.currency
+        WHERE r.payment_id = ANY($2::text[])
      )
      SELECT CASE WHEN x.file_id = $1::bigint THEN 'refund' ELSE 'payment' END AS blame,
             CASE WHEN x.file_id = $1::bigint THEN x.line ELSE p.line END AS line,
@@ -43,7 +50,7 @@ export async function refundExcesses(client: pg.PoolClient, fileId: string, amou
       WHERE x.upto > p.amount AND x.upto - x.amount <= p.amount
         AND (x.file_id = $1::bigint OR p.file_id = $1::bigint)
       ORDER BY 2`,
-    [fileId],
+    [fileId, over.rows.map((r) => r.payment_id)],
   );
   return found.rows.map((r) => {
     const left = formatUnits(parseAmountUnits(r.paid) - parseAmountUnits(r.refunded_before));
