@@ -42,14 +42,19 @@ export async function refundExcesses(client: pg.PoolClient, fileId: string, amou
          FROM refunds r JOIN payments same ON same.payment_id = r.payment_id AND same.currency = r.currency
         WHERE r.payment_id = ANY($2::text[])
      )
-     SELECT CASE WHEN x.file_id = $1::bigint THEN 'refund' ELSE 'payment' END AS blame,
-            CASE WHEN x.file_id = $1::bigint THEN x.line ELSE p.line END AS line,
-            x.refund_id, x.payment_id, x.amount::text, p.amount::text AS paid, (x.upto - x.amount)::text AS refunded_before,
-            x.upto::text AS refunded_total, f.file_name || ' version ' || f.version || ', line ' || x.line AS stored_at
-       FROM running x JOIN payments p ON p.payment_id = x.payment_id JOIN ingested_files f ON f.file_id = x.file_id
-      WHERE x.upto > p.amount AND x.upto - x.amount <= p.amount
-        AND (x.file_id = $1::bigint OR p.file_id = $1::bigint)
-      ORDER BY 2`,
+     SELECT * FROM (
+       -- Per payment, the first refund (in stored order) that goes over, among those this file is
+       -- to blame for: its own refunds, or every refund of a payment it brings.
+       SELECT DISTINCT ON (x.payment_id)
+              CASE WHEN x.file_id = $1::bigint THEN 'refund' ELSE 'payment' END AS blame,
+              CASE WHEN x.file_id = $1::bigint THEN x.line ELSE p.line END AS line,
+              x.refund_id, x.payment_id, x.amount::text, p.amount::text AS paid, (x.upto - x.amount)::text AS refunded_before,
+              x.upto::text AS refunded_total, f.file_name || ' version ' || f.version || ', line ' || x.line AS stored_at
+         FROM running x JOIN payments p ON p.payment_id = x.payment_id JOIN ingested_files f ON f.file_id = x.file_id
+        WHERE x.upto > p.amount AND (x.file_id = $1::bigint OR p.file_id = $1::bigint)
+        ORDER BY x.payment_id, x.file_id = $1::bigint, x.file_id, x.line, x.refund_id
+     ) first_over
+     ORDER BY line`,
     [fileId, over.rows.map((r) => r.payment_id)],
   );
   return found.rows.map((r) => {

@@ -74,3 +74,16 @@ describe('inputs that must still load', () => {
     assert.deepEqual((await stored(`SELECT user_id FROM payments WHERE payment_id IN ('f1', 'f2')`)).map((r) => r.user_id).sort(), [long, 'café-ü-日本-🙂'].sort());
   });
 });
+
+describe('refund balance over data stored before the rule', () => {
+  it('a new refund against a payment that older rows already over-refund is refused; other payments still load', async () => {
+    await ingest(datasetDir({ 'payments.csv': csv(P, 'g1,u6,100,USD,2024-01-01T00:00:00Z', 'g2,u6,100,USD,2024-01-01T00:00:00Z') }));
+    // Rows as an older version of the engine could store them: 150 refunded against 100.
+    await db.pool.query(`INSERT INTO refunds (refund_id, user_id, amount, currency, refunded_at, payment_id, file_id, line)
+      SELECT 'g1old', 'u6', 150, 'USD', '2024-01-02Z', 'g1', file_id, 2 FROM ingested_files WHERE kind = 'payments' ORDER BY file_id DESC LIMIT 1`);
+    const ok = await ingest(datasetDir({ 'refunds.csv': csv(R, 'g2r,u6,100,USD,2024-01-02T00:00:00Z,g2') }));
+    assert.equal(ok[0]!.rowsLoaded, 1);
+    const failure = await ingest(datasetDir({ 'refunds.csv': csv(R, 'g1r,u6,1,USD,2024-01-03T00:00:00Z,g1') })).then(() => undefined, (e: Error) => e);
+    assert.match(String(failure?.message), /refunds\.csv line 2, column amount: "1\.0000" refund g1r is more than what is left of payment g1 \(paid 100\.0000, refunded before 150\.0000, left -50\.0000\)/);
+  });
+});
