@@ -40,6 +40,14 @@ describe('asInputFailure', () => {
     });
   }
 
+  it('anything else is retried, but names the file and line', () => {
+    const failure = asInputFailure(new TypeError("Cannot read properties of undefined (reading 'x')"), 'calls.csv', 9);
+    assert.ok(failure instanceof ApplicationFailure);
+    assert.equal(failure.type, 'IngestUnexpected');
+    assert.equal(failure.nonRetryable, false);
+    assert.match(failure.message, /^calls\.csv line 9: loading failed unexpectedly: Cannot read properties of undefined/);
+  });
+
   it('an ApplicationFailure passes unchanged', () => {
     const failure = ApplicationFailure.create({ type: 'InvalidDataset', message: 'm', nonRetryable: true });
     assert.equal(asInputFailure(failure, 'f', 1), failure);
