@@ -223,7 +223,30 @@ export function parseEventLine(text: string): EventParseResult {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return { ok: false, problems: [{ column: '(line)', value: undefined, reason: 'must be one JSON object per line' }] };
   }
+  if (hasLoneSurrogate(value)) {
+    // JSON may escape half of a UTF-16 pair (\ud800); stored as UTF-8 it would silently become U+FFFD.
+    return { ok: false, problems: [{ column: '(line)', value: undefined, reason: 'holds an unpaired UTF-16 surrogate escape (like \\ud800); send whole characters' }] };
+  }
   return parseEvent(value);
+}
+
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** Whether any string (or key) of a parsed JSON value holds half a surrogate pair; without recursion. */
+function hasLoneSurrogate(value: unknown): boolean {
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (typeof v === 'string') {
+      if (LONE_SURROGATE.test(v)) return true;
+    } else if (typeof v === 'object' && v !== null) {
+      for (const [key, child] of Object.entries(v)) {
+        if (LONE_SURROGATE.test(key)) return true;
+        stack.push(child);
+      }
+    }
+  }
+  return false;
 }
 
 function genericMessage(issue: z.core.$ZodRawIssue): string | undefined {

@@ -249,6 +249,8 @@ export const CASES: BadInputCase[] = [
   // The HTTP batch schema (the same validation as the NDJSON loader, line by line).
   { shape: 'http', name: 'HTTP: a NUL in transactionId', line: event({ transactionId: 'a\u0000' }), expect: { column: 'transactionId', reason: /control character U\+0000/ } },
   { shape: 'http', name: 'HTTP: an array nested 200,000 deep', line: '['.repeat(200_000) + ']'.repeat(200_000), expect: { column: '(line)', reason: /is not valid JSON|must be one JSON object/ } },
+  { shape: 'http', name: 'HTTP: an unpaired surrogate escape in an id', line: event({ customerId: '#c' }).replace('"#c"', '"c\\ud800"'), expect: { column: '(line)', reason: /unpaired UTF-16 surrogate/ } },
+  { shape: 'http', name: 'HTTP: an unpaired low surrogate in metadata', line: event({ products: [{ productId: 'crm', quantity: 1, unitPrice: 1, metadata: { note: 'x' } }] }).replace('"x"', '"\\udc00x"'), expect: { column: '(line)', reason: /unpaired UTF-16 surrogate/ } },
   { shape: 'http', name: 'HTTP: a currency that is not ISO 4217', line: event({ currency: 'ABC' }), expect: { column: 'currency', reason: /is not an ISO 4217 currency code/ } },
   { shape: 'http', name: 'HTTP: an offset -14:01', line: event({ timestamp: '2024-01-01T00:00:00-14:01' }), expect: { column: 'timestamp', reason: /outside the real range/ } },
   { shape: 'http', name: 'HTTP: a 1001-touchpoint event', line: event({ touchpoints: Array.from({ length: 1001 }, () => ({ productId: 'crm', interactionType: 'view', timestamp: '2024-01-01T00:00:00Z' })) }), expect: { column: 'touchpoints', reason: /at most 1000 touchpoints/ } },
