@@ -1,6 +1,7 @@
 // All activities, built from their dependencies: the worker makes one pool and passes it in.
 import { Context } from '@temporalio/activity';
 import type pg from 'pg';
+import { whileHeartbeating } from './heartbeat';
 import { listDatasetFiles } from './ingest/datasetDir';
 import { loadCsvFile, type LoadCsvFileInput, type LoadCsvFileResult } from './ingest/loadCsvFile';
 import { listEventFiles, loadEvents, type LoadEventsInput, type LoadEventsResult } from './ingest/loadEvents';
@@ -21,12 +22,7 @@ export interface ActivityDeps {
  */
 async function keepAlive<T>(work: () => Promise<T>): Promise<T> {
   const context = Context.current();
-  const timer = setInterval(() => context.heartbeat(), 1000);
-  try {
-    return await work();
-  } finally {
-    clearInterval(timer);
-  }
+  return whileHeartbeating(work, () => context.heartbeat());
 }
 
 export function createActivities({ pool }: ActivityDeps) {

@@ -124,7 +124,8 @@ function resolveRules(rules: ReadonlyArray<Rule>, configured: Record<string, unk
     const at = `books.rules.rules[${i}]`;
     const condition = checkCondition(rule.condition);
     if (!condition.ok) {
-      problems.push(`${at}.condition: does not compile${condition.at === null ? '' : ` at ${condition.at}`}: ${condition.reason} (rule "${rule.name}")`);
+      const what = condition.overBudget ? '' : `does not compile${condition.at === null ? '' : ` at ${condition.at}`}: `;
+      problems.push(`${at}.condition: ${what}${condition.reason} (rule "${rule.name}")`);
     }
     if (!isBookName(rule.model) || rule.model === 'rules') {
       problems.push(`${at}.model: unknown book ${JSON.stringify(rule.model)} for rule "${rule.name}" (a rule may pick: ${RULE_MODELS.join(', ')})`);

@@ -70,6 +70,26 @@ function field(parse: (raw: string) => FieldResult) {
   });
 }
 
+/** Products and touchpoints per event (docs/decisions.md, "Input"): a bound on what one line may make the engine do. */
+export const MAX_LIST_ITEMS = 1000;
+
+/** How deep free-form metadata may nest: deeper JSON would overflow the stack of every later step. */
+export const MAX_METADATA_DEPTH = 32;
+
+/** The nesting depth of a parsed JSON value, found without recursion (the value may be 100,000 deep). */
+function depthOf(value: unknown): number {
+  let deepest = 0;
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (typeof v !== 'object' || v === null) continue;
+    deepest = Math.max(deepest, depth);
+    if (deepest > MAX_METADATA_DEPTH) return deepest;
+    for (const child of Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return deepest;
+}
+
 const id = field(parseId);
 // Events carry no dataset.yaml: an instant without an offset cannot be given a time zone.
 const instant = field((raw) => {
@@ -133,7 +153,9 @@ const productSchema = z.strictObject({
   productId: channelId,
   quantity: decimalText({ maxDecimals: 6 }),
   unitPrice: decimalText({ maxDecimals: 6 }),
-  metadata: z.record(z.string(), z.unknown(), { error: typeError('an object') }).optional(),
+  metadata: z.record(z.string(), z.unknown(), { error: typeError('an object') })
+    .refine((m) => depthOf(m) <= MAX_METADATA_DEPTH, `is nested more than ${MAX_METADATA_DEPTH} levels deep; flatten it`)
+    .optional(),
 });
 
 const touchpointSchema = z.strictObject({
@@ -150,8 +172,8 @@ const eventSchema = z
     customerId: id,
     grossAmount,
     currency: field((raw) => parseCurrency(raw, undefined)),
-    products: z.array(productSchema, { error: typeError('a list') }),
-    touchpoints: z.array(touchpointSchema, { error: typeError('a list') }).default([]),
+    products: z.array(productSchema, { error: typeError('a list') }).max(MAX_LIST_ITEMS, `may have at most ${MAX_LIST_ITEMS} products`),
+    touchpoints: z.array(touchpointSchema, { error: typeError('a list') }).max(MAX_LIST_ITEMS, `may have at most ${MAX_LIST_ITEMS} touchpoints`).default([]),
     bundleId: channelId.optional(),
     source: z.enum(EVENT_SOURCES, { error: typeError(`one of ${EVENT_SOURCES.join(', ')}`) }),
     refundOf: id.optional(),
@@ -201,7 +223,30 @@ export function parseEventLine(text: string): EventParseResult {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return { ok: false, problems: [{ column: '(line)', value: undefined, reason: 'must be one JSON object per line' }] };
   }
+  if (hasLoneSurrogate(value)) {
+    // JSON may escape half of a UTF-16 pair (\ud800); stored as UTF-8 it would silently become U+FFFD.
+    return { ok: false, problems: [{ column: '(line)', value: undefined, reason: 'holds an unpaired UTF-16 surrogate escape (like \\ud800); send whole characters' }] };
+  }
   return parseEvent(value);
+}
+
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** Whether any string (or key) of a parsed JSON value holds half a surrogate pair; without recursion. */
+function hasLoneSurrogate(value: unknown): boolean {
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (typeof v === 'string') {
+      if (LONE_SURROGATE.test(v)) return true;
+    } else if (typeof v === 'object' && v !== null) {
+      for (const [key, child] of Object.entries(v)) {
+        if (LONE_SURROGATE.test(key)) return true;
+        stack.push(child);
+      }
+    }
+  }
+  return false;
 }
 
 function genericMessage(issue: z.core.$ZodRawIssue): string | undefined {
@@ -221,7 +266,12 @@ function describeIssue(issue: z.core.$ZodIssue): EventProblem[] {
 function shown(input: unknown): string | undefined {
   if (input === undefined) return undefined;
   if (typeof input === 'string') return input;
-  const text = JSON.stringify(input);
+  let text: string;
+  try {
+    text = JSON.stringify(input);
+  } catch {
+    return '(too deeply nested to show)';
+  }
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
