@@ -4,13 +4,15 @@
 import crypto from 'node:crypto';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import type pg from 'pg';
 import { loadConfig, type Config } from '../common/config';
 import { migrate } from '../db/migrate';
 import { createPool } from '../db/pool';
 import { stackUp, type StackEndpoints } from '../stack';
 import { createWorker } from '../worker/createWorker';
+import { runWorkersUntil } from '../worker/resilientWorker';
+import { trackCalls } from './grpcCalls';
 
 export interface Session {
   config: Config;
@@ -23,34 +25,40 @@ export const log = (line: string) => process.stderr.write(`${line}\n`);
 
 let runtimeInstalled = false;
 
-/** The SDK logs worker state changes and expected activity failures; the CLI reports outcomes itself. */
+/**
+ * The SDK logs worker state changes, expected activity failures and (from its Rust core, straight
+ * to the console) every retried call during an outage; the CLI reports outcomes itself.
+ */
 function quietRuntime(): void {
   if (runtimeInstalled) return;
-  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' }, forward: {} } } });
   runtimeInstalled = true;
 }
+
+/** How long the CLI waits, after its work, for calls still being retried before it closes the connection. */
+const CALLS_SETTLE_MS = 20_000;
 
 export async function withSession<T>(work: (session: Session) => Promise<T>, options: { worker: boolean }): Promise<T> {
   const config = loadConfig();
   const endpoints = await stackUp(config, log);
   const pool = createPool(endpoints.databaseUrl);
+  const calls = trackCalls();
   let connection: Connection | undefined;
   try {
     await migrate(pool);
-    connection = await Connection.connect({ address: endpoints.temporalAddress });
+    connection = await Connection.connect({ address: endpoints.temporalAddress, interceptors: calls.interceptors });
     const session: Session = { config, endpoints, pool, client: new Client({ connection, namespace: endpoints.namespace }) };
     // With an external cluster, its workers do the work; with the local dev server we bring one.
     if (!options.worker || config.temporalAddress) return await work(session);
     quietRuntime();
-    const workerConnection = await NativeConnection.connect({ address: endpoints.temporalAddress });
-    try {
-      const worker = await createWorker({ connection: workerConnection, namespace: endpoints.namespace, taskQueue: config.taskQueue, pool });
-      return await worker.runUntil(work(session));
-    } finally {
-      await workerConnection.close();
-    }
+    return await runWorkersUntil({
+      address: endpoints.temporalAddress,
+      make: (workerConnection) => createWorker({ connection: workerConnection, namespace: endpoints.namespace, taskQueue: config.taskQueue, pool }),
+      log,
+    }, work(session));
   } finally {
-    await connection?.close();
+    // A call still being retried (a progress query during an outage) must end before its channel closes.
+    if (connection && (await calls.settled(CALLS_SETTLE_MS))) await connection.close();
     await pool.end();
   }
 }

@@ -136,8 +136,11 @@ async function follow(session: Session, handle: WorkflowHandle): Promise<void> {
     cliProgress.Presets.shades_classic,
   );
   let started = false;
+  let asking = false; // one query at a time: during an outage a query is retried for minutes
   const timer = setInterval(() => {
-    void backfillProgress(session, handle).then((p) => {
+    if (asking) return;
+    asking = true;
+    void backfillProgress(session, handle).finally(() => { asking = false; }).then((p) => {
       if (!p) return;
       if (!started) {
         bar.start(p.backfill.monthsTotal, p.backfill.monthsDone, {});

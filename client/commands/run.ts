@@ -150,8 +150,11 @@ export async function runAndReport(session: Session, options: RunOptions, kind: 
 function watchProgress(query: () => Promise<RunProgress>): { stop(): void } {
   const tty = process.stderr.isTTY;
   let last = '';
+  let asking = false; // one query at a time: during an outage a query is retried for minutes
   const timer = setInterval(() => {
-    query().then((p) => {
+    if (asking) return;
+    asking = true;
+    query().finally(() => { asking = false; }).then((p) => {
       const line = `  ${p.phase}: contexts ${p.contextShardsDone}/${p.shardCount} shards, books ${p.bookShardsDone}/${p.bookShardsTotal} shard tasks, ${p.linesWritten} lines written`;
       if (line === last) return;
       last = line;
