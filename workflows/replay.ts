@@ -18,7 +18,7 @@ export interface ReplayResult {
   diff: { outDir: string; files: string[]; rows: number };
 }
 
-const { writeReplayDiff } = proxyActivities<Activities>({ startToCloseTimeout: '1 hour', heartbeatTimeout: '2 minutes', retry: { maximumAttempts: 10 } });
+const { writeReplayDiff } = proxyActivities<Activities>({ startToCloseTimeout: '1 hour', heartbeatTimeout: '20 seconds', retry: { maximumAttempts: 10 } });
 
 export async function replay(input: ReplayInput): Promise<ReplayResult> {
   upsertSearchAttributes([
