@@ -58,7 +58,8 @@ export async function runWorkersUntil<T>(factory: WorkerFactory, work: Promise<T
       await running;
     }
     await connection.close().catch(() => undefined);
-    if (first?.stopped) throw new WorkerStoppedError();
+    // Stopped on purpose (Ctrl-C): the work usually ends on the same signal (serve), give it a moment.
+    if (first?.stopped && !(await Promise.race([outcome.then(() => true), sleep(5000).then(() => false)]))) throw new WorkerStoppedError();
     if (first && !first.stopped) factory.log(`The worker stopped (${message(first.error)}); starting another one.`);
   }
   const result = await outcome;
