@@ -38,8 +38,8 @@ export function registerStackCommands(program: Command): void {
       const pg = status.postgres;
       const t = status.temporal;
       console.log(`Postgres:    ${pg ? `${pg.up ? 'up' : 'DOWN'}  ${maskDatabaseUrl(pg.url)}${pg.external ? ' (external)' : ''}` : 'not started (run `attribution stack up`)'}`);
-      console.log(`Temporal:    ${t ? `${t.up ? 'up' : 'DOWN'}  ${t.address}${t.external ? ' (external)' : ''}` : 'not started (run `attribution stack up`)'}`);
       if (pg && !pg.external) console.log(`             (password in ${localPasswordFile(config.home)}, readable by you only)`);
+      console.log(`Temporal:    ${t ? `${t.up ? 'up' : 'DOWN'}  ${t.address}${t.external ? ' (external)' : ''}` : 'not started (run `attribution stack up`)'}`);
       if (t?.uiUrl) console.log(`Temporal UI: ${t.uiUrl}`);
       console.log(`State:       ${config.home}`);
       if (!pg?.up || !t?.up) process.exitCode = 1;
