@@ -1,7 +1,7 @@
 // All activities, built from their dependencies: the worker makes one pool and passes it in.
 import { Context } from '@temporalio/activity';
+import { withHeartbeat } from './heartbeat';
 import type pg from 'pg';
-import { whileHeartbeating } from './heartbeat';
 import { listDatasetFiles } from './ingest/datasetDir';
 import { loadCsvFile, type LoadCsvFileInput, type LoadCsvFileResult } from './ingest/loadCsvFile';
 import { listEventFiles, loadEvents, type LoadEventsInput, type LoadEventsResult } from './ingest/loadEvents';
@@ -16,14 +16,8 @@ export interface ActivityDeps {
   pool: pg.Pool;
 }
 
-/**
- * Heartbeats while `work` runs, so that a worker that dies in the middle of a long statement is
- * noticed within the activity's heartbeat timeout instead of its start-to-close timeout.
- */
-async function keepAlive<T>(work: () => Promise<T>): Promise<T> {
-  const context = Context.current();
-  return whileHeartbeating(work, () => context.heartbeat());
-}
+/** Heartbeats every second while `work` runs (activities/heartbeat.ts). */
+const keepAlive = <T>(work: () => Promise<T>): Promise<T> => withHeartbeat(() => work());
 
 export function createActivities({ pool }: ActivityDeps) {
   return {
@@ -55,8 +49,7 @@ export function createActivities({ pool }: ActivityDeps) {
 
     /** Builds and stores the contexts of one shard of accounts; heartbeats accounts done. */
     async buildContextShard(input: ContextShardInput) {
-      const context = Context.current();
-      return buildContextShard(pool, input, (accounts) => context.heartbeat({ shard: input.shard, accounts }));
+      return withHeartbeat((beat) => buildContextShard(pool, input, (accounts) => beat({ shard: input.shard, accounts })));
     },
 
     /** Payments and refunds of unmatched or ambiguous users: excluded entries for one book. */
@@ -66,8 +59,7 @@ export function createActivities({ pool }: ActivityDeps) {
 
     /** One book over one shard: decisions and ledger lines; heartbeats accounts done. */
     async attributeBookShard(input: BookShardInput) {
-      const context = Context.current();
-      return attributeBookShard(pool, input, (accounts) => context.heartbeat({ book: input.book, shard: input.shard, accounts }));
+      return withHeartbeat((beat) => attributeBookShard(pool, input, (accounts) => beat({ book: input.book, shard: input.shard, accounts })));
     },
 
     /** Billing vs ledger per book and currency; fails the run above 0.01 % variance. */

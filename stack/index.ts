@@ -5,8 +5,9 @@
 // What it started is recorded in `<home>/stack.json` so that a later command can stop it.
 import fs from 'node:fs';
 import path from 'node:path';
-import pg from 'pg';
 import type { Config } from '../common/config';
+import { singleClient } from '../db/pool';
+import { adoptLocalPassword } from './localPassword';
 import { databaseUrl, startEmbeddedPostgres, stopEmbeddedPostgres } from './postgres';
 import { choosePort, isProcessAlive, portAnswers, stopProcessGroup } from './processes';
 import { findOrBuildTemporalCli, type Log } from './temporalCli';
@@ -72,8 +73,10 @@ export async function stackUp(config: Config, log: Log, options: StackUpOptions 
       await startEmbeddedPostgres(config.home, port, log);
       state.postgres = { port };
       writeState(config, state);
+    } else {
+      await adoptLocalPassword(config.home, state.postgres.port, log); // a cluster started before random passwords
     }
-    pgUrl = databaseUrl(state.postgres.port);
+    pgUrl = databaseUrl(config.home, state.postgres.port);
   }
 
   let temporalAddress = config.temporalAddress;
@@ -122,7 +125,7 @@ export async function stackDown(config: Config, log: Log): Promise<void> {
 }
 
 async function postgresAnswers(url: string): Promise<boolean> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
+  const client = singleClient({ connectionString: url, connectionTimeoutMillis: 3000 });
   try {
     await client.connect();
     await client.query('SELECT 1');
@@ -144,7 +147,7 @@ export async function stackStatus(config: Config): Promise<StackStatus> {
   const state = readState(config);
   const postgres = config.databaseUrl
     ? { url: config.databaseUrl, up: await postgresAnswers(config.databaseUrl), external: true }
-    : state.postgres && { url: databaseUrl(state.postgres.port), up: await portAnswers(state.postgres.port), external: false };
+    : state.postgres && { url: databaseUrl(config.home, state.postgres.port), up: await portAnswers(state.postgres.port), external: false };
   const temporal = config.temporalAddress
     ? { address: config.temporalAddress, up: await namespaceIsReady(config.temporalAddress, config.namespace), external: true, uiUrl: undefined }
     : state.temporal && {

@@ -19,6 +19,8 @@ import { markRunning, setRunStatus } from './runAttributes';
 /** ~0.8 GiB of worker memory at four shards in flight (bench/results.md); 2,000 needed ~1.5 GiB. */
 export const DEFAULT_ACCOUNTS_PER_SHARD = 1000;
 export const DEFAULT_SHARD_CONCURRENCY = 4;
+/** A dead worker's activity moves after this; activities heartbeat every second (activities/heartbeat.ts). */
+export const DEFAULT_HEARTBEAT_TIMEOUT_SECONDS = 20;
 
 export interface AttributionRunInput {
   kind: RunKind;
@@ -39,7 +41,7 @@ export interface AttributionRunInput {
   accountsPerShard?: number;
   /** Shard activities in flight at once (default DEFAULT_SHARD_CONCURRENCY). */
   shardConcurrency?: number;
-  /** How long an activity may go without a heartbeat before it is retried elsewhere (default 120 s). */
+  /** How long an activity may go without a heartbeat before it is retried elsewhere (default DEFAULT_HEARTBEAT_TIMEOUT_SECONDS). */
   heartbeatTimeoutSeconds?: number;
 }
 
@@ -82,7 +84,7 @@ function runActivities(heartbeatTimeoutSeconds: number) {
 
 export async function attributionRun(input: AttributionRunInput): Promise<AttributionRunResult> {
   const info = workflowInfo();
-  const activities = runActivities(input.heartbeatTimeoutSeconds ?? 120);
+  const activities = runActivities(input.heartbeatTimeoutSeconds ?? DEFAULT_HEARTBEAT_TIMEOUT_SECONDS);
   const { prepareRun, buildContextShard, excludeUnattributable, attributeBookShard, reconcileRun } = activities;
   const progress: RunProgress = {
     phase: 'preparing', shardCount: 0, accounts: 0, contextShardsDone: 0, bookShardsDone: 0, bookShardsTotal: 0,

@@ -28,7 +28,7 @@ const { listDataset } = proxyActivities<Activities>({
 
 const { loadCsvFile } = proxyActivities<Activities>({
   startToCloseTimeout: '2 hours',
-  heartbeatTimeout: '2 minutes',
+  heartbeatTimeout: '20 seconds',
   retry: { maximumAttempts: 5, nonRetryableErrorTypes: [ErrorType.InvalidInputFile, ErrorType.InvalidDataset] },
 });
 

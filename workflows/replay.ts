@@ -26,7 +26,7 @@ interface LegacyReportActivities {
     Promise<{ outDir: string; files: string[]; rows: number }>;
 }
 
-const { writeReplayDiff } = proxyActivities<LegacyReportActivities>({ startToCloseTimeout: '1 hour', heartbeatTimeout: '2 minutes', retry: { maximumAttempts: 10 } });
+const { writeReplayDiff } = proxyActivities<LegacyReportActivities>({ startToCloseTimeout: '1 hour', heartbeatTimeout: '20 seconds', retry: { maximumAttempts: 10 } });
 
 export async function replay(input: ReplayInput): Promise<ReplayResult> {
   markRunning({ kind: 'replay', period: `${input.backfill.fromMonth}..${input.backfill.toMonth}`, modelVersion: input.backfill.run.modelVersion });

@@ -9,6 +9,7 @@ import { decideAccountBook, type AttributedPayment } from '../../domain/decision
 import { parseAmountUnits } from '../../domain/money';
 import { REASONS } from '../../domain/reasons';
 import { csvTransaction, type TransactionFacts } from '../../domain/transaction';
+import { pacer } from '../heartbeat';
 import { contextFromRow, type AccountContextRow } from './contextRows';
 import { readEventFacts } from './eventFacts';
 import { writeLedger, type LedgerDecision } from './ledgerWriter';
@@ -46,7 +47,9 @@ export async function attributeBookShard(pool: pg.Pool, input: BookShardInput, p
 
   const decisions: LedgerDecision[] = [];
   let accounts = 0;
+  const pace = pacer(); // a book over a thousand accounts is seconds of CPU: let heartbeats out
   for (const row of contexts.rows) {
+    await pace();
     const ctx = contextFromRow(row, run.asOf);
     const own = transactions.get(ctx.accountId);
     if (!own) continue; // no transaction in this period
@@ -62,7 +65,7 @@ export async function attributeBookShard(pool: pg.Pool, input: BookShardInput, p
     });
     for (const d of decided) decisions.push({ ...d, accountId: ctx.accountId, userId: own.userOf.get(`${d.kind}:${d.transactionId}`)! });
     accounts += 1;
-    if (accounts % 500 === 0) progress(accounts);
+    if (accounts % 100 === 0) progress(accounts);
   }
 
   const client = await pool.connect();

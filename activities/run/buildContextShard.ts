@@ -10,6 +10,7 @@ import {
 import type { Decimal } from 'decimal.js';
 import { ExactDecimal } from '../../domain/exactDecimal';
 import { parseAmountUnits } from '../../domain/money';
+import { pacer } from '../heartbeat';
 import { CONTEXT_COPY_COLUMNS, contextCopyLine } from './contextRows';
 import { assignShards } from './prepareRun';
 import { loadRun } from './runRecord';
@@ -42,7 +43,9 @@ export async function buildContextShard(pool: pg.Pool, input: ContextShardInput,
   const timelines: AccountTimeline[] = [];
   // Only the accounts with a transaction in the period: no book decides anything for the others.
   const inRunPeriod = (row: { at: number }) => (run.periodFrom === null || row.at >= run.periodFrom) && row.at < run.periodTo;
+  const pace = pacer(); // building a thousand timelines is CPU: let heartbeats out
   for (const account of inputs.values()) {
+    await pace();
     if (!account.payments.some(inRunPeriod) && !account.refunds.some(inRunPeriod)) continue;
     timelines.push(buildAccountTimeline(account, run.asOf, params));
   }

@@ -22,7 +22,7 @@ const dataDir = path.join(postgresDir(home), 'data');
 const opts = `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c shared_buffers=${sharedBuffers} -c max_wal_size=4GB -c checkpoint_timeout=15min -c wal_compression=on ${process.env.PROBE_PG_OPTS ?? ''}`;
 execFileSync('su', ['postgres', '-s', '/bin/sh', '-c', `${bins.pg_ctl} start -w -D ${dataDir} -l ${dataDir}/../probe.log -o "${opts}"`], { stdio: 'inherit' });
 
-const pool = new pg.Pool({ connectionString: databaseUrl(port) });
+const pool = new pg.Pool({ connectionString: databaseUrl(home, port) });
 const existing = Number(existingArg);
 const perWrite = Number(perWriteArg);
 const mv = 'krispcall-1#defc7cd9';
