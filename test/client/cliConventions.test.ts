@@ -137,7 +137,7 @@ describe('CLI conventions', () => {
     const result = await runCli(env, 'backfill', '--from', '2024-02', '--to', '2024-02');
     assert.equal(result.code, 0, result.stderr);
     const last = result.stdout.trim().split('\n').at(-1)!;
-    assert.match(last, new RegExp(`^Backfill finished: 1/1 month\\(s\\), ${3 * transactionsIn('2024-02', '2024-03')} entries and \\d+ lines written, drift 0\\.$`));
+    assert.match(last, new RegExp(`^Backfill finished: 1/1 month\\(s\\) run, 0 skipped \\(already done\\), ${3 * transactionsIn('2024-02', '2024-03')} entries and \\d+ lines written, drift 0\\.$`));
     assert.doesNotMatch(result.stderr, PLACEHOLDER);
     assert.doesNotMatch(result.stderr, /\r/);
 

@@ -103,7 +103,7 @@ describe('the resident worker', () => {
     // March 2024 (UTC) holds 12 payments and 4 refunds.
     assert.equal(transactionsIn(EXAMPLE_DIR, '2024-03-01T00:00:00Z', '2024-04-01T00:00:00Z'), 16);
     assert.equal(done.result.month, '2024-03');
-    assert.equal((done.result.progress as { entriesWritten: number }).entriesWritten, 3 * 16);
+    assert.equal((done.result.run as { progress: { entriesWritten: number } }).progress.entriesWritten, 3 * 16);
   });
 
   it('a killed worker is restarted by its supervisor', async () => {

@@ -27,15 +27,14 @@ for (const name of ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE']) d
 
 interface CliRun { code: number | null; stdout: string; stderr: string }
 
-/** Runs the CLI; `onStderr` sees the output as it comes (progress lines) and may act on it. */
-function cli(args: string[], extraEnv: NodeJS.ProcessEnv = {}, onStderr: (soFar: string) => void = () => undefined): Promise<CliRun> {
+/** Runs the CLI and collects its output. */
+function cli(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'client', 'bin.js'), ...args], { env: { ...env, ...extraEnv }, cwd: PROJECT_ROOT });
     const out = { stdout: '', stderr: '' };
     child.stdout.on('data', (d: Buffer) => { out.stdout += d.toString(); });
     child.stderr.on('data', (d: Buffer) => {
       out.stderr += d.toString();
-      onStderr(out.stderr);
     });
     const timer = setTimeout(() => child.kill('SIGKILL'), 300_000);
     child.once('error', reject);
@@ -57,18 +56,40 @@ async function createDatabase(name: string): Promise<void> {
 
 const runArgs = ['run', '--dataset', dataset, '--as-of', '2024-07-01'];
 
-/** A run of the CLI into its own database; `fault` is called once, in the middle of the books. */
+/**
+ * A run of the CLI into its own database; `fault` is called once, in the middle of the books: as
+ * soon as the database holds the first book shard's result (read from Postgres, not from the
+ * progress lines, which a pipe only sees every few seconds).
+ */
 async function runInto(database: string, fault?: () => Promise<void>): Promise<{ run: CliRun; faultedAt: string | undefined }> {
   await createDatabase(database);
   let faulted: Promise<void> | undefined;
   let faultedAt: string | undefined;
-  const run = await cli(runArgs, { DATABASE_URL: urlOf(database) }, (soFar) => {
-    if (!fault || faulted || !/books [1-9]\d*\/\d+ shard tasks/.test(soFar)) return;
-    faultedAt = soFar;
+  const watcher = fault ? watchForBooks(database, (shards) => {
+    faultedAt = `${shards} book shard(s) written`;
     faulted = fault();
-  });
+  }) : undefined;
+  const run = await cli(runArgs, { DATABASE_URL: urlOf(database) });
+  watcher?.stop();
   await faulted;
   return { run, faultedAt };
+}
+
+/** Polls the run's database every 100 ms until a book shard has a result, then calls `then` once. */
+function watchForBooks(database: string, then: (shards: number) => void): { stop(): void } {
+  const pool = createPool(urlOf(database), 1);
+  let done = false;
+  const timer = setInterval(() => {
+    if (done) return;
+    pool.query<{ n: number }>("SELECT count(*)::int AS n FROM run_shard_results WHERE shard >= 0")
+      .then((r) => {
+        if (done || r.rows[0]!.n === 0) return;
+        done = true;
+        then(r.rows[0]!.n);
+      })
+      .catch(() => undefined); // not migrated yet, or Postgres is the fault
+  }, 100);
+  return { stop() { done = true; clearInterval(timer); void pool.end().catch(() => undefined); } };
 }
 
 async function ledgerOf(database: string) {
