@@ -5,8 +5,8 @@ import { listDatasetFiles } from './ingest/datasetDir';
 import { loadCsvFile, type LoadCsvFileInput, type LoadCsvFileResult } from './ingest/loadCsvFile';
 import { listEventFiles, loadEvents, type LoadEventsInput, type LoadEventsResult } from './ingest/loadEvents';
 import {
-  attributeBookShard, buildContextShard, excludeUnattributable, prepareRun, reconcileRun,
-  type BookShardInput, type ContextShardInput, type PrepareRunInput,
+  attributeBookShard, buildContextShard, excludeUnattributable, learnRunModels, prepareRun, reconcileRun,
+  type BookShardInput, type ContextShardInput, type LearnRunModelsInput, type PrepareRunInput,
 } from './run';
 import { writeReplayDiff, type ReplayDiffInput } from './reports/writeReplayDiff';
 import { writeRunReports, type WriteReportsInput } from './reports/writeRunReports';
@@ -61,6 +61,11 @@ export function createActivities({ pool }: ActivityDeps) {
     async buildContextShard(input: ContextShardInput) {
       const context = Context.current();
       return buildContextShard(pool, input, (accounts) => context.heartbeat({ shard: input.shard, accounts }));
+    },
+
+    /** Once per run: what the data-driven books learn from every journey (Markov chain, Shapley coalitions). */
+    async learnRunModels(input: LearnRunModelsInput) {
+      return keepAlive(() => learnRunModels(pool, input));
     },
 
     /** Payments and refunds of unmatched or ambiguous users: excluded entries for one book. */

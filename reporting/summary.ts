@@ -6,7 +6,10 @@ import { PSEUDO_CHANNELS, NO_INTEGRATION_CHANNEL, NO_USAGE_CHANNEL } from '../do
 import { formatUnits, parseAmountUnits } from '../domain/money';
 import type { Ruleset } from '../domain/ruleset';
 import { currencyTotals, sharePct, sortChannelRevenue, type ChannelRevenue } from './attributionCsv';
+import { learnedSentence, methodSentence, type LearnedSummary } from './methodSentences';
 import { reconciliationTable } from './table';
+
+export type { LearnedSummary } from './methodSentences';
 
 export interface DecisionCount {
   book: string;
@@ -41,6 +44,8 @@ export interface SummaryData {
   attributedAccounts: ReadonlyArray<{ currency: string; accounts: number }>;
   decisions: ReadonlyArray<DecisionCount>;
   reconciliation: ReadonlyArray<ReconciliationLine>;
+  /** What the data-driven books learned from (null or absent when no book of the run learns). */
+  learned?: LearnedSummary | null;
 }
 
 const BOOK_TITLES: Record<string, string> = {
@@ -49,6 +54,9 @@ const BOOK_TITLES: Record<string, string> = {
   linear: 'Linear',
   position_based: 'Position-based',
   usage_share: 'Usage-based',
+  time_decay: 'Time decay',
+  markov: 'Markov',
+  shapley: 'Shapley',
 };
 const title = (book: string) => BOOK_TITLES[book] ?? book;
 
@@ -127,8 +135,9 @@ function methodLines(d: SummaryData): string[] {
     } else if (book === 'rules') {
       const rules = [...r.books.rules!.rules].sort((a, b) => b.priority - a.priority);
       lines.push(`- Rules, first match by priority: ${rules.map((x) => `"${x.name}" (${x.priority}) → ${x.model}`).join('; ')}; no match → excluded (no_rule_matched).`);
-    } else lines.push(`- ${title(book)}: see the ruleset.`);
+    } else lines.push(methodSentence(book, r) ?? `- ${title(book)}: see the ruleset.`);
   }
+  if (d.learned) lines.push(learnedSentence(d.learned));
   lines.push(`The chosen model for the main insights is ${title(d.chosen)}.`);
   return lines;
 }

@@ -79,7 +79,7 @@ function runActivities(heartbeatTimeoutSeconds: number) {
 
 export async function attributionRun(input: AttributionRunInput): Promise<AttributionRunResult> {
   const info = workflowInfo();
-  const { prepareRun, buildContextShard, excludeUnattributable, attributeBookShard, reconcileRun, writeRunReports } =
+  const { prepareRun, buildContextShard, learnRunModels, excludeUnattributable, attributeBookShard, reconcileRun, writeRunReports } =
     runActivities(input.heartbeatTimeoutSeconds ?? 120);
   const progress: RunProgress = {
     phase: 'preparing', shardCount: 0, accounts: 0, contextShardsDone: 0, bookShardsDone: 0, bookShardsTotal: 0,
@@ -109,6 +109,9 @@ export async function attributionRun(input: AttributionRunInput): Promise<Attrib
       await buildContextShard({ runId: prepared.runId, shard });
       progress.contextShardsDone += 1;
     });
+
+    // Data-driven books learn once from every journey, before any shard weighs with what they learned.
+    if (prepared.learnsModels) await learnRunModels({ runId: prepared.runId });
 
     progress.phase = 'books';
     progress.bookShardsTotal = input.books.length * (shards.length + 1);

@@ -10,6 +10,7 @@ import { parseRuleset } from '../../domain/ruleset';
 import { attributionFileName, CHOSEN_FILE_NAME, renderAttributionCsv, type ChannelRevenue } from '../../reporting/attributionCsv';
 import { renderSummary, type DecisionCount } from '../../reporting/summary';
 import { computeReconciliation, readReconciliation } from '../run/reconcileRun';
+import { learnedModelReports } from './learnedModelReports';
 import { inPeriod } from '../run/runRecord';
 
 export interface WriteReportsInput {
@@ -46,12 +47,15 @@ export async function writeRunReports(pool: pg.Pool, input: WriteReportsInput): 
     [input.modelVersion, chosen, ...period],
   );
 
+  const learned = await learnedModelReports(pool, input.runId, input.modelVersion);
+
   const files = new Map<string, string>();
   for (const book of input.books) files.set(attributionFileName(book), renderAttributionCsv(revenue.get(book) ?? []));
+  for (const [name, content] of learned.files) files.set(name, content);
   files.set(CHOSEN_FILE_NAME, renderAttributionCsv(revenue.get(chosen) ?? []));
   files.set(SUMMARY_FILE_NAME, renderSummary({
     runId: input.runId, modelVersion: input.modelVersion, ruleset, periodFrom: input.from, periodTo: input.to, asOf: input.asOf,
-    books: input.books, chosen, revenue, attributedAccounts: attributedAccounts.rows, decisions, reconciliation,
+    books: input.books, chosen, revenue, attributedAccounts: attributedAccounts.rows, decisions, reconciliation, learned: learned.summary,
   }));
 
   fs.mkdirSync(input.outDir, { recursive: true });

@@ -11,6 +11,7 @@ import { REASONS } from '../../domain/reasons';
 import { csvTransaction, type TransactionFacts } from '../../domain/transaction';
 import { contextFromRow, type AccountContextRow } from './contextRows';
 import { readEventFacts } from './eventFacts';
+import { readLearnedModels } from './learnedModels';
 import { writeLedger, type LedgerDecision } from './ledgerWriter';
 import { inPeriod, loadRun, type RunRecord } from './runRecord';
 
@@ -43,6 +44,7 @@ export async function attributeBookShard(pool: pg.Pool, input: BookShardInput, p
   const transactions = await readShardTransactions(pool, run, input.shard);
   const withRefunds = [...transactions].filter(([, t]) => t.refunds.length > 0).map(([accountId]) => accountId);
   const prior = await readPriorAttributedPayments(pool, run, book, withRefunds);
+  const learned = await readLearnedModels(pool, run.runId);
 
   const decisions: LedgerDecision[] = [];
   let accounts = 0;
@@ -54,7 +56,7 @@ export async function attributeBookShard(pool: pg.Pool, input: BookShardInput, p
     const decided = decideAccountBook({
       ctx,
       book,
-      weigh: (tx) => weighTransaction(run.ruleset, book, ctx, tx),
+      weigh: (tx) => weighTransaction(run.ruleset, book, ctx, tx, learned),
       payments: own.payments,
       refunds: own.refunds,
       priorAttributedPayments: priorPayments,

@@ -3,6 +3,7 @@
 import crypto from 'node:crypto';
 import type pg from 'pg';
 import { ErrorType, inputFailure } from '../../common/errors';
+import { learningPlan } from '../../domain/books';
 import { contextParamsFromRuleset } from '../../domain/context';
 import { canonicalJson, modelVersion as modelVersionOf, parseRuleset, RulesetError, type Ruleset } from '../../domain/ruleset';
 import { inPeriod, shardOf } from './runRecord';
@@ -29,6 +30,8 @@ export interface PreparedRun {
   contextId: string;
   shardCount: number;
   accounts: number;
+  /** Whether a book of the run learns from the run's journeys first (learnRunModels). */
+  learnsModels: boolean;
 }
 
 // Shards bound a worker's memory (~1000 accounts × 4 activities at once: ~0.9 GiB peak RSS at
@@ -54,7 +57,10 @@ export async function prepareRun(pool: pg.Pool, input: PrepareRunInput): Promise
   if (existing.rows[0]) {
     const { context_id, shard_count } = existing.rows[0];
     await assignShards(pool, context_id, shard_count); // a retry after a crash between the two
-    return { runId: input.runId, modelVersion, contextId: context_id, shardCount: shard_count, accounts: await countAccounts(pool, context_id, input.from, input.to) };
+    return {
+      runId: input.runId, modelVersion, contextId: context_id, shardCount: shard_count, accounts: await countAccounts(pool, context_id, input.from, input.to),
+      learnsModels: learnsModels(ruleset, input.books),
+    };
   }
 
   await pool.query(
@@ -73,7 +79,12 @@ export async function prepareRun(pool: pg.Pool, input: PrepareRunInput): Promise
   );
   const stored = await pool.query<{ shard_count: number }>('SELECT shard_count FROM attribution_runs WHERE run_id = $1', [input.runId]);
   await assignShards(pool, contextId, stored.rows[0]!.shard_count);
-  return { runId: input.runId, modelVersion, contextId, shardCount: stored.rows[0]!.shard_count, accounts };
+  return { runId: input.runId, modelVersion, contextId, shardCount: stored.rows[0]!.shard_count, accounts, learnsModels: learnsModels(ruleset, input.books) };
+}
+
+function learnsModels(ruleset: Ruleset, books: ReadonlyArray<string>): boolean {
+  const plan = learningPlan(ruleset, books);
+  return plan.markovOrder !== null || plan.shapleyMaxChannels !== null;
 }
 
 function parseRulesetOrFail(yaml: string, source: string): Ruleset {

@@ -46,6 +46,26 @@ export const RULE_MODELS: ReadonlyArray<BookName> = BOOK_NAMES.filter((b) => b !
 export const DATA_DRIVEN_BOOKS = ['markov', 'shapley'] as const satisfies ReadonlyArray<BookName>;
 export type DataDrivenBook = (typeof DATA_DRIVEN_BOOKS)[number];
 
+/**
+ * What a run has to learn before its shards are weighed: the Markov chain's order and the
+ * Shapley coalitions' size, or null when none of the run's books (nor a rule of its `rules` book)
+ * uses that model. Rules use the model of the ruleset's own block (the ruleset refuses a rule
+ * whose order or max_channels differs).
+ */
+export interface LearningPlan {
+  markovOrder: number | null;
+  shapleyMaxChannels: number | null;
+}
+
+export function learningPlan(ruleset: Ruleset, books: ReadonlyArray<string>): LearningPlan {
+  const ruleModels = books.includes('rules') ? (ruleset.books.rules?.rules ?? []).map((r) => r.model) : [];
+  const uses = (book: DataDrivenBook) => books.includes(book) || ruleModels.includes(book);
+  return {
+    markovOrder: uses('markov') ? (ruleset.books.markov ?? BOOKS.markov.params.parse({})).order : null,
+    shapleyMaxChannels: uses('shapley') ? (ruleset.books.shapley ?? BOOKS.shapley.params.parse({})).max_channels : null,
+  };
+}
+
 export function isBookName(name: string): name is BookName {
   return Object.hasOwn(BOOKS, name);
 }
