@@ -70,7 +70,7 @@ function field(parse: (raw: string) => FieldResult) {
   });
 }
 
-const id = field(parseId);
+export const id = field(parseId);
 // Events carry no dataset.yaml: an instant without an offset cannot be given a time zone.
 const instant = field((raw) => {
   const result = parseTimestamp(raw, undefined);
@@ -136,7 +136,7 @@ const productSchema = z.strictObject({
   metadata: z.record(z.string(), z.unknown(), { error: typeError('an object') }).optional(),
 });
 
-const touchpointSchema = z.strictObject({
+export const touchpointSchema = z.strictObject({
   productId: channelId,
   interactionType: z.enum(INTERACTION_TYPES, { error: typeError(`one of ${INTERACTION_TYPES.join(', ')}`) }),
   timestamp: instant,
@@ -169,7 +169,7 @@ const eventSchema = z
 export function parseEvent(value: unknown): EventParseResult {
   const parsed = eventSchema.safeParse(value, { error: genericMessage, reportInput: true });
   if (!parsed.success) {
-    return { ok: false, problems: parsed.error.issues.flatMap(describeIssue) };
+    return { ok: false, problems: parsed.error.issues.flatMap((issue) => describeIssue(issue)) };
   }
   const e = parsed.data;
   return {
@@ -204,15 +204,15 @@ export function parseEventLine(text: string): EventParseResult {
   return parseEvent(value);
 }
 
-function genericMessage(issue: z.core.$ZodRawIssue): string | undefined {
+export function genericMessage(issue: z.core.$ZodRawIssue): string | undefined {
   if (issue.code === 'invalid_type' && issue.input === undefined) return 'is required';
   if (issue.code === 'invalid_type') return `must be ${issue.expected === 'object' ? 'an object' : issue.expected === 'array' ? 'a list' : `a ${issue.expected}`}`;
   return undefined;
 }
 
-function describeIssue(issue: z.core.$ZodIssue): EventProblem[] {
+export function describeIssue(issue: z.core.$ZodIssue, noun = 'an event'): EventProblem[] {
   if (issue.code === 'unrecognized_keys') {
-    return issue.keys.map((key) => ({ column: formatPath([...issue.path, key]), value: undefined, reason: 'is not a field of an event (misspelt?)' }));
+    return issue.keys.map((key) => ({ column: formatPath([...issue.path, key]), value: undefined, reason: `is not a field of ${noun} (misspelt?)` }));
   }
   const input = (issue as { input?: unknown }).input;
   return [{ column: formatPath(issue.path) || '(event)', value: shown(input), reason: issue.message }];

@@ -16,7 +16,9 @@ import { ErrorType, inputFailure } from '../../common/errors';
 import { canonicalJson } from '../../domain/canonicalJson';
 import { parseEventLine, type CanonicalEvent } from '../../ingest/eventSchema';
 import { copyTextField } from './copyText';
+import { isJourneyStreamFile } from '../../ingest/journeySchema';
 import { sha256OfFile } from './datasetDir';
+import { loadJourneys } from './loadJourneys';
 import { describeReject, SAMPLE_LIMIT, type LoadCsvFileResult, type RejectedRow } from './loadCsvFile';
 
 export type EventsSource =
@@ -47,6 +49,8 @@ export function batchName(sha256: string): string {
 
 export async function loadEvents(pool: pg.Pool, input: LoadEventsInput, onProgress: (rowsRead: number) => void = () => undefined): Promise<LoadEventsResult> {
   const source = input.source;
+  // The optional stream of non-converting journeys travels with the events, under its own file name.
+  if (source.kind === 'file' && isJourneyStreamFile(source.fileName)) return loadJourneys(pool, { ...input, source }, onProgress);
   const client = await pool.connect();
   let broken = false;
   try {
@@ -176,7 +180,7 @@ interface OpenedSource {
   contentSha256: () => string;
 }
 
-async function openSource(client: pg.PoolClient, source: EventsSource): Promise<OpenedSource> {
+export async function openSource(client: pg.PoolClient, source: EventsSource): Promise<OpenedSource> {
   if (source.kind === 'file') {
     if (!fs.existsSync(source.path)) throw inputFailure(ErrorType.InvalidDataset, `${source.path} does not exist.`);
     const hash = crypto.createHash('sha256');
@@ -276,7 +280,7 @@ async function copyChunk(client: pg.PoolClient, chunk: Chunk): Promise<void> {
   await copyRows(client, 'COPY stage_touchpoints FROM STDIN', chunk.touchpoints);
 }
 
-function copyRows(client: pg.PoolClient, sql: string, rows: string[]): Promise<void> {
+export function copyRows(client: pg.PoolClient, sql: string, rows: string[]): Promise<void> {
   if (rows.length === 0) return Promise.resolve();
   return new Promise<void>((resolve, reject) => {
     const copy = client.query(copyFrom(sql));

@@ -35,7 +35,8 @@ export async function materialiseJourneys(client: pg.PoolClient, run: RunRecord)
         AND (EXISTS (SELECT 1 FROM payments p WHERE p.payment_id = x.transaction_id AND p.paid_at < $2)
              OR EXISTS (SELECT 1 FROM refunds r WHERE r.refund_id = x.transaction_id AND r.refunded_at < $2))
      UNION ALL
-     SELECT j.customer_id, j.occurred_at, j.product_id, '' FROM journey_touchpoints j WHERE j.occurred_at < $2`,
+     -- A journey sent again in a later file version adds only the touchpoints it did not have.
+     SELECT DISTINCT j.customer_id, j.occurred_at, j.product_id, '' FROM journey_touchpoints j WHERE j.occurred_at < $2`,
     params.slice(0, 3),
   );
   await client.query(

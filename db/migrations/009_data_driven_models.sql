@@ -59,3 +59,8 @@ CREATE TABLE journey_touchpoints (
   PRIMARY KEY (file_id, line, position)
 );
 CREATE INDEX journey_touchpoints_customer_idx ON journey_touchpoints (customer_id, occurred_at);
+
+-- Files of the journey stream are recorded like every input file.
+ALTER TABLE ingested_files DROP CONSTRAINT IF EXISTS ingested_files_kind_check;
+ALTER TABLE ingested_files ADD CONSTRAINT ingested_files_kind_check
+  CHECK (kind IN ('workspaces','payments','refunds','integrations','calls','sms','events','journeys'));
