@@ -10,9 +10,9 @@ import { Rational } from './rational';
 //
 // The removal effect of channel c is 1 − P(conversion with c removed) / P(conversion), where
 // removing c sends every transition into a state that contains c to null. Absorption
-// probabilities are solved exactly: each equation out(s)·x_s − Σ count(s,t)·x_t = count(s, conv)
-// has integer coefficients, and Gaussian elimination over bigint fractions gives x_start with no
-// rounding at all. Pure: the counts come from SQL (activities/run/buildRunModels.ts) or from
+// probabilities are solved exactly: x_s = Σ_t p(s,t)·x_t + p(s, conversion) is solved by
+// eliminating states one at a time over bigint fractions, which gives x_start with no rounding at
+// all. Pure: the counts come from SQL (activities/run/buildRunModels.ts) or from
 // `transitionsOfJourneys` (tests and the cross-check).
 
 export const START_STATE = '(start)';
@@ -119,23 +119,77 @@ export function conversionProbability(transitions: ReadonlyArray<MarkovTransitio
     row.set(t.to, (row.get(t.to) ?? 0n) + t.count);
     outgoing.set(t.from, row);
   }
-  // Only states reachable from start matter; their order is fixed (sorted) so every run
-  // eliminates in the same order (the result is exact either way).
   const reachable = reachableStates(outgoing, removed);
   if (reachable.length === 0) return Rational.ZERO;
-  const index = new Map(reachable.map((s, i) => [s, i]));
-  const matrix = reachable.map((state) => {
-    const row: Rational[] = Array.from({ length: reachable.length + 1 }, () => Rational.ZERO);
+  const inChain = new Set(reachable);
+  // x_s = Σ_t p(s,t)·x_t + p(s, conversion) over the transient states; transitions to a removed
+  // state, to null or out of the chain contribute nothing.
+  const system = new Map<string, Equation>();
+  for (const state of reachable) {
     const targets = outgoing.get(state)!;
-    const total = [...targets.values()].reduce((a, b) => a + b, 0n);
-    row[index.get(state)!] = Rational.of(total);
+    const total = Rational.of([...targets.values()].reduce((a, b) => a + b, 0n));
+    const equation: Equation = { terms: new Map(), constant: Rational.ZERO };
     for (const [to, count] of targets) {
-      if (to === CONVERSION_STATE) row[reachable.length] = row[reachable.length]!.plus(Rational.of(count));
-      else if (index.has(to)) row[index.get(to)!] = row[index.get(to)!]!.minus(Rational.of(count));
+      const p = Rational.of(count).div(total);
+      if (to === CONVERSION_STATE) equation.constant = equation.constant.plus(p);
+      else if (inChain.has(to)) equation.terms.set(to, (equation.terms.get(to) ?? Rational.ZERO).plus(p));
     }
-    return row;
-  });
-  return solve(matrix)[index.get(START_STATE)!]!;
+    system.set(state, equation);
+  }
+  return eliminateToStart(system);
+}
+
+/** One linear equation x_s = Σ terms(t)·x_t + constant. */
+interface Equation {
+  terms: Map<string, Rational>;
+  constant: Rational;
+}
+
+/**
+ * Solves for x_start exactly by eliminating the other states one by one (Gaussian elimination in a
+ * sparse order): a state's equation is solved for itself and substituted into the equations that
+ * use it. Choosing, each time, the state with the fewest (users × terms) keeps the fill-in small on
+ * the tree-like chains of higher orders; ties go to the state key, so the steps are always the same.
+ */
+function eliminateToStart(system: Map<string, Equation>): Rational {
+  const users = new Map<string, Set<string>>([...system.keys()].map((s) => [s, new Set<string>()]));
+  for (const [s, eq] of system) for (const t of eq.terms.keys()) users.get(t)!.add(s);
+  const pending = new Set([...system.keys()].filter((s) => s !== START_STATE));
+  while (pending.size > 0) {
+    let best: string | undefined;
+    let bestCost = Infinity;
+    for (const s of pending) {
+      const cost = users.get(s)!.size * system.get(s)!.terms.size;
+      if (cost < bestCost || (cost === bestCost && best !== undefined && s < best)) [best, bestCost] = [s, cost];
+    }
+    const v = best!;
+    pending.delete(v);
+    const solved = solveForItself(v, system.get(v)!);
+    for (const u of users.get(v)!) {
+      if (u === v) continue;
+      const eq = system.get(u)!;
+      const factor = eq.terms.get(v)!;
+      eq.terms.delete(v);
+      eq.constant = eq.constant.plus(factor.times(solved.constant));
+      for (const [t, c] of solved.terms) {
+        eq.terms.set(t, (eq.terms.get(t) ?? Rational.ZERO).plus(factor.times(c)));
+        users.get(t)!.add(u);
+      }
+    }
+    for (const t of solved.terms.keys()) users.get(t)!.delete(v);
+    system.delete(v);
+  }
+  return solveForItself(START_STATE, system.get(START_STATE)!).constant;
+}
+
+/** x_v = a·x_v + rest → x_v = rest / (1 − a). */
+function solveForItself(v: string, eq: Equation): Equation {
+  const self = eq.terms.get(v) ?? Rational.ZERO;
+  const scale = Rational.ONE.minus(self);
+  if (scale.isZero()) throw new InvalidInputError(`markov: state ${v} never reaches an absorbing state`);
+  const terms = new Map<string, Rational>();
+  for (const [t, c] of eq.terms) if (t !== v) terms.set(t, c.div(scale));
+  return { terms, constant: eq.constant.div(scale) };
 }
 
 function reachableStates(outgoing: ReadonlyMap<string, ReadonlyMap<string, bigint>>, removed: (state: string) => boolean): string[] {
@@ -151,26 +205,6 @@ function reachableStates(outgoing: ReadonlyMap<string, ReadonlyMap<string, bigin
     }
   }
   return [...seen].sort(compareStrings);
-}
-
-/** Gauss–Jordan elimination of an augmented n × (n+1) system of fractions; exact. */
-function solve(rows: Rational[][]): Rational[] {
-  const n = rows.length;
-  for (let col = 0; col < n; col++) {
-    const pivotRow = rows.findIndex((r, i) => i >= col && !r[col]!.isZero());
-    if (pivotRow < 0) throw new InvalidInputError('markov: the chain has states that never reach an absorbing state');
-    [rows[col], rows[pivotRow]] = [rows[pivotRow]!, rows[col]!];
-    const pivot = rows[col]!;
-    const p = pivot[col]!;
-    for (let k = col; k <= n; k++) pivot[k] = pivot[k]!.div(p);
-    for (let i = 0; i < n; i++) {
-      const factor = rows[i]![col]!;
-      if (i === col || factor.isZero()) continue;
-      const row = rows[i]!;
-      for (let k = col; k <= n; k++) if (!pivot[k]!.isZero()) row[k] = row[k]!.minus(factor.times(pivot[k]!));
-    }
-  }
-  return rows.map((r) => r[n]!);
 }
 
 /** Digits a data-driven weight keeps after the decimal point (truncated; docs/data-driven-books.md). */
