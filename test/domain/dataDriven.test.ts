@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { Decimal } from 'decimal.js';
 import fc from 'fast-check';
 import { allocateExact } from '../../domain/allocation';
-import { bookWeights, type LearnedModels } from '../../domain/books';
+import { bookWeights, learningPlan, type LearnedModels } from '../../domain/books';
 import { decayWeight } from '../../domain/books/timeDecay';
 import type { AccountContext } from '../../domain/context';
 import {
@@ -264,5 +264,31 @@ describe('properties', () => {
       assert.equal(w.toFixed(), decayWeight(-delta, half).toFixed());
       assert.ok(new Decimal(w).eq(decayWeight(delta, half)));
     }));
+  });
+});
+
+describe('rules that pick a data-driven book', () => {
+  const rules = (params: string) => `version: v
+books:
+  markov: { order: 2 }
+  rules:
+    rules:
+      - { name: M, priority: 1, condition: "true", model: markov${params} }
+default_books: [rules]
+report: { chosen: rules }
+`;
+
+  test('use the model of the ruleset\'s own block, which the run learns', () => {
+    const ruleset = parseRuleset(rules(''), 'r.yaml');
+    assert.deepEqual(learningPlan(ruleset, ['rules']), { markovOrder: 2, shapleyMaxChannels: null });
+    assert.deepEqual(learningPlan(ruleset, ['first_touch']), { markovOrder: null, shapleyMaxChannels: null });
+    assert.deepEqual(learningPlan(parseRuleset('version: v', 'x'), ['shapley', 'time_decay']), { markovOrder: null, shapleyMaxChannels: 12 });
+  });
+
+  test('a rule that asks for another order is refused: the chain is learned once per run', () => {
+    assert.deepEqual(rulesetProblems(rules(', parameters: { order: 3 }')), [
+      'books.rules.rules[0].parameters.order: must be 2, the order of books.markov (the model is learned once per run), got 3 (rule "M")',
+    ]);
+    assert.doesNotThrow(() => parseRuleset(rules(', parameters: { order: 2, lookback_days: 30 }'), 'r.yaml'));
   });
 });
