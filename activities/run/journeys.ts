@@ -55,8 +55,8 @@ export async function materialiseJourneys(client: pg.PoolClient, run: RunRecord)
      population AS (
        SELECT DISTINCT account_id, false AS streamed FROM ua
        UNION ALL
-       SELECT DISTINCT j.customer_id, true FROM journey_touchpoints j WHERE j.occurred_at < $2
-        AND NOT EXISTS (SELECT 1 FROM ua WHERE ua.account_id = j.customer_id))
+       SELECT DISTINCT j.customer_id, true FROM journey_touchpoints j LEFT JOIN ua ON ua.account_id = j.customer_id
+        WHERE j.occurred_at < $2 AND ua.account_id IS NULL)
      SELECT p.account_id, c.account_id IS NOT NULL AS converted, p.streamed
        FROM population p LEFT JOIN converted c USING (account_id)`,
     [params[0], params[1], params[3], params[4]],

@@ -33,10 +33,10 @@ export async function learnRunModels(pool: pg.Pool, input: LearnRunModelsInput):
     await client.query('BEGIN');
     await materialiseJourneys(client, run);
     const totals = (await client.query<{ journeys: string; converting: string; without_channels: string; streamed: string }>(
-      `SELECT count(*)::text AS journeys, (count(*) FILTER (WHERE converted))::text AS converting,
-              (count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM run_touches t WHERE t.account_id = j.account_id)))::text AS without_channels,
-              (count(*) FILTER (WHERE streamed))::text AS streamed
-         FROM run_journeys j`,
+      `SELECT count(*)::text AS journeys, (count(*) FILTER (WHERE j.converted))::text AS converting,
+              (count(*) FILTER (WHERE t.account_id IS NULL))::text AS without_channels,
+              (count(*) FILTER (WHERE j.streamed))::text AS streamed
+         FROM run_journeys j LEFT JOIN (SELECT DISTINCT account_id FROM run_touches) t USING (account_id)`,
     )).rows[0]!;
     const markov = plan.markovOrder === null ? null : await learnMarkov(client, run, plan.markovOrder);
     const coalitions = plan.shapleyMaxChannels === null ? 0 : await learnShapley(client, run, plan.shapleyMaxChannels);
