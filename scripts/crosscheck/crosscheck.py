@@ -7,8 +7,8 @@ periods, touches, conversion), then recomputes, independently of the engine:
     the published library marketing-attribution-models (module `mam`, numpy floats);
   - Shapley values of every observed coalition: exactly with fractions, by the textbook sum over
     subsets (the engine regroups the sum), and with the library's per-journey routine;
-  - time-decay ledger lines of every attributed payment: Python's decimal at 40 digits (its
-    power is correctly rounded) and the same exact allocation, compared line by line.
+  - time-decay ledger lines of every attributed payment: Python's decimal, power correctly
+    rounded to 40 digits, and the same exact allocation, compared line by line.
 and compares them with what scripts/crosscheck/engine.ts wrote.
 
   python3 scripts/crosscheck/crosscheck.py DATA_DIR ENGINE_OUT_DIR AS_OF   (AS_OF like 2025-01-01)
@@ -193,12 +193,15 @@ def shapley_library(v):
 
 # ---------- time decay ----------
 DECAY = Context(prec=40, rounding=ROUND_HALF_EVEN)
+WIDE = Context(prec=120, rounding=ROUND_HALF_EVEN)
 EXACT = Context(prec=1000, rounding=ROUND_HALF_EVEN)
 
 
 def decay(delta_ms):
-    x = DECAY.divide(Decimal(abs(delta_ms)), DECAY.multiply(Decimal(HALF_LIFE_DAYS), Decimal(DAY_MS)))
-    return DECAY.power(Decimal(2), DECAY.minus(x))
+    # The exponent to 120 digits, the power correctly rounded to 40: the engine's definition
+    # (2^(-|Δ|/h) of the exact exponent, rounded once to 40 significant digits).
+    x = WIDE.divide(Decimal(abs(delta_ms)), WIDE.multiply(Decimal(HALF_LIFE_DAYS), Decimal(DAY_MS)))
+    return DECAY.power(Decimal(2), WIDE.minus(x))
 
 
 def allocate(amount, weights):
