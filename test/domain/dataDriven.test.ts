@@ -8,6 +8,7 @@ import type { AccountContext } from '../../domain/context';
 import {
   conversionsThroughChannels, removalEffects, transitionsOfJourneys, weightDecimal, type Journey,
 } from '../../domain/markov';
+import { powerOfTwoNegative } from '../../domain/powerOfTwo';
 import { Rational } from '../../domain/rational';
 import { parseRuleset } from '../../domain/ruleset';
 import { characteristicFunction, coalitionValue, shapleyValues, type CoalitionCount } from '../../domain/shapley';
@@ -145,6 +146,13 @@ describe('time_decay and lookback', () => {
     const w = bookWeights('time_decay', ctxAt(touches), TX, { half_life_days: '14' }, RULESET);
     // 1 + 1/2 for hubspot; 2^(−0.5) = 0.7071067811865475244008443621048490392848 (Python's decimal at 40 digits agrees).
     assert.deepEqual(plainWeights(w), [['hubspot', '1.5'], ['zapier', '0.7071067811865475244008443621048490392848']]);
+  });
+
+  test('the power is correctly rounded to 40 digits (values from Python\'s decimal at 120 digits)', () => {
+    assert.equal(powerOfTwoNegative(1n, 3n).toFixed(), '0.7937005259840997373758528196361541301957');
+    assert.equal(powerOfTwoNegative(130_907n, 1000n).toExponential(), '3.918017375109742554973053275641523735467e-40');
+    assert.equal(powerOfTwoNegative(0n, 7n).toFixed(), '1');
+    assert.equal(powerOfTwoNegative(3n, 1n).toFixed(), '0.125');
   });
 
   test('a touch after the transaction decays by its distance too', () => {
