@@ -6,8 +6,8 @@ import { listDatasetFiles } from './ingest/datasetDir';
 import { loadCsvFile, type LoadCsvFileInput, type LoadCsvFileResult } from './ingest/loadCsvFile';
 import { listEventFiles, loadEvents, type LoadEventsInput, type LoadEventsResult } from './ingest/loadEvents';
 import {
-  attributeBookShard, buildContextShard, excludeUnattributable, prepareRun, reconcileRun,
-  type BookShardInput, type ContextShardInput, type PrepareRunInput,
+  attributeBookShard, buildContextShard, excludeUnattributable, learnRunModels, prepareRun, reconcileRun,
+  type BookShardInput, type ContextShardInput, type LearnRunModelsInput, type PrepareRunInput,
 } from './run';
 import { monthGrid, type MonthGridKey } from '../store/monthStates';
 import { recordRunOutcome, type RunOutcome } from '../store/runOutcomes';
@@ -50,6 +50,11 @@ export function createActivities({ pool }: ActivityDeps) {
     /** Builds and stores the contexts of one shard of accounts; heartbeats accounts done. */
     async buildContextShard(input: ContextShardInput) {
       return withHeartbeat((beat) => buildContextShard(pool, input, (accounts) => beat({ shard: input.shard, accounts })));
+    },
+
+    /** Once per run: what the data-driven books learn from every journey (Markov chain, Shapley coalitions). */
+    async learnRunModels(input: LearnRunModelsInput) {
+      return keepAlive(() => learnRunModels(pool, input));
     },
 
     /** Payments and refunds of unmatched or ambiguous users: excluded entries for one book. */

@@ -95,6 +95,8 @@ export function parseRuleset(yamlText: string, sourceName: string): Ruleset {
   const r = parseTree(rulesetSchema, tree, sourceName);
   const rules = r.books.rules === undefined ? undefined : resolveRules((r.books.rules as { rules: Rule[] }).rules, r.books);
   if (rules !== undefined && 'problems' in rules) throw new RulesetError(sourceName, rules.problems.sort(compareStrings));
+  const learned = rules === undefined ? [] : learnedModelProblems(rules.resolved, r.books);
+  if (learned.length > 0) throw new RulesetError(sourceName, learned);
   // Books a run will compute are configured with their defaults even when the file omits them, so
   // their parameters are part of the hash.
   const books: Record<string, unknown> = { ...r.books, ...(rules === undefined ? {} : { rules: { rules: rules.resolved } }) };
@@ -142,6 +144,30 @@ function resolveRules(rules: ReadonlyArray<Rule>, configured: Record<string, unk
     return { ...rule, parameters: parsed.data };
   });
   return problems.length > 0 ? { problems } : { resolved };
+}
+
+/**
+ * The Markov chain and the Shapley coalitions are learned once per run, with the parameters of the
+ * ruleset's own markov / shapley block: a rule that picks them with another order or max_channels
+ * would silently get the block's model, so it is refused (docs/data-driven-books.md).
+ */
+function learnedModelProblems(rules: ReadonlyArray<Rule>, configured: Record<string, unknown>): string[] {
+  const learning = [
+    { book: 'markov', key: 'order' },
+    { book: 'shapley', key: 'max_channels' },
+  ] as const;
+  const problems: string[] = [];
+  rules.forEach((rule, i) => {
+    for (const { book, key } of learning) {
+      if (rule.model !== book) continue;
+      const own = ((configured[book] ?? BOOKS[book].params.parse({})) as Record<string, unknown>)[key];
+      const given = (rule.parameters as Record<string, unknown>)[key];
+      if (given !== own) {
+        problems.push(`books.rules.rules[${i}].parameters.${key}: must be ${String(own)}, the ${key} of books.${book} (the model is learned once per run), got ${String(given)} (rule "${rule.name}")`);
+      }
+    }
+  });
+  return problems;
 }
 
 /** `<version>#<first 8 hex of sha256 of the canonical JSON of the effective ruleset>` (SPEC §2). */

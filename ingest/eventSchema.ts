@@ -90,7 +90,7 @@ function depthOf(value: unknown): number {
   return deepest;
 }
 
-const id = field(parseId);
+export const id = field(parseId);
 // Events carry no dataset.yaml: an instant without an offset cannot be given a time zone.
 const instant = field((raw) => {
   const result = parseTimestamp(raw, undefined);
@@ -158,7 +158,7 @@ const productSchema = z.strictObject({
     .optional(),
 });
 
-const touchpointSchema = z.strictObject({
+export const touchpointSchema = z.strictObject({
   productId: channelId,
   interactionType: z.enum(INTERACTION_TYPES, { error: typeError(`one of ${INTERACTION_TYPES.join(', ')}`) }),
   timestamp: instant,
@@ -191,7 +191,7 @@ const eventSchema = z
 export function parseEvent(value: unknown): EventParseResult {
   const parsed = eventSchema.safeParse(value, { error: genericMessage, reportInput: true });
   if (!parsed.success) {
-    return { ok: false, problems: parsed.error.issues.flatMap(describeIssue) };
+    return { ok: false, problems: parsed.error.issues.flatMap((issue) => describeIssue(issue)) };
   }
   const e = parsed.data;
   return {
@@ -249,15 +249,15 @@ function hasLoneSurrogate(value: unknown): boolean {
   return false;
 }
 
-function genericMessage(issue: z.core.$ZodRawIssue): string | undefined {
+export function genericMessage(issue: z.core.$ZodRawIssue): string | undefined {
   if (issue.code === 'invalid_type' && issue.input === undefined) return 'is required';
   if (issue.code === 'invalid_type') return `must be ${issue.expected === 'object' ? 'an object' : issue.expected === 'array' ? 'a list' : `a ${issue.expected}`}`;
   return undefined;
 }
 
-function describeIssue(issue: z.core.$ZodIssue): EventProblem[] {
+export function describeIssue(issue: z.core.$ZodIssue, noun = 'an event'): EventProblem[] {
   if (issue.code === 'unrecognized_keys') {
-    return issue.keys.map((key) => ({ column: formatPath([...issue.path, key]), value: undefined, reason: 'is not a field of an event (misspelt?)' }));
+    return issue.keys.map((key) => ({ column: formatPath([...issue.path, key]), value: undefined, reason: `is not a field of ${noun} (misspelt?)` }));
   }
   const input = (issue as { input?: unknown }).input;
   return [{ column: formatPath(issue.path) || '(event)', value: shown(input), reason: issue.message }];

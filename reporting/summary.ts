@@ -6,7 +6,10 @@ import { formatUnits, parseAmountUnits } from '../domain/money';
 import type { Ruleset } from '../domain/ruleset';
 import { currencyTotals, sharePct, sortChannelRevenue, type ChannelRevenue } from './attributionCsv';
 import { bookTitle, methodSentence } from './bookMethods';
+import { learnedSentence, type LearnedSummary } from './methodSentences';
 import { reconciliationTable } from './table';
+
+export type { LearnedSummary } from './methodSentences';
 
 export interface DecisionCount {
   book: string;
@@ -42,6 +45,8 @@ export interface SummaryData {
   attributedAccounts: ReadonlyArray<{ currency: string; accounts: number }>;
   decisions: ReadonlyArray<DecisionCount>;
   reconciliation: ReadonlyArray<ReconciliationLine>;
+  /** What the data-driven books learned from (null or absent when no book of the run learns). */
+  learned?: LearnedSummary | null;
 }
 
 const title = bookTitle;
@@ -130,6 +135,7 @@ function methodLines(d: SummaryData): string[] {
   ];
   const note = chosenNote(d);
   if (note) lines.push(`Note: ${note}`);
+  if (d.learned) lines.push(learnedSentence(d.learned));
   return lines;
 }
 

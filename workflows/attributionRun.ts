@@ -85,7 +85,7 @@ function runActivities(heartbeatTimeoutSeconds: number) {
 export async function attributionRun(input: AttributionRunInput): Promise<AttributionRunResult> {
   const info = workflowInfo();
   const activities = runActivities(input.heartbeatTimeoutSeconds ?? DEFAULT_HEARTBEAT_TIMEOUT_SECONDS);
-  const { prepareRun, buildContextShard, excludeUnattributable, attributeBookShard, reconcileRun } = activities;
+  const { prepareRun, buildContextShard, learnRunModels, excludeUnattributable, attributeBookShard, reconcileRun } = activities;
   const progress: RunProgress = {
     phase: 'preparing', shardCount: 0, accounts: 0, contextShardsDone: 0, bookShardsDone: 0, bookShardsTotal: 0,
     entriesWritten: 0, linesWritten: 0, drift: 0,
@@ -110,6 +110,9 @@ export async function attributionRun(input: AttributionRunInput): Promise<Attrib
       await buildContextShard({ runId: prepared.runId, shard });
       progress.contextShardsDone += 1;
     });
+
+    // Data-driven books learn once from every journey, before any shard weighs with what they learned.
+    if (prepared.learnsModels) await learnRunModels({ runId: prepared.runId });
 
     progress.phase = 'books';
     progress.bookShardsTotal = input.books.length * (shards.length + 1);

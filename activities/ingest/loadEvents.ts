@@ -18,11 +18,13 @@ import { canonicalJson } from '../../domain/canonicalJson';
 import { cutText } from '../../ingest/cutValue';
 import { parseEventLine, type CanonicalEvent } from '../../ingest/eventSchema';
 import { copyTextField } from './copyText';
+import { isJourneyStreamFile } from '../../ingest/journeySchema';
 import { sha256OfOpened } from './datasetDir';
 import { assertListedContent, loadFileVersion, type FileVersion, type LoadedBody, type RejectedRow } from './fileVersion';
 import { describeReject, SAMPLE_LIMIT, type LoadCsvFileResult } from './loadCsvFile';
 import { refundExcesses } from './refundBalance';
 import { strictBytes } from './strictBytes';
+import { loadJourneys } from './loadJourneys';
 
 export type EventsSource =
   | { kind: 'file'; path: string; dataset: string; fileName: string }
@@ -51,6 +53,8 @@ export function batchName(sha256: string): string {
 }
 
 export async function loadEvents(pool: pg.Pool, input: LoadEventsInput, onProgress: (rowsRead: number) => void = () => undefined): Promise<LoadEventsResult> {
+  // The optional stream of non-converting journeys travels with the events, under its own file name.
+  if (input.source.kind === 'file' && isJourneyStreamFile(input.source.fileName)) return loadJourneys(pool, { ...input, source: input.source }, onProgress);
   const { dataset, fileName } = sourceNames(input.source);
   const position = { line: 0 };
   // Event loads run one at a time: whether an id is new, a repeat or a contradiction stays exact.
@@ -183,7 +187,7 @@ interface OpenedSource {
   contentSha256: () => string;
 }
 
-async function openSource(client: pg.PoolClient, source: EventsSource): Promise<OpenedSource> {
+export async function openSource(client: pg.PoolClient, source: EventsSource): Promise<OpenedSource> {
   if (source.kind === 'file') {
     const opened = openEventFile(source.path);
     if (!opened) throw inputFailure(ErrorType.InvalidDataset, `${source.path} does not exist.`);
@@ -297,7 +301,7 @@ async function copyChunk(client: pg.PoolClient, chunk: Chunk): Promise<void> {
   await copyRows(client, 'COPY stage_touchpoints FROM STDIN', chunk.touchpoints);
 }
 
-function copyRows(client: pg.PoolClient, sql: string, rows: string[]): Promise<void> {
+export function copyRows(client: pg.PoolClient, sql: string, rows: string[]): Promise<void> {
   if (rows.length === 0) return Promise.resolve();
   return new Promise<void>((resolve, reject) => {
     const copy = client.query(copyFrom(sql));

@@ -12,6 +12,7 @@ import { csvTransaction, type TransactionFacts } from '../../domain/transaction'
 import { pacer } from '../heartbeat';
 import { contextFromRow, type AccountContextRow } from './contextRows';
 import { readEventFacts } from './eventFacts';
+import { readLearnedModels } from './learnedModels';
 import { writeLedger, type LedgerDecision } from './ledgerWriter';
 import { inPeriod, loadRun, type RunRecord } from './runRecord';
 
@@ -44,6 +45,7 @@ export async function attributeBookShard(pool: pg.Pool, input: BookShardInput, p
   const transactions = await readShardTransactions(pool, run, input.shard);
   const withRefunds = [...transactions].filter(([, t]) => t.refunds.length > 0).map(([accountId]) => accountId);
   const prior = await readPriorAttributedPayments(pool, run, book, withRefunds);
+  const learned = await readLearnedModels(pool, run.runId);
 
   const decisions: LedgerDecision[] = [];
   let accounts = 0;
@@ -57,7 +59,7 @@ export async function attributeBookShard(pool: pg.Pool, input: BookShardInput, p
     const decided = decideAccountBook({
       ctx,
       book,
-      weigh: (tx) => weighTransaction(run.ruleset, book, ctx, tx),
+      weigh: (tx) => weighTransaction(run.ruleset, book, ctx, tx, learned),
       payments: own.payments,
       refunds: own.refunds,
       priorAttributedPayments: priorPayments,

@@ -11,6 +11,7 @@ import { COMPARISON_FILE_NAME, comparisonRows, renderComparisonCsv, renderRevenu
 import { defaultBasis, renderRunReport, type RunReportData } from '../../reporting/runReport';
 import { renderSummary } from '../../reporting/summary';
 import { writeReportFiles, type WrittenReports } from './files';
+import { learnedModelReports } from './learnedModels';
 import * as ledger from './ledgerQueries';
 
 export const SUMMARY_FILE_NAME = 'analysis_summary.txt';
@@ -39,20 +40,22 @@ export async function writeRunReport(pool: pg.Pool, input: RunReportInput): Prom
   const scope: ledger.LedgerScope = { modelVersion: input.modelVersion, basis, books: input.books, from, to };
   // report.chosen may name a book this report does not hold (--books): the first book stands in, and the report says so.
   const chosen = input.books.includes(ruleset.report.chosen) ? ruleset.report.chosen : input.books[0]!;
-  const [revenue, decisions, reconciliation, accounts, dataVersions] = await Promise.all([
+  const [revenue, decisions, reconciliation, accounts, dataVersions, learned] = await Promise.all([
     ledger.channelRevenue(pool, scope), ledger.decisionCounts(pool, scope), ledger.reconciliation(pool, scope, input.months ? null : input.runId),
     ledger.attributedAccounts(pool, scope, chosen), ledger.inputDataVersions(pool),
+    learnedModelReports(pool, input.months ? null : input.runId, input.modelVersion),
   ]);
   const runs = input.months ? await monthRuns(pool, input.modelVersion, input.months.from, input.months.to) : null;
   const runIds = runs ? [...runs.values()].flat() : input.runId ? [input.runId] : [];
   const data: RunReportData = {
     runId: input.runId, modelVersion: input.modelVersion, ruleset, periodFrom: from, periodTo: to, asOf: input.months ? null : input.asOf,
     books: input.books, chosen, revenue, attributedAccounts: accounts, decisions, reconciliation,
-    basis, runIds,
+    basis, runIds, learned: learned.summary,
   };
 
   const files = new Map<string, string>();
   for (const book of input.books) files.set(attributionFileName(book), renderAttributionCsv(revenue.get(book) ?? []));
+  for (const [name, content] of learned.files) files.set(name, content); // markov_removal_effects.csv, shapley_values.csv
   files.set(CHOSEN_FILE_NAME, renderAttributionCsv(revenue.get(chosen) ?? []));
   files.set(COMPARISON_FILE_NAME, renderComparisonCsv(input.books, comparisonRows(input.books, revenue, chosen)));
   if (input.months) {

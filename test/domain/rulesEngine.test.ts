@@ -204,9 +204,9 @@ books:
       - { name: C, priority: 0, condition: "1 +", model: rules }
 `), [
       'books.rules.rules[0].condition: does not compile at column 7: No such key: amount (rule "A")',
-      'books.rules.rules[1].parameters.x: unknown key (this book takes no parameters)',
+      'books.rules.rules[1].parameters.x: unknown key (known: lookback_days)',
       'books.rules.rules[2].condition: does not compile at column 4: Unexpected token: EOF (rule "C")',
-      'books.rules.rules[2].model: unknown book "rules" for rule "C" (a rule may pick: first_touch, last_touch, linear, position_based, pro_rata, usage_share, weighted)',
+      'books.rules.rules[2].model: unknown book "rules" for rule "C" (a rule may pick: first_touch, last_touch, linear, markov, position_based, pro_rata, shapley, time_decay, usage_share, weighted)',
     ]);
   });
 
