@@ -2,7 +2,7 @@
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import { PROJECT_ROOT } from '../common/config';
-import type { BenchResult, ModeFigures, RunFigures } from './harness';
+import { benchPeriods, type BenchResult, type ModeFigures, type RunFigures } from './harness';
 
 const int = new Intl.NumberFormat('en-US');
 const s1 = (x: number) => x.toFixed(1);
@@ -72,6 +72,7 @@ export function renderResult(r: BenchResult, env: Environment): string {
   for (const m of r.modes) out.push(modeSummary(m));
   if (r.temporalOverhead !== undefined) out.push(`- Temporal orchestration overhead (end to end, temporal / direct − 1): **${(r.temporalOverhead * 100).toFixed(1)} %**`);
   if (r.ledgersEqual !== undefined) out.push(`- ledgers of the modes identical (checksum without run ids): **${r.ledgersEqual ? 'yes' : 'NO'}**`);
+  if (r.peer) out.push(...peerLines(r));
   out.push('');
   return out.join('\n');
 }
@@ -86,4 +87,19 @@ function modeSummary(m: ModeFigures): string {
   return `- ${modeName(m)}: peak RSS ${m.mode === 'temporal' ? 'of the worker process(es)' : 'of the bench process'} **${mib(m.memory.workerPeakBytes)}**, ` +
     `Postgres ${mib(m.memory.postgresPeakBytes)}; ledger ${int.format(m.ledger.entries)} entries (${mib(m.ledger.entriesBytes)}) + ` +
     `${int.format(m.ledger.lines)} lines (${mib(m.ledger.linesBytes)}), checksum \`${m.ledger.checksum}\`; ${runs.join('; ')}`;
+}
+
+function peerLines(r: BenchResult): string[] {
+  const p = r.peer!;
+  const cutoff = benchPeriods(r.options.start, r.options.months).lastMonth.slice(0, 7);
+  const slowest = [...p.steps].sort((a, b) => b.seconds - a.seconds).slice(0, 3).map((s) => `${s.name} ${s1(s.seconds)} s`);
+  const lines = [
+    `- ${p.name} peer (bench/peer/krispcall.sql: the same lifetime analysis, start..${cutoff}, over the same CSVs, CSV reading included): ` +
+      `**${s1(p.seconds)} s** (slowest steps: ${slowest.join(', ')}); ${int.format(p.totals)} (book, channel, currency) totals`,
+  ];
+  for (const c of p.comparisons) {
+    const agree = c.differences.length === 0 ? '**agree exactly**' : `**DIFFER in ${c.differences.length}** (first: ${c.differences[0]})`;
+    lines.push(`- ${c.mode} vs ${p.name}: channel totals ${agree}; end to end (ingest + lifetime run) ÷ ${p.name} = **${c.ratio.toFixed(1)}×**`);
+  }
+  return lines;
 }

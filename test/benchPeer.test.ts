@@ -1,0 +1,84 @@
+// The bench's DuckDB peer (docs/benchmark.md, "The DuckDB peer"): on the hand-computed example it
+// gives exactly the expected channel totals; on a small generated dataset it agrees with the
+// engine's ledger to the unit through the bench's own comparison; what it cannot reproduce it
+// refuses.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { DEFAULT_RULESET } from '../client/commands/run';
+import { PROJECT_ROOT } from '../common/config';
+import { parseRuleset } from '../domain/ruleset';
+import { runBench } from '../bench/harness';
+import { compareTotals, formatUnits, runDuckdbPeer, type ChannelTotal } from '../bench/peer/duckdb';
+import { numericToUnits } from '../bench/peer/engineTotals';
+
+const EXAMPLE = path.join(PROJECT_ROOT, 'examples', 'krispcall-small');
+const ruleset = parseRuleset(fs.readFileSync(DEFAULT_RULESET, 'utf8'), 'default.yaml');
+const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'attribution-peer-test-'));
+after(() => fs.rmSync(scratch, { recursive: true, force: true }));
+
+interface ExpectedRow { channel: string; currency: string; revenue: string }
+
+function expectedTotals(): ChannelTotal[] {
+  const expected = JSON.parse(fs.readFileSync(path.join(EXAMPLE, 'expected.json'), 'utf8')) as { books: Record<string, ExpectedRow[]> };
+  return Object.entries(expected.books).flatMap(([book, rows]) =>
+    rows.map((r) => ({ book, channel: r.channel, currency: r.currency, amountUnits: numericToUnits(r.revenue) })));
+}
+
+describe('DuckDB peer', () => {
+  it('gives the hand-computed channel totals of examples/krispcall-small exactly', async () => {
+    const result = await runDuckdbPeer({ datasetDir: EXAMPLE, asOf: '2024-07-01T00:00:00Z', ruleset });
+    const expected = expectedTotals();
+    assert.ok(expected.length >= 20, 'the example lists every book');
+    assert.deepEqual(compareTotals(expected, result.totals), []);
+    // Two that exercise the exact allocation: 40 EUR split 300:150 by usage, and the cascade.
+    const total = (book: string, channel: string, currency: string) =>
+      formatUnits(result.totals.find((t) => t.book === book && t.channel === channel && t.currency === currency)?.amountUnits ?? 0n);
+    assert.equal(total('usage_share', 'salesforce', 'EUR'), '26.6666');
+    assert.equal(total('usage_share', 'slack', 'EUR'), '13.3334');
+    assert.ok(result.seconds > 0 && result.steps.some((s) => s.name === 'ledger_totals'));
+  });
+
+  it('follows the cutoff: a month earlier gives other totals', async () => {
+    const june = await runDuckdbPeer({ datasetDir: EXAMPLE, asOf: '2024-07-01T00:00:00Z', ruleset });
+    const may = await runDuckdbPeer({ datasetDir: EXAMPLE, asOf: '2024-06-01T00:00:00Z', ruleset });
+    assert.notDeepEqual(compareTotals(june.totals, may.totals), []);
+  });
+
+  it('reports each differing total with both amounts, and nothing when they agree', () => {
+    const a: ChannelTotal[] = [{ book: 'first_touch', channel: 'web', currency: 'USD', amountUnits: 10_000n }];
+    const b: ChannelTotal[] = [{ book: 'first_touch', channel: 'web', currency: 'USD', amountUnits: 10_001n }];
+    assert.deepEqual(compareTotals(a, b), ['first_touch | web | USD: engine 1.0000, DuckDB 1.0001']);
+    assert.deepEqual(compareTotals(a, [...a, { book: 'first_touch', channel: 'zoho', currency: 'EUR', amountUnits: 0n }]), []);
+  });
+
+  it('reads NUMERIC text as units of 0.0001', () => {
+    assert.equal(numericToUnits('12.5'), 125_000n);
+    assert.equal(numericToUnits('-3.0001'), -30_001n);
+    assert.equal(numericToUnits('7'), 70_000n);
+    assert.throws(() => numericToUnits('1.23456'), /at most 4 decimals/);
+  });
+
+  it('refuses a payment named by two refunds instead of comparing it wrongly', async () => {
+    const dir = path.join(scratch, 'two-refunds');
+    fs.cpSync(EXAMPLE, dir, { recursive: true });
+    fs.appendFileSync(path.join(dir, 'refunds.csv'), 'ref-9999,u-02-owner,1.0000,USD,2024-04-20T10:00:00Z,pay-0002\n');
+    await assert.rejects(runDuckdbPeer({ datasetDir: dir, asOf: '2024-07-01T00:00:00Z', ruleset }), /1 payments are named by more than one refund/);
+  });
+
+  it('agrees exactly with the engine ledger of a small bench, and gives a ratio', { timeout: 180_000 }, async () => {
+    const { DATABASE_URL, TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE } = process.env;
+    if (!DATABASE_URL || !TEMPORAL_ADDRESS) throw new Error('DATABASE_URL / TEMPORAL_ADDRESS are not set: run the tests with `npm test`.');
+    const result = await runBench({
+      accounts: 600, months: 3, seed: 11, usagePerAccount: 40, start: '2024-01', modes: ['direct'], workers: 1,
+      accountsPerShard: 300, shardConcurrency: 2, cacheDir: scratch, keepDatabases: false, peer: 'duckdb',
+    }, { databaseUrl: DATABASE_URL, temporalAddress: TEMPORAL_ADDRESS, namespace: TEMPORAL_NAMESPACE ?? 'default' }, () => undefined);
+    const peer = result.peer!;
+    const engine = result.modes[0]!.channelTotals!;
+    assert.ok(engine.length >= 20 && peer.totals >= 20, `both sides have totals (engine ${engine.length}, peer ${peer.totals})`);
+    assert.deepEqual(peer.comparisons.map((c) => [c.mode, c.differences]), [['direct', []]]);
+    assert.ok(peer.comparisons[0]!.ratio > 0 && Number.isFinite(peer.comparisons[0]!.ratio));
+  });
+});
