@@ -8,6 +8,7 @@
 // (bench/peer/), its channel totals must equal the engine's exactly, and the ratio is reported.
 // Appends the result to bench/results.md with the command, the machine and the git revision.
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { PROJECT_ROOT, loadConfig } from '../common/config';
@@ -55,9 +56,11 @@ const options: BenchOptions = {
 const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
 const command = `npm run bench -- ${process.argv.slice(2).join(' ')}`;
 
+const loadAtStart = os.loadavg()[0]!;
+
 async function main(stack: BenchStack): Promise<void> {
   const result = await runBench(options, stack, log);
-  const text = renderResult(result, environment(command));
+  const text = renderResult(result, environment(command, loadAtStart));
   process.stdout.write(`\n${text}\n`);
   if (opts.record) {
     const file = path.join(PROJECT_ROOT, 'bench', 'results.md');

@@ -15,9 +15,11 @@ export interface Environment {
   date: string;
   machine: string;
   revision: string;
+  /** 1-minute load averages at the start and the end of the bench: the machine is shared. */
+  load?: string;
 }
 
-export function environment(command: string): Environment {
+export function environment(command: string, loadAtStart?: number): Environment {
   const git = (...args: string[]) => {
     try {
       return execFileSync('git', args, { cwd: PROJECT_ROOT, encoding: 'utf8' }).trim();
@@ -32,6 +34,7 @@ export function environment(command: string): Environment {
     date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
     machine: `${cpus.length} cores (${cpus[0]?.model.trim() ?? '?'}), ${gib(os.totalmem())} RAM, ${os.type()} ${os.release()} ${os.machine()}`,
     revision: `${git('rev-parse', '--short', 'HEAD') || 'unknown'}${dirty ? ' (with uncommitted changes in the tree)' : ''}`,
+    ...(loadAtStart !== undefined ? { load: `${loadAtStart.toFixed(1)} at the start, ${os.loadavg()[0]!.toFixed(1)} at the end (1-minute load average, ${cpus.length} cores)` } : {}),
   };
 }
 
@@ -44,6 +47,7 @@ export function renderResult(r: BenchResult, env: Environment): string {
   out.push(`- command: \`${env.command}\``);
   out.push(`- machine: ${env.machine}`);
   out.push(`- git: ${env.revision}`);
+  if (env.load) out.push(`- load: ${env.load}`);
   out.push(`- dataset: ${int.format(d.totalRows)} rows, ${gib(d.totalBytes)} of CSV (${d.files.map((f) => `${f.name} ${int.format(f.rows)}`).join(', ')}); ` +
     (r.dataset.reused ? 'reused from the cache' : `generated in ${s1(r.dataset.generateSeconds)} s (${rate(d.totalRows, r.dataset.generateSeconds)} rows/s)`));
   out.push(`- shards of ${int.format(o.accountsPerShard)} accounts, ${o.shardConcurrency} shard activities at a time`);

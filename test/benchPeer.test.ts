@@ -9,6 +9,8 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { DEFAULT_RULESET } from '../client/commands/run';
 import { PROJECT_ROOT } from '../common/config';
+import { Decimal } from 'decimal.js';
+import { allocateExact } from '../domain/allocation';
 import { parseRuleset } from '../domain/ruleset';
 import { runBench } from '../bench/harness';
 import { compareTotals, formatUnits, runDuckdbPeer, type ChannelTotal } from '../bench/peer/duckdb';
@@ -45,6 +47,32 @@ describe('DuckDB peer', () => {
     const june = await runDuckdbPeer({ datasetDir: EXAMPLE, asOf: '2024-07-01T00:00:00Z', ruleset });
     const may = await runDuckdbPeer({ datasetDir: EXAMPLE, asOf: '2024-06-01T00:00:00Z', ruleset });
     assert.notDeepEqual(compareTotals(june.totals, may.totals), []);
+  });
+
+  it('splits amounts whose products overflow 64 bits exactly as allocateExact does', async () => {
+    const dir = path.join(scratch, 'large');
+    fs.mkdirSync(dir);
+    const files: Record<string, string[]> = {
+      workspaces: ['workspace_id,owner_id,member_ids', 'w1,u1,'],
+      payments: ['payment_id,user_id,amount,currency,paid_at', 'p1,u1,12345678901.2345,USD,2024-01-01T00:00:00Z'],
+      refunds: ['refund_id,user_id,amount,currency,refunded_at,payment_id', 'r1,u1,1000.0001,USD,2024-01-20T00:00:00Z,'],
+      integrations: ['event_id,user_id,platform,action,occurred_at', 'i1,u1,hubspot,connected,2024-01-01T00:00:00Z'],
+      calls: ['call_id,user_id,platform,started_at,duration', 'c1,u1,web,2024-01-02T00:00:00Z,999999999 seconds', 'c2,u1,hubspot,2024-01-03T00:00:00Z,333333333.333'],
+      sms: ['sms_id,user_id,platform,sent_at,segments', 's1,u1,mobile,2024-01-04T00:00:00Z,7'],
+    };
+    for (const [name, lines] of Object.entries(files)) fs.writeFileSync(path.join(dir, `${name}.csv`), `${lines.join('\n')}\n`);
+    const result = await runDuckdbPeer({ datasetDir: dir, asOf: '2024-02-01T00:00:00Z', ruleset });
+    // 123456789012345 units × 999999999000 (thousandths of a second) is about 1.2e26: the HUGEINT path.
+    const weights = [['hubspot', '333333333.333'], ['mobile', '35'], ['web', '999999999']].map(([channel, w]) => ({ channel: channel!, weight: new Decimal(w!) }));
+    const paid = allocateExact(123_456_789_012_345n, weights);
+    const refunded = allocateExact(-10_000_001n, weights);
+    const expected: ChannelTotal[] = [
+      { book: 'first_touch', channel: 'hubspot', currency: 'USD', amountUnits: 123_456_789_012_345n - 10_000_001n },
+      { book: 'position_based', channel: 'hubspot', currency: 'USD', amountUnits: 123_456_789_012_345n - 10_000_001n },
+      ...paid.map((l) => ({ book: 'usage_share', channel: l.channel, currency: 'USD', amountUnits: l.amountUnits + (refunded.find((r) => r.channel === l.channel)?.amountUnits ?? 0n) })),
+    ];
+    assert.deepEqual(compareTotals(expected, result.totals), []);
+    assert.equal(result.totals.length, 5);
   });
 
   it('reports each differing total with both amounts, and nothing when they agree', () => {

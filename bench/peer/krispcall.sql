@@ -160,29 +160,36 @@ SELECT account_id, platform,
        count(*) OVER (PARTITION BY account_id) AS n
   FROM first_touch;
 
--- Each book's integer weights per account (only the ratios matter to the allocation).
+-- Each book's integer weights per account (only the ratios matter to the allocation), with
+-- their total and how many channels share it.
 CREATE TABLE book_weights AS
-SELECT 'first_touch' AS book, account_id, platform AS channel, CAST(1 AS BIGINT) AS weight FROM path_channels WHERE position = 1
-UNION ALL
-SELECT 'first_touch', account_id, '(no integration)', 1 FROM contexts WHERE account_id NOT IN (SELECT account_id FROM path_channels)
-UNION ALL
-SELECT 'position_based', account_id, platform,
-       CAST(CASE WHEN n = 1 THEN {{single}}
-                 WHEN n = 2 THEN (CASE WHEN position = 1 THEN {{two_first}} ELSE {{two_last}} END)
-                 WHEN position = 1 THEN {{first}} * (n - 2)
-                 WHEN position = n THEN {{last}} * (n - 2)
-                 ELSE {{middle}} END AS BIGINT)
-  FROM path_channels
-UNION ALL
-SELECT 'position_based', account_id, '(no integration)', 1 FROM contexts WHERE account_id NOT IN (SELECT account_id FROM path_channels)
-UNION ALL
-SELECT 'usage_share', account_id, platform, units FROM usage_units WHERE units > 0
-UNION ALL
-SELECT 'usage_share', account_id, '(no usage)', 1 FROM contexts WHERE account_id NOT IN (SELECT account_id FROM usage_units WHERE units > 0);
+WITH weights AS (
+  SELECT 'first_touch' AS book, account_id, platform AS channel, CAST(1 AS BIGINT) AS weight FROM path_channels WHERE position = 1
+  UNION ALL
+  SELECT 'first_touch', account_id, '(no integration)', 1 FROM contexts WHERE account_id NOT IN (SELECT account_id FROM path_channels)
+  UNION ALL
+  SELECT 'position_based', account_id, platform,
+         CAST(CASE WHEN n = 1 THEN {{single}}
+                   WHEN n = 2 THEN (CASE WHEN position = 1 THEN {{two_first}} ELSE {{two_last}} END)
+                   WHEN position = 1 THEN {{first}} * (n - 2)
+                   WHEN position = n THEN {{last}} * (n - 2)
+                   ELSE {{middle}} END AS BIGINT)
+    FROM path_channels
+  UNION ALL
+  SELECT 'position_based', account_id, '(no integration)', 1 FROM contexts WHERE account_id NOT IN (SELECT account_id FROM path_channels)
+  UNION ALL
+  SELECT 'usage_share', account_id, platform, units FROM usage_units WHERE units > 0
+  UNION ALL
+  SELECT 'usage_share', account_id, '(no usage)', 1 FROM contexts WHERE account_id NOT IN (SELECT account_id FROM usage_units WHERE units > 0)
+)
+SELECT *, CASE book WHEN 'first_touch' THEN 0 WHEN 'position_based' THEN 1 ELSE 2 END AS book_no,
+       CAST(sum(weight) OVER (PARTITION BY book, account_id) AS BIGINT) AS total,
+       count(*) OVER (PARTITION BY book, account_id) AS channels
+  FROM weights;
 
 -- Payments of the period are attributed when the account's net revenue in their currency is > 0.
 CREATE TABLE payment_shares AS
-SELECT w.book, p.id AS tx, p.currency, p.amount_units AS amount, w.channel, w.weight
+SELECT w.book, p.id AS tx, p.rowid * 3 + w.book_no AS key, p.currency, p.amount_units AS amount, w.channel, w.weight, w.total, w.channels
   FROM payments p
   JOIN net_revenue n ON n.account_id = p.account_id AND n.currency = p.currency AND n.net_units > 0
   JOIN book_weights w ON w.account_id = p.account_id
@@ -190,28 +197,31 @@ SELECT w.book, p.id AS tx, p.currency, p.amount_units AS amount, w.channel, w.we
 
 -- Exact allocation: each share truncated toward zero, the leftover units one each to the largest
 -- truncated-away fractions, ties by channel name. Used for the payments and (on their absolute
--- amounts) for the refunds. amount × weight is computed in BIGINT where it cannot overflow and in
--- HUGEINT otherwise (HUGEINT division costs several times more, and is rarely needed); the share
--- and the remainder always fit a BIGINT. DuckDB raises an error on any overflow, never wraps.
+-- amounts) for the refunds. A single channel gets the whole amount without any arithmetic (every
+-- first-touch line, most of the others). amount × weight is computed in BIGINT where it cannot
+-- overflow and in HUGEINT otherwise (HUGEINT division costs several times more, and is rarely
+-- needed); the share and the remainder always fit a BIGINT. DuckDB raises an error on any
+-- overflow, never wraps. `key` numbers the (book, transaction) pairs: an integer partition key
+-- sorts much faster than the two strings.
 CREATE MACRO allocate(shares) AS TABLE
-WITH totals AS (
-  SELECT *, CAST(sum(weight) OVER (PARTITION BY book, tx) AS BIGINT) AS total,
-         weight = 0 OR amount <= 9223372036854775807 // weight AS fits
-    FROM query_table(shares)
-), truncated AS (
+WITH truncated AS (
   SELECT *,
-         CASE WHEN fits THEN amount * weight // total ELSE CAST(CAST(amount AS HUGEINT) * weight // total AS BIGINT) END AS share,
-         CASE WHEN fits THEN amount * weight % total ELSE CAST(CAST(amount AS HUGEINT) * weight % total AS BIGINT) END AS remainder
-    FROM totals
+         CASE WHEN weight = 0 OR amount <= 9223372036854775807 // weight THEN amount * weight // total
+              ELSE CAST(CAST(amount AS HUGEINT) * weight // total AS BIGINT) END AS share,
+         CASE WHEN weight = 0 OR amount <= 9223372036854775807 // weight THEN amount * weight % total
+              ELSE CAST(CAST(amount AS HUGEINT) * weight % total AS BIGINT) END AS remainder
+    FROM query_table(shares) WHERE channels > 1
 ), ranked AS (
-  SELECT *, amount - sum(share) OVER (PARTITION BY book, tx) AS leftover,
-         row_number() OVER (PARTITION BY book, tx ORDER BY remainder DESC, channel) AS rank
+  SELECT *, amount - sum(share) OVER (PARTITION BY key) AS leftover,
+         row_number() OVER (PARTITION BY key ORDER BY remainder DESC, channel) AS rank
     FROM truncated
 )
-SELECT book, tx, currency, channel, share + CASE WHEN rank <= leftover THEN 1 ELSE 0 END AS units FROM ranked;
+SELECT book, tx, currency, channel, amount AS units FROM query_table(shares) WHERE channels = 1
+UNION ALL
+SELECT book, tx, currency, channel, share + CASE WHEN rank <= leftover THEN 1 ELSE 0 END FROM ranked;
 
 CREATE TABLE payment_lines AS
-SELECT p.*, pay.account_id FROM allocate(payment_shares) p JOIN payments pay ON pay.id = p.tx;
+SELECT p.*, pay.account_id, pay.amount_units AS amount FROM allocate(payment_shares) p JOIN payments pay ON pay.id = p.tx;
 
 -- Refunds: a refund naming an attributed payment of its account and currency is split by that
 -- payment's lines; otherwise, when the account has an attributed payment in the currency, by the
@@ -219,7 +229,9 @@ SELECT p.*, pay.account_id FROM allocate(payment_shares) p JOIN payments pay ON 
 -- by what is left of it after the earlier ones; duckdb.ts refuses such datasets.)
 CREATE TABLE refund_shares AS
 WITH named AS (
-  SELECT l.book, r.id AS tx, r.currency, r.amount_units AS amount, l.channel, CAST(abs(l.units) AS BIGINT) AS weight
+  SELECT l.book, r.id AS tx, r.rowid * 3 + CASE l.book WHEN 'first_touch' THEN 0 WHEN 'position_based' THEN 1 ELSE 2 END AS key,
+         r.currency, r.amount_units AS amount, l.channel, abs(l.units) AS weight, l.amount AS total,
+         count(*) OVER (PARTITION BY l.book, r.id) AS channels
     FROM refunds r JOIN payment_lines l ON l.tx = r.payment_id AND l.account_id = r.account_id AND l.currency = r.currency
    WHERE r.t < {{to_us}} AND l.units <> 0
 ), attributed_currencies AS (
@@ -227,7 +239,7 @@ WITH named AS (
 )
 SELECT * FROM named
 UNION ALL
-SELECT w.book, r.id, r.currency, r.amount_units, w.channel, w.weight
+SELECT w.book, r.id, r.rowid * 3 + w.book_no, r.currency, r.amount_units, w.channel, w.weight, w.total, w.channels
   FROM refunds r
   JOIN attributed_currencies a ON a.account_id = r.account_id AND a.currency = r.currency
   JOIN book_weights w ON w.account_id = r.account_id AND w.book = a.book
