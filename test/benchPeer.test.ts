@@ -13,7 +13,9 @@ import { Decimal } from 'decimal.js';
 import { allocateExact } from '../domain/allocation';
 import { parseRuleset } from '../domain/ruleset';
 import { runBench } from '../bench/harness';
-import { compareTotals, formatUnits, runDuckdbPeer, type ChannelTotal } from '../bench/peer/duckdb';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { compareTotals, formatUnits, macroStatements, runDuckdbPeer, type ChannelTotal } from '../bench/peer/duckdb';
+import { parseAmount, parseDuration, parseTimestamp } from '../ingest/fields';
 import { numericToUnits } from '../bench/peer/engineTotals';
 
 const EXAMPLE = path.join(PROJECT_ROOT, 'examples', 'krispcall-small');
@@ -73,6 +75,37 @@ describe('DuckDB peer', () => {
     ];
     assert.deepEqual(compareTotals(expected, result.totals), []);
     assert.equal(result.totals.length, 5);
+  });
+
+  it('reads every spelling of instants, amounts and durations as the loader does', async () => {
+    const instance = await DuckDBInstance.create(':memory:');
+    const connection = await instance.connect();
+    try {
+      for (const sql of macroStatements({ datasetDir: EXAMPLE, asOf: '2024-07-01T00:00:00Z', ruleset })) await connection.run(sql);
+      const value = async (expression: string) => String((await connection.runAndReadAll(`SELECT CAST(${expression} AS VARCHAR)`)).getRows()[0]![0]);
+      const quoted = (s: string) => `'${s}'`;
+      const instants = ['2024-01-10T14:45:00Z', '2024-01-10 14:45Z', '2024-01-10T14:45+05:45', '2024-01-10T14:45:00 UTC', '2024-01-10T14:45:00UTC',
+        '2024-01-10T14:45:00+0545', '2024-01-10T14:45:00.5Z', '2024-01-10T14:45:00z', '2024-01-10T14:45:00-05', ' 2024-01-10T14:45:00Z ', '2024-01-10T14:45 -0500'];
+      for (const s of instants) {
+        const loaded = parseTimestamp(s, undefined);
+        assert.ok(loaded.ok, s);
+        assert.equal(await value(`ts_us(${quoted(s)})`), String(BigInt(Date.parse(loaded.value)) * 1000n), s);
+      }
+      for (const s of ['12.5', '0.0001', '19.99', ' 7 ', '12345678901234.5678']) {
+        const loaded = parseAmount(s);
+        assert.ok(loaded.ok, s);
+        assert.equal(await value(`units(${quoted(s)})`), loaded.value.replace('.', '').replace(/^0+(?=\d)/, ''), s);
+      }
+      for (const s of ['431.0 seconds', '431 s', '431', '431s', '12.25 sec', ' 9 ']) {
+        const loaded = parseDuration(s);
+        assert.ok(loaded.ok, s);
+        assert.equal(await value(`duration_units(${quoted(s)})`), String(BigInt(new Decimal(loaded.value).times(1000).toFixed(0))), s);
+      }
+      assert.equal(await value(`channel(' HubSpot ')`), 'hubspot');
+    } finally {
+      connection.closeSync();
+      instance.closeSync();
+    }
   });
 
   it('reports each differing total with both amounts, and nothing when they agree', () => {

@@ -66,6 +66,12 @@ export async function runDuckdbPeer(o: PeerOptions): Promise<PeerResult> {
   }
 }
 
+/** The SQL's scalar macros (ts_us, units, duration_units, channel), for testing them against the loader's parsers. */
+export function macroStatements(o: PeerOptions): string[] {
+  const values = templateValues(o);
+  return splitStatements(fs.readFileSync(SQL_FILE, 'utf8')).filter((sql) => /^CREATE MACRO \w+\(s\)/.test(sql)).map((sql) => fillTemplate(sql, values));
+}
+
 function checkDataset(dir: string): void {
   if (fs.existsSync(path.join(dir, 'dataset.yaml'))) {
     throw new Error(`${dir} has a dataset.yaml; the DuckDB peer reads the generator's plain layout only (no column mapping, aliases or time zone).`);

@@ -10,8 +10,9 @@
 -- seconds field) are normalised first.
 CREATE MACRO ts_us(s) AS epoch_us(CAST(
   CASE WHEN s LIKE '____-__-__T__:__:__Z' THEN s
-       ELSE regexp_replace(regexp_replace(trim(s), '(?i)(z|utc)$', '+00:00'),
-                           '^(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2})(\s*(?:[+-]\d{2}(?::?\d{2})?)?)$', '\1:00\2') END
+       ELSE regexp_replace(
+              regexp_replace(regexp_replace(trim(s), '\s*(?i:z|utc)$', '+00:00'), '\s+([+-]\d{2}(?::?\d{2})?)$', '\1'),
+              '^(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2})([+-]\d{2}(?::?\d{2})?)?$', '\1:00\2') END
   AS TIMESTAMPTZ));
 
 -- An amount (at most 4 decimals, no sign: the loader's form) as integer units of 0.0001, from its
