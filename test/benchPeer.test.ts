@@ -129,6 +129,12 @@ describe('DuckDB peer', () => {
     await assert.rejects(runDuckdbPeer({ datasetDir: dir, asOf: '2024-07-01T00:00:00Z', ruleset }), /1 payments are named by more than one refund/);
   });
 
+  it('refuses a ruleset whose default books are not the three it computes', async () => {
+    const yaml = fs.readFileSync(DEFAULT_RULESET, 'utf8').replace('default_books: [first_touch, usage_share, position_based]', 'default_books: [first_touch, linear]').replace('chosen: position_based', 'chosen: linear');
+    const other = parseRuleset(yaml, 'other.yaml');
+    await assert.rejects(runDuckdbPeer({ datasetDir: EXAMPLE, asOf: '2024-07-01T00:00:00Z', ruleset: other }), /computes the books first_touch, position_based, usage_share; the ruleset's default books are first_touch, linear/);
+  });
+
   it('agrees exactly with the engine ledger of a small bench, and gives a ratio', { timeout: 180_000 }, async () => {
     const { DATABASE_URL, TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE } = process.env;
     if (!DATABASE_URL || !TEMPORAL_ADDRESS) throw new Error('DATABASE_URL / TEMPORAL_ADDRESS are not set: run the tests with `npm test`.');

@@ -9,7 +9,7 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { Decimal } from 'decimal.js';
 import type { Ruleset } from '../../domain/ruleset';
 
-/** The books the peer computes: the default books of the CSV shape. */
+/** The books the peer computes (sorted): the default books of the CSV shape. */
 export const PEER_BOOKS = ['first_touch', 'position_based', 'usage_share'] as const;
 
 export interface ChannelTotal {
@@ -83,6 +83,10 @@ function checkDataset(dir: string): void {
 /** The ruleset's values as SQL literals; weights and usage as integers over a common power of ten. */
 function templateValues(o: PeerOptions): Record<string, string> {
   const r = o.ruleset;
+  const books = [...r.default_books].sort();
+  if (books.join() !== PEER_BOOKS.join()) {
+    throw new Error(`the DuckDB peer computes the books ${PEER_BOOKS.join(', ')}; the ruleset's default books are ${books.join(', ')}.`);
+  }
   const pb = r.books.position_based as Record<string, string> | undefined;
   if (!pb) throw new Error('the ruleset configures no position_based book; the peer computes the default books of the CSV shape.');
   const names = ['single', 'two_first', 'two_last', 'first', 'last', 'middle'];
