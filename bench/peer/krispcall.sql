@@ -218,8 +218,8 @@ SELECT w.book, a.account_id AS tx, a.amount_no * 3 + w.book_no AS key, a.currenc
 -- first-touch line, most of the others). amount × weight is computed in BIGINT where it cannot
 -- overflow and in HUGEINT otherwise (HUGEINT division costs several times more, and is rarely
 -- needed); the share and the remainder always fit a BIGINT. DuckDB raises an error on any
--- overflow, never wraps. `key` numbers the (book, transaction) pairs: an integer partition key
--- sorts much faster than the two strings.
+-- overflow, never wraps. `key` numbers what is split (book × distinct payment amount, or book ×
+-- refund): an integer partition key sorts much faster than strings.
 CREATE MACRO allocate(shares) AS TABLE
 WITH truncated AS (
   SELECT *,
