@@ -42,7 +42,7 @@ describe('DuckDB peer', () => {
       formatUnits(result.totals.find((t) => t.book === book && t.channel === channel && t.currency === currency)?.amountUnits ?? 0n);
     assert.equal(total('usage_share', 'salesforce', 'EUR'), '26.6666');
     assert.equal(total('usage_share', 'slack', 'EUR'), '13.3334');
-    assert.ok(result.seconds > 0 && result.steps.some((s) => s.name === 'ledger_totals'));
+    assert.ok(result.seconds > 0 && result.steps.some((s) => s.name === 'channel_totals'));
   });
 
   it('follows the cutoff: a month earlier gives other totals', async () => {

@@ -143,7 +143,7 @@ async function refuseRepeatedReversals(connection: DuckDBConnection): Promise<vo
 
 async function readTotals(connection: DuckDBConnection): Promise<ChannelTotal[]> {
   const reader = await connection.runAndReadAll(
-    'SELECT book, channel, currency, CAST(units AS VARCHAR) AS units FROM ledger_totals ORDER BY book, currency, channel');
+    'SELECT book, channel, currency, CAST(units AS VARCHAR) AS units FROM channel_totals ORDER BY book, currency, channel');
   return reader.getRowObjects().map((row) => ({
     book: String(row.book), channel: String(row.channel), currency: String(row.currency), amountUnits: BigInt(String(row.units)),
   }));

@@ -263,7 +263,7 @@ SELECT w.book, r.id, r.rowid * 3 + w.book_no, r.currency, r.amount_units, w.chan
   JOIN book_weights w ON w.account_id = r.account_id AND w.book = a.book
  WHERE r.t < {{to_us}} AND NOT EXISTS (SELECT 1 FROM named n WHERE n.tx = r.id AND n.book = a.book);
 
-CREATE TABLE ledger_totals AS
+CREATE TABLE channel_totals AS
 SELECT book, channel, currency, sum(units) AS units
   FROM (SELECT book, channel, currency, units FROM payment_lines
         UNION ALL
