@@ -10,6 +10,9 @@ import { DEFAULT_RULESET, planRun } from '../client/commands/run';
 import { migrate } from '../db/migrate';
 import { createPool } from '../db/pool';
 import { benchDataset, type BenchDataset } from './dataset';
+import type { ChannelTotal } from './peer/duckdb';
+import { engineChannelTotals } from './peer/engineTotals';
+import { runPeer, type PeerFigures, type PeerName } from './peer';
 import { sampleMemory, type MemoryPeaks } from './memory';
 import { directDriver, newBenchId, temporalDriver, type Driver, type RunOutcome, type Span } from './modes';
 import { startWorkers, type WorkerProcesses } from './workers';
@@ -29,6 +32,8 @@ export interface BenchOptions {
   cacheDir: string;
   /** Keep the bench databases afterwards (default: dropped once measured). */
   keepDatabases: boolean;
+  /** Also run the lifetime analysis in this peer and compare (docs/benchmark.md). */
+  peer?: PeerName;
 }
 
 export interface BenchStack {
@@ -69,6 +74,8 @@ export interface ModeFigures {
   endToEndSeconds: number;
   memory: MemoryPeaks;
   ledger: { entries: number; lines: number; entriesBytes: number; linesBytes: number; checksum: string };
+  /** The lifetime run's ledger totals per (book, channel, currency), read when a peer runs. */
+  channelTotals?: ChannelTotal[];
 }
 
 export interface BenchResult {
@@ -78,6 +85,7 @@ export interface BenchResult {
   /** Temporal end to end / direct end to end − 1, when both modes ran. */
   temporalOverhead: number | undefined;
   ledgersEqual: boolean | undefined;
+  peer?: PeerFigures;
 }
 
 export async function runBench(o: BenchOptions, stack: BenchStack, log: (line: string) => void): Promise<BenchResult> {
@@ -89,12 +97,21 @@ export async function runBench(o: BenchOptions, stack: BenchStack, log: (line: s
   for (const mode of o.modes) modes.push(await runMode(mode, o, stack, dataset, benchId, log));
   const direct = modes.find((m) => m.mode === 'direct');
   const temporal = modes.find((m) => m.mode === 'temporal');
+  let peer: PeerFigures | undefined;
+  if (o.peer) {
+    log(`peer: ${o.peer} lifetime analysis of ${dataset.dir}`);
+    const asOf = benchPeriods(o.start, o.months).lastMonth;
+    peer = await runPeer(o.peer, { datasetDir: dataset.dir, asOf, rulesetFile: DEFAULT_RULESET },
+      modes.map((m) => ({ mode: m.mode, endToEndSeconds: m.endToEndSeconds, channelTotals: m.channelTotals ?? [] })));
+    log(`peer: ${o.peer} in ${peer.seconds.toFixed(1)} s`);
+  }
   return {
     options: o,
     dataset,
     modes,
     temporalOverhead: direct && temporal ? temporal.endToEndSeconds / direct.endToEndSeconds - 1 : undefined,
     ledgersEqual: modes.length > 1 ? modes.every((m) => m.ledger.checksum === modes[0]!.ledger.checksum) : undefined,
+    ...(peer ? { peer } : {}),
   };
 }
 
@@ -142,10 +159,12 @@ async function runMode(mode: BenchMode, o: BenchOptions, stack: BenchStack, data
       log(`${mode}: ${label} run in ${outcome.wallSeconds.toFixed(1)} s${peakText(memory.mark())}`);
     }
     const peaks = memory.stop();
-    const ledger = await ledgerFigures(pool, planRun({ ruleset: DEFAULT_RULESET, to: end }, 'run').input.modelVersion);
+    const modelVersion = planRun({ ruleset: DEFAULT_RULESET, to: end }, 'run').input.modelVersion;
+    const ledger = await ledgerFigures(pool, modelVersion);
+    const channelTotals = o.peer ? await engineChannelTotals(pool, { modelVersion, from: null, to: lastMonth, asOf: lastMonth }) : undefined;
     return {
       mode, workers: mode === 'temporal' ? o.workers : 1, ingest: { rows: ingest.rowsLoaded, seconds: ingest.wallSeconds }, runs,
-      endToEndSeconds: ingest.wallSeconds + runs[0]!.wallSeconds, memory: peaks, ledger,
+      endToEndSeconds: ingest.wallSeconds + runs[0]!.wallSeconds, memory: peaks, ledger, ...(channelTotals ? { channelTotals } : {}),
     };
   } finally {
     await driver?.close();
