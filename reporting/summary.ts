@@ -32,6 +32,8 @@ export interface ReconciliationLine {
 
 export interface SummaryData {
   runId: string | null;
+  /** The inputs the report covers, one line per dataset (docs/operations.md, "Scope"). */
+  inputs?: ReadonlyArray<string>;
   modelVersion: string;
   basis: string;
   ruleset: Ruleset;
@@ -77,6 +79,7 @@ export function renderSummary(d: SummaryData): string {
   out.push(`Basis: ${basisSentence(d.basis)}`);
   out.push(`Period: ${d.periodFrom ?? 'all time'} to ${d.periodTo} (exclusive)${d.asOf ? `, data as of ${d.asOf}` : ''}`);
   if (d.runId) out.push(`Run: ${d.runId}`);
+  if (d.inputs && d.inputs.length > 0) out.push(`Inputs: ${d.inputs.join('; ')}`);
 
   section('Method');
   out.push(...methodLines(d));

@@ -126,12 +126,24 @@ export async function runsOf(pool: pg.Pool, modelVersion: string | null, period?
 }
 
 /** The newest version of every input file: what the reported decisions were computed from. */
-export async function inputDataVersions(pool: pg.Pool): Promise<Array<{ dataset: string; kind: string; file: string; version: number; sha256: string; fileId: number }>> {
+/**
+ * Every ingested file version the report's runs saw (file ids up to their data version; null: every
+ * one stored): older versions count too, since their rows stay in the input tables.
+ */
+export async function inputDataVersions(pool: pg.Pool, upToFileId: number | null = null): Promise<Array<{ dataset: string; kind: string; file: string; version: number; sha256: string; fileId: number }>> {
   const result = await pool.query<{ dataset: string; kind: string; file_name: string; version: number; content_sha256: string; file_id: string }>(
-    `SELECT DISTINCT ON (dataset, kind) dataset, kind, file_name, version, content_sha256, file_id::text
-       FROM ingested_files ORDER BY dataset, kind, version DESC`,
+    `SELECT dataset, kind, file_name, version, content_sha256, file_id::text
+       FROM ingested_files WHERE $1::bigint IS NULL OR file_id <= $1 ORDER BY file_id`,
+    [upToFileId],
   );
   return result.rows.map((r) => ({ dataset: r.dataset, kind: r.kind, file: r.file_name, version: r.version, sha256: r.content_sha256, fileId: Number(r.file_id) }));
+}
+
+/** The newest data version among some runs (null when none is recorded). */
+export async function dataVersionOf(pool: pg.Pool, runIds: ReadonlyArray<string>): Promise<number | null> {
+  if (runIds.length === 0) return null;
+  const result = await pool.query<{ v: string | null }>('SELECT max(data_version)::text AS v FROM attribution_runs WHERE run_id = ANY($1)', [[...runIds]]);
+  return result.rows[0]?.v === null || result.rows[0]?.v === undefined ? null : Number(result.rows[0].v);
 }
 
 export interface ReplayChannelRow {

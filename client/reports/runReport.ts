@@ -42,7 +42,7 @@ export async function writeRunReport(pool: pg.Pool, input: RunReportInput): Prom
   const chosen = input.books.includes(ruleset.report.chosen) ? ruleset.report.chosen : input.books[0]!;
   const [revenue, decisions, reconciliation, accounts, dataVersions, learned] = await Promise.all([
     ledger.channelRevenue(pool, scope), ledger.decisionCounts(pool, scope), ledger.reconciliation(pool, scope, input.months ? null : input.runId),
-    ledger.attributedAccounts(pool, scope, chosen), ledger.inputDataVersions(pool),
+    ledger.attributedAccounts(pool, scope, chosen), ledger.inputDataVersions(pool, input.runId ? await ledger.dataVersionOf(pool, [input.runId]) : null),
     learnedModelReports(pool, input.months ? null : input.runId, input.modelVersion),
   ]);
   const runs = input.months ? await monthRuns(pool, input.modelVersion, input.months.from, input.months.to) : null;
@@ -51,6 +51,7 @@ export async function writeRunReport(pool: pg.Pool, input: RunReportInput): Prom
     runId: input.runId, modelVersion: input.modelVersion, ruleset, periodFrom: from, periodTo: to, asOf: input.months ? null : input.asOf,
     books: input.books, chosen, revenue, attributedAccounts: accounts, decisions, reconciliation,
     basis, runIds, learned: learned.summary,
+    inputs: summariseInputs(dataVersions),
   };
 
   const files = new Map<string, string>();
@@ -82,4 +83,11 @@ async function monthRuns(pool: pg.Pool, modelVersion: string, fromMonth: string,
     if (runs.length) byMonth.set(month, runs.map((r) => r.runId));
   }
   return byMonth;
+}
+
+/** `krispcall-small: 6 file versions (#1–#6)`, one per dataset: what the summary says the report covers. */
+function summariseInputs(files: ReadonlyArray<{ dataset: string; fileId: number }>): string[] {
+  const byDataset = new Map<string, number[]>();
+  for (const f of files) byDataset.set(f.dataset, [...(byDataset.get(f.dataset) ?? []), f.fileId]);
+  return [...byDataset].map(([dataset, ids]) => `${dataset}: ${ids.length} file version(s) (#${Math.min(...ids)}–#${Math.max(...ids)})`);
 }

@@ -11,6 +11,7 @@ import { printDryRun } from '../../client/commands/months';
 import { backfillInput } from '../../client/commands/ops';
 import { DEFAULT_RULESET, planRun } from '../../client/commands/run';
 import { writeReplayReport } from '../../client/reports/replayReport';
+import { rootCauseMessage } from '../../common/rootCause';
 import { monthGrid } from '../../store/monthStates';
 import { monthDrift } from '../../store/runOutcomes';
 import { attributionRun } from '../../workflows/attributionRun';
@@ -95,6 +96,19 @@ describe('bases', () => {
       assert.ok(rows.length > 0 && rows.every((r) => r[5] === '0.0000'), `${book}: ${JSON.stringify(rows.filter((r) => r[5] !== '0.0000'))}`);
     }
     assert.ok(diff.some((r) => r[0] === 'position_based' && r[5] !== '0.0000'), 'position_based moved');
+  });
+});
+
+describe('scope', () => {
+  it('a run over a database with no input says so and fails (the CLI exits 1)', async () => {
+    const db = await createTestDatabase('empty');
+    databases.push(db);
+    const queue = `${temporal.taskQueue}-empty`;
+    workers.push(await temporal.startWorker(db.pool, queue));
+    const plan = planRun({ ruleset: DEFAULT_RULESET, asOf: '2024-07-01T00:00:00Z' }, 'run');
+    const error = await temporal.client.workflow.execute(attributionRun, { workflowId: `${plan.workflowId}/${queue}`, taskQueue: queue, args: [plan.input] })
+      .then(() => null, (e: unknown) => e);
+    assert.equal(rootCauseMessage(error), 'The database holds no input yet: nothing to attribute. Load a dataset first (attribution ingest <dir> or attribution ingest-events <file>).');
   });
 });
 
