@@ -5,8 +5,8 @@ import { InvalidInputError } from './errors';
 import { formatUnits } from './money';
 import type { TransactionFacts } from './transaction';
 
-// The conditions of the `rules` book (SPEC §5): CEL expressions over `event` (the transaction with
-// its products and touchpoints) and `account` (its context, SPEC §4). The variables are typed, so
+// The conditions of the `rules` book (docs/decisions.md, "Books and allocation"): CEL expressions over `event` (the transaction with
+// its products and touchpoints) and `account` (its context, docs/decisions.md, "Contexts"). The variables are typed, so
 // a misspelt field (`event.bundle_id`) or a condition that is not true/false is refused when the
 // ruleset loads, with the column, rather than when a transaction meets it.
 //

@@ -9,7 +9,7 @@ import { checkCondition } from './rules';
 import { decimalParam, labelParam, strictMapping, unwrapYamlNumber } from './rulesetValues';
 import { genericMessage, issueLines, parseTree, readYamlTree } from './rulesetYaml';
 
-// The ruleset: the YAML file that configures every book (SPEC §2, §5). It is parsed strictly,
+// The ruleset: the YAML file that configures every book (docs/rules-engine.md, docs/decisions.md). It is parsed strictly,
 // every problem is reported at once with the key path that has it, and the effective ruleset
 // (defaults applied, numbers as canonical decimal strings) is what the model version hashes, so
 // that editing a value without bumping `version` still gives a new model version.
@@ -170,7 +170,7 @@ function learnedModelProblems(rules: ReadonlyArray<Rule>, configured: Record<str
   return problems;
 }
 
-/** `<version>#<first 8 hex of sha256 of the canonical JSON of the effective ruleset>` (SPEC §2). */
+/** `<version>#<first 8 hex of sha256 of the canonical JSON of the effective ruleset>` (the README, "Configuration"; docs/rules-engine.md). */
 export function modelVersion(ruleset: Ruleset): string {
   const digest = createHash('sha256').update(canonicalJson(ruleset), 'utf8').digest('hex');
   return `${ruleset.version}#${digest.slice(0, 8)}`;

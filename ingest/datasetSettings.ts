@@ -1,4 +1,4 @@
-// dataset.yaml (SPEC §3.1): optional settings beside the CSV files. Validated with zod; every
+// dataset.yaml (docs/decisions.md, "Input"): optional settings beside the CSV files. Validated with zod; every
 // problem names the key. Without the file the defaults below apply.
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';

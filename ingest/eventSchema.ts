@@ -1,4 +1,4 @@
-// The multi-product event shape (SPEC §3.2): one `AttributionEvent` of the seed article per NDJSON
+// The multi-product event shape (docs/decisions.md, "Events"): one `AttributionEvent` of the seed article per NDJSON
 // line, plus `refundOf` on refunds. Pure: validates one parsed line and returns the canonical
 // event (amounts as decimal text, instants as UTC text, product ids trimmed and lower-cased) or
 // every problem with its column (a JSON path such as `products[1].unitPrice`).
@@ -13,7 +13,7 @@
 //   grossAmount > 0 with at most 4 decimals; quantity, unitPrice >= 0 with at most 6 decimals;
 //   touchpoint weight in [0, 1].
 // - `source: refund` makes the event a refund; `refundOf` is allowed on refunds only and may be
-//   absent (the refund is then split by the account's weights, SPEC §7).
+//   absent (the refund is then split by the account's weights, docs/decisions.md, "Decisions").
 import { z } from 'zod';
 import { EVENT_SOURCES, INTERACTION_TYPES, type EventSource, type InteractionType } from '../domain/transaction';
 import { parseAmount, parseCurrency, parseId, parseTimestamp, type FieldResult } from './fields';

@@ -1,4 +1,4 @@
-// Field parsers for the CSV inputs (SPEC §3.1). Each turns the raw cell into the canonical text
+// Field parsers for the CSV inputs (docs/decisions.md, "Input"). Each turns the raw cell into the canonical text
 // that goes to Postgres, or says precisely what is wrong with it. Pure: no I/O.
 import { DateTime } from 'luxon';
 import { ISO_4217_CODES } from './iso4217';

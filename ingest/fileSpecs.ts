@@ -1,4 +1,4 @@
-// What each CSV file of SPEC §3.1 holds and how a row of it is validated: the zod schema of a row
+// What each CSV file of docs/decisions.md, "Input" holds and how a row of it is validated: the zod schema of a row
 // is built from the field parsers, so each problem names its column.
 import {
   parseAction, parseAmount, parseCurrency, parseDuration, parseId, parseMemberIds, parseOptionalId, parsePlatform,

@@ -1,4 +1,4 @@
-// The per-book attribution CSV of SPEC §10: channel, currency, revenue, share_pct, accounts,
+// The per-book attribution CSV of docs/reports.md: channel, currency, revenue, share_pct, accounts,
 // transactions. Pure. Revenue has exactly 4 decimals; share_pct is the channel's share of its
 // currency's attributed total, in percent with 2 decimals (rounded half up); rows are ordered by
 // currency, then revenue (largest first), then channel name.
@@ -43,7 +43,7 @@ export function renderAttributionCsv(rows: ReadonlyArray<ChannelRevenue>): strin
   return [ATTRIBUTION_CSV_HEADER, ...lines].join('\n') + '\n';
 }
 
-/** The file of SPEC §10 for a book: the KrispCall names for its two books, `<book>_attribution.csv` otherwise. */
+/** The file of docs/reports.md for a book: the KrispCall names for its two books, `<book>_attribution.csv` otherwise. */
 export function attributionFileName(book: string): string {
   if (book === 'first_touch') return 'first_touch_attribution.csv';
   if (book === 'usage_share') return 'usage_based_attribution.csv';

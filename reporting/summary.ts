@@ -1,4 +1,4 @@
-// analysis_summary.txt (SPEC §10): the KrispCall summary written from the data — method, counts,
+// analysis_summary.txt (docs/reports.md): the KrispCall summary written from the data — method, counts,
 // buckets, reconciliation, top channels per book, and the summary's four recommendations with
 // this data's winners. Pure.
 import { PSEUDO_CHANNELS } from '../domain/channels';

@@ -1,4 +1,4 @@
-// attributionRun: one run of SPEC §2 — the transactions of [from, to) with cutoff as_of, under
+// attributionRun: one run — the transactions of [from, to) with cutoff as_of, under
 // one model version, for a set of books. Steps: prepare (record the run, resolve users to
 // accounts, choose shards) → build account contexts per shard → for each book, exclude
 // unattributable users and attribute each shard → reconcile. The reports are written by the

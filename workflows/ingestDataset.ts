@@ -17,7 +17,7 @@ export interface IngestDatasetInput {
 export interface IngestDatasetResult {
   dataset: string;
   files: LoadCsvFileResult[];
-  /** Files of SPEC §3.1 that the directory does not have. */
+  /** Files of docs/decisions.md, "Input" that the directory does not have. */
   missing: string[];
 }
 

@@ -1,4 +1,4 @@
-// Loads NDJSON events (SPEC §3.2) into the canonical tables, all or nothing, in one transaction:
+// Loads NDJSON events (docs/decisions.md, "Events") into the canonical tables, all or nothing, in one transaction:
 // every line is validated (strict: one bad event refuses the whole file), repeats of an event
 // already stored with identical content are counted and skipped (an upstream retry), and an id
 // stored with other content is refused naming both places. The money goes to payments/refunds
@@ -311,7 +311,7 @@ export function copyRows(client: pg.PoolClient, sql: string, rows: string[]): Pr
   });
 }
 
-/** Events are billing: one bad event refuses the whole file (SPEC §3.3). */
+/** Events are billing: one bad event refuses the whole file (docs/decisions.md, "Input"). */
 function failIfAny(fileName: string, count: number, rejects: RejectedRow[]): void {
   if (count === 0) return;
   const shown = rejects.slice(0, SAMPLE_LIMIT).map((r) => `  ${describeReject(fileName, r)}`);

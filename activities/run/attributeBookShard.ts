@@ -1,4 +1,4 @@
-// attributeBookShard: one book over the accounts of one shard (SPEC §5–§7). Reads the stored
+// attributeBookShard: one book over the accounts of one shard (docs/decisions.md, "Books and allocation" and "Decisions"). Reads the stored
 // contexts and the shard's transactions of the period, decides each transaction, and writes the
 // ledger and the shard's result in one transaction. Idempotent: a shard with a result is done.
 import type pg from 'pg';

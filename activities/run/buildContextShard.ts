@@ -1,4 +1,4 @@
-// buildContextShard: builds the SPEC §4 contexts of the accounts of one shard, as of the run's
+// buildContextShard: builds the contexts (docs/decisions.md, "Contexts") of the accounts of one shard, as of the run's
 // cutoff, and stores them. Idempotent: a shard whose marker row exists is done; the contexts and
 // the marker commit together. Rows are read per shard, so memory is bounded by the shard size.
 import type pg from 'pg';
@@ -133,7 +133,7 @@ export async function readShardInputs(pool: pg.Pool, members: ShardMembers, asOf
 }
 
 /**
- * Adds each account's counted usage (SPEC §4) to its timeline. The usage rows never reach Node:
+ * Adds each account's counted usage (docs/decisions.md, "Contexts") to its timeline. The usage rows never reach Node:
  * the counting windows go to Postgres, which sums the calls' seconds and the SMS segments that
  * fall inside them per user and platform, exactly (NUMERIC); the users' sums are added up per
  * account here, exactly (ExactDecimal). Reading ~150 rows per account

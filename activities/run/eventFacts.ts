@@ -1,4 +1,4 @@
-// What only events have (SPEC §3.2): the products, touchpoints, bundle and source of the event
+// What only events have (docs/decisions.md, "Events"): the products, touchpoints, bundle and source of the event
 // transactions of one shard and period, keyed by transaction id. CSV-shape transactions have
 // none of it, and books then use the account's context alone.
 import { Decimal } from 'decimal.js';

@@ -1,5 +1,5 @@
 // attribution schedule create|describe|pause|unpause|delete|trigger: the monthly Temporal
-// Schedule that runs the previous UTC month (SPEC §9).
+// Schedule that runs the previous UTC month (docs/operations.md).
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type ScheduleDescription, type ScheduleOptions } from '@temporalio/client';
 import type { Command } from 'commander';
 import { previousMonthOf } from '../../common/period';

@@ -6,7 +6,7 @@ import type { Ruleset } from '../ruleset';
 import type { CharacteristicFunction } from '../shapley';
 import type { TransactionFacts } from '../transaction';
 
-// The interface every book implements (SPEC §5): a parameter schema for its block in the ruleset
+// The interface every book implements (docs/decisions.md, "Books and allocation"): a parameter schema for its block in the ruleset
 // and a pure function from a transaction and its account's context to channel weights. Weights
 // are relative: the allocation divides by their sum, so only their ratios matter.
 

@@ -8,7 +8,7 @@ import { INTERACTION_TYPES } from '../transaction';
 import { bookPath, lookbackDaysParam } from './path';
 import type { BookDefinition, Weights } from './types';
 
-// Weighted touchpoints (SPEC §5, the seed's "Weighted Multi-Touch"): each touch of the path
+// Weighted touchpoints (docs/decisions.md, "Books and allocation", the seed's "Weighted Multi-Touch"): each touch of the path
 // weighs its own `weight` when the event gives one, else the ruleset's weight for its interaction
 // type, else 1 (a connection of the CSV shape has no type); weights are summed per channel.
 // Decision where the spec is silent: when every touch weighs 0 (explicit zero weights), each

@@ -1,4 +1,4 @@
-// The multi-product books (SPEC §5): weighted touchpoints, pro rata with nested bundles, the rule
+// The multi-product books (docs/decisions.md, "Books and allocation"): weighted touchpoints, pro rata with nested bundles, the rule
 // engine with CEL conditions, and every ruleset/bundle error named. Amounts are hand-computed.
 import assert from 'node:assert/strict';
 import { Decimal } from 'decimal.js';

@@ -1,6 +1,6 @@
 // The `rules` book end to end in the domain: the seed's configuration template made valid, the CEL
 // variables a condition reads, where a bad condition is reported, and how rules meet the refund
-// cascade (SPEC §5, §7). Amounts are units of 0.0001, hand-computed in the comments.
+// cascade (docs/decisions.md, "Books and allocation"). Amounts are units of 0.0001, hand-computed in the comments.
 import assert from 'node:assert/strict';
 import { Environment } from '@marcbachmann/cel-js';
 import { Decimal } from 'decimal.js';
