@@ -170,7 +170,7 @@ function learnedModelProblems(rules: ReadonlyArray<Rule>, configured: Record<str
   return problems;
 }
 
-/** `<version>#<first 8 hex of sha256 of the canonical JSON of the effective ruleset>` (the README, "Configuration"; docs/rules-engine.md). */
+/** `<version>#<first 8 hex of sha256 of the canonical JSON of the effective ruleset>` (docs/decisions.md, "Ledger and runs"). */
 export function modelVersion(ruleset: Ruleset): string {
   const digest = createHash('sha256').update(canonicalJson(ruleset), 'utf8').digest('hex');
   return `${ruleset.version}#${digest.slice(0, 8)}`;
