@@ -31,8 +31,6 @@ export function bookTitle(book: string): string {
 
 const METHODS: Record<string, MethodSentence> = {
   first_touch: () => `First-touch: all credit to the first integration connected after the first payment; none → ${NO_INTEGRATION_CHANNEL}.`,
-  last_touch: () => `Last-touch: all credit to the last integration connected in the active period; none → ${NO_INTEGRATION_CHANNEL}.`,
-  linear: () => `Linear: equal credit to every distinct integration connected in the active period; none → ${NO_INTEGRATION_CHANNEL}.`,
   usage_share: (r) => `Usage-based: credit in proportion to each platform's usage units (call seconds + SMS segments × ${r.sms_seconds_per_segment}); none → ${NO_USAGE_CHANNEL}.`,
   position_based: (r) => {
     const p = r.books.position_based!;
@@ -50,11 +48,19 @@ const METHODS: Record<string, MethodSentence> = {
     const rules = [...r.books.rules!.rules].sort((a, b) => b.priority - a.priority);
     return `Rules, first match by priority: ${rules.map((x) => `"${x.name}" (${x.priority}) → ${x.model}`).join('; ')}; no match → excluded (no_rule_matched).`;
   },
-  // The data-driven books read their parameters loosely: a parameter the book does not have yet shows its documented default.
-  time_decay: (r) => `Time decay: each touch weighs 2^(−Δ / ${String(paramsOf(r, 'time_decay').half_life_days ?? 7)} days), Δ = transaction time − touch time; summed per channel.`,
-  markov: (r) => `Markov chain: each channel on the path weighs its removal effect in an absorbing Markov chain of order ${String(paramsOf(r, 'markov').order ?? 1)} over the run's journeys; all zero → linear.`,
-  shapley: (r) => `Shapley value: each channel weighs its Shapley value over the coalitions of the run's journeys (at most ${String(paramsOf(r, 'shapley').max_channels ?? 12)} channels); negative values count as 0, all zero → linear.`,
+  // The path books added with the data-driven ones; their parameters are read loosely (a default shows when unset).
+  last_touch: (r) => `Last-touch: all credit to the channel of the last touch${lookback(r, 'last_touch')}; none → ${NO_INTEGRATION_CHANNEL}.`,
+  linear: (r) => `Linear: equal credit to each distinct channel of the path${lookback(r, 'linear')}; none → ${NO_INTEGRATION_CHANNEL}.`,
+  time_decay: (r) => `Time decay: each touch weighs 2^(−days from the transaction / ${String(paramsOf(r, 'time_decay').half_life_days ?? 7)}), summed per channel${lookback(r, 'time_decay')}; none → ${NO_INTEGRATION_CHANNEL}.`,
+  markov: (r) => `Markov (order ${String(paramsOf(r, 'markov').order ?? 1)}): each channel of the path weighs its removal effect in the chain learned from the run's journeys (markov_removal_effects.csv); all zero → equal split${lookback(r, 'markov')}.`,
+  shapley: (r) => `Shapley: the path's channels (the first ${String(paramsOf(r, 'shapley').max_channels ?? 12)}) share by their Shapley values in the game whose value is each exact coalition's conversion rate (shapley_values.csv); negative → 0, all zero → equal split${lookback(r, 'shapley')}.`,
 };
+
+/** `; touches more than N days before the transaction are left out` when the book has lookback_days. */
+function lookback(ruleset: Ruleset, book: string): string {
+  const days = paramsOf(ruleset, book).lookback_days;
+  return days === undefined ? '' : `; touches more than ${String(days)} days before the transaction are left out`;
+}
 
 function paramsOf(ruleset: Ruleset, book: string): Record<string, unknown> {
   const params = (ruleset.books as Record<string, unknown>)[book];

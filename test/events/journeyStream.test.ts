@@ -15,7 +15,8 @@ import { after, before, describe, it } from 'node:test';
 import type { Worker } from '@temporalio/worker';
 import { listEventFiles, loadEvents } from '../../activities/ingest/loadEvents';
 import { modelVersion, parseRuleset } from '../../domain/ruleset';
-import type { AttributionRunInput, AttributionRunResult } from '../../workflows/attributionRun';
+import { writeRunReport } from '../../client/reports/runReport';
+import { attributionRun, type AttributionRunInput, type AttributionRunResult } from '../../workflows/attributionRun';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 import { refusal } from '../helpers/refusal';
 import { connectTestTemporal, type TestTemporal } from '../helpers/temporal';
@@ -40,14 +41,18 @@ async function load(file: string) {
   const [listed] = await listEventFiles(file);
   return loadEvents(db.pool, { source: listed!.source, expectedLoadKey: listed!.loadKey });
 }
-/** Each run under a model version of its own, so that each writes its own ledger lines. */
-function run(suffix: string, outDir: string | null = null): Promise<AttributionRunResult> {
+/** Each run under a model version of its own, so that each writes its own ledger lines; reports as `run --out` writes them. */
+async function run(suffix: string, outDir: string | null = null): Promise<AttributionRunResult> {
   const yaml = rulesetOf(`journeys-${suffix}`);
   const ruleset = parseRuleset(yaml, 'journeys.yaml');
   const input: AttributionRunInput = {
-    kind: 'run', rulesetYaml: yaml, rulesetSource: 'journeys.yaml', modelVersion: modelVersion(ruleset), from: null, to: AS_OF, asOf: AS_OF, books: ['markov'], outDir,
+    kind: 'run', rulesetYaml: yaml, rulesetSource: 'journeys.yaml', modelVersion: modelVersion(ruleset), from: null, to: AS_OF, asOf: AS_OF, books: ['markov'],
   };
-  return temporal.client.workflow.execute('attributionRun', { workflowId: `journeys/${temporal.taskQueue}/${suffix}`, taskQueue: temporal.taskQueue, args: [input] });
+  const result = await temporal.client.workflow.execute(attributionRun, { workflowId: `journeys/${temporal.taskQueue}/${suffix}`, taskQueue: temporal.taskQueue, args: [input] });
+  if (outDir) {
+    await writeRunReport(db.pool, { modelVersion: result.modelVersion, basis: result.basis, from: null, to: AS_OF, asOf: AS_OF, books: input.books, outDir, runId: result.runId });
+  }
+  return result;
 }
 const effects = async (runId: string) => (await db.pool.query('SELECT channel, exact FROM run_markov_removal_effects WHERE run_id = $1 ORDER BY channel', [runId])).rows;
 

@@ -10,7 +10,8 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Worker } from '@temporalio/worker';
 import { modelVersion, parseRuleset } from '../../domain/ruleset';
-import type { AttributionRunInput, AttributionRunResult } from '../../workflows/attributionRun';
+import { writeRunReport } from '../../client/reports/runReport';
+import { attributionRun, type AttributionRunInput, type AttributionRunResult } from '../../workflows/attributionRun';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 import { csv, datasetDir } from '../helpers/datasets';
 import { ledgerSnapshot } from '../helpers/ledger';
@@ -61,13 +62,19 @@ after(async () => {
   await db.drop();
 });
 
-function run(suffix: string, options: Partial<AttributionRunInput> = {}): Promise<AttributionRunResult> {
+/** A run as `attribution run --out` makes it: the workflow, then the reports from the ledger in this process. */
+async function run(suffix: string, options: Partial<AttributionRunInput> & { outDir?: string } = {}): Promise<AttributionRunResult> {
   const ruleset = parseRuleset(RULESET_YAML, 'data-driven.yaml');
+  const { outDir, ...rest } = options;
   const input: AttributionRunInput = {
     kind: 'run', rulesetYaml: RULESET_YAML, rulesetSource: 'data-driven.yaml', modelVersion: modelVersion(ruleset),
-    from: null, to: AS_OF, asOf: AS_OF, books: ruleset.default_books, outDir: null, ...options,
+    from: null, to: AS_OF, asOf: AS_OF, books: ruleset.default_books, ...rest,
   };
-  return temporal.client.workflow.execute('attributionRun', { workflowId: `data-driven/${temporal.taskQueue}/${suffix}`, taskQueue: temporal.taskQueue, args: [input] });
+  const result = await temporal.client.workflow.execute(attributionRun, { workflowId: `data-driven/${temporal.taskQueue}/${suffix}`, taskQueue: temporal.taskQueue, args: [input] });
+  if (outDir) {
+    await writeRunReport(db.pool, { modelVersion: result.modelVersion, basis: result.basis, from: null, to: AS_OF, asOf: AS_OF, books: input.books, outDir, runId: result.runId });
+  }
+  return result;
 }
 
 const linesOf = async (book: string) => (await db.pool.query<{ row: string }>(
