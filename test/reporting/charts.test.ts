@@ -163,7 +163,7 @@ describe('method sentences and the chosen book', () => {
 
   it('every book has a sentence; a book without one of its own gets a generic one', () => {
     assert.equal(methodSentence('position_based', ruleset), 'Position-based: 1 platform → 100 %; 2 → first 70 %, last 30 %; more → first 40 %, last 40 %, the middle ones share 20 %.');
-    assert.match(methodSentence('last_touch', ruleset), /^Last-touch: all credit to the last integration/);
+    assert.match(methodSentence('last_touch', ruleset), /^Last-touch: all credit to the channel of the last touch/);
     assert.match(methodSentence('usage_share', ruleset), /SMS segments × 5/);
     assert.equal(methodSentence('markov', ruleset), 'Markov chain (markov): weights as the book defines them, split exactly per transaction.');
     assert.equal(methodSentence('some_new_book', ruleset), 'Some new book (some_new_book): weights as the book defines them, split exactly per transaction.');
