@@ -50,8 +50,13 @@ BEGIN
     -- For sessions that log in as the role itself; members get it from the login trigger below.
     BEGIN
       EXECUTE 'ALTER ROLE attribution_reader SET statement_timeout = ''30s''';
-    EXCEPTION WHEN insufficient_privilege THEN
-      RAISE NOTICE 'statement_timeout not set on attribution_reader: no CREATEROLE privilege';
+    EXCEPTION
+      WHEN insufficient_privilege THEN
+        RAISE NOTICE 'statement_timeout not set on attribution_reader: no CREATEROLE privilege';
+      -- Roles are cluster-wide: another database of the cluster migrating at the same moment sets
+      -- the same value on the same catalog row ("tuple concurrently updated"); theirs stands.
+      WHEN internal_error THEN
+        RAISE NOTICE 'statement_timeout on attribution_reader is being set by another database''s migration';
     END;
   END IF;
 END $$;
