@@ -1,15 +1,14 @@
 // All activities, built from their dependencies: the worker makes one pool and passes it in.
 import { Context } from '@temporalio/activity';
+import { withHeartbeat } from './heartbeat';
 import type pg from 'pg';
 import { listDatasetFiles } from './ingest/datasetDir';
 import { loadCsvFile, type LoadCsvFileInput, type LoadCsvFileResult } from './ingest/loadCsvFile';
 import { listEventFiles, loadEvents, type LoadEventsInput, type LoadEventsResult } from './ingest/loadEvents';
 import {
-  attributeBookShard, buildContextShard, excludeUnattributable, prepareRun, reconcileRun,
-  type BookShardInput, type ContextShardInput, type PrepareRunInput,
+  attributeBookShard, buildContextShard, excludeUnattributable, learnRunModels, prepareRun, reconcileRun,
+  type BookShardInput, type ContextShardInput, type LearnRunModelsInput, type PrepareRunInput,
 } from './run';
-import { writeReplayDiff, type ReplayDiffInput } from './reports/writeReplayDiff';
-import { writeRunReports, type WriteReportsInput } from './reports/writeRunReports';
 import { monthGrid, type MonthGridKey } from '../store/monthStates';
 import { recordRunOutcome, type RunOutcome } from '../store/runOutcomes';
 
@@ -17,19 +16,8 @@ export interface ActivityDeps {
   pool: pg.Pool;
 }
 
-/**
- * Heartbeats while `work` runs, so that a worker that dies in the middle of a long statement is
- * noticed within the activity's heartbeat timeout instead of its start-to-close timeout.
- */
-async function keepAlive<T>(work: () => Promise<T>): Promise<T> {
-  const context = Context.current();
-  const timer = setInterval(() => context.heartbeat(), 1000);
-  try {
-    return await work();
-  } finally {
-    clearInterval(timer);
-  }
-}
+/** Heartbeats every second while `work` runs (activities/heartbeat.ts). */
+const keepAlive = <T>(work: () => Promise<T>): Promise<T> => withHeartbeat(() => work());
 
 export function createActivities({ pool }: ActivityDeps) {
   return {
@@ -61,8 +49,12 @@ export function createActivities({ pool }: ActivityDeps) {
 
     /** Builds and stores the contexts of one shard of accounts; heartbeats accounts done. */
     async buildContextShard(input: ContextShardInput) {
-      const context = Context.current();
-      return buildContextShard(pool, input, (accounts) => context.heartbeat({ shard: input.shard, accounts }));
+      return withHeartbeat((beat) => buildContextShard(pool, input, (accounts) => beat({ shard: input.shard, accounts })));
+    },
+
+    /** Once per run: what the data-driven books learn from every journey (Markov chain, Shapley coalitions). */
+    async learnRunModels(input: LearnRunModelsInput) {
+      return keepAlive(() => learnRunModels(pool, input));
     },
 
     /** Payments and refunds of unmatched or ambiguous users: excluded entries for one book. */
@@ -72,18 +64,12 @@ export function createActivities({ pool }: ActivityDeps) {
 
     /** One book over one shard: decisions and ledger lines; heartbeats accounts done. */
     async attributeBookShard(input: BookShardInput) {
-      const context = Context.current();
-      return attributeBookShard(pool, input, (accounts) => context.heartbeat({ book: input.book, shard: input.shard, accounts }));
+      return withHeartbeat((beat) => attributeBookShard(pool, input, (accounts) => beat({ book: input.book, shard: input.shard, accounts })));
     },
 
     /** Billing vs ledger per book and currency; fails the run above 0.01 % variance. */
     async reconcileRun(input: { runId: string }) {
       return keepAlive(() => reconcileRun(pool, input));
-    },
-
-    /** The CSV files and the summary of SPEC §10, from the ledger. */
-    async writeRunReports(input: WriteReportsInput) {
-      return keepAlive(() => writeRunReports(pool, input));
     },
 
     /** How the run ended, for the month grid (written once). */
@@ -95,11 +81,7 @@ export function createActivities({ pool }: ActivityDeps) {
     async monthStates(input: MonthGridKey & { months: string[] }) {
       return keepAlive(() => monthGrid(pool, input, input.months, { persist: true }));
     },
-
-    /** Old vs new model version per book and channel, and the accounts that moved most. */
-    async writeReplayDiff(input: ReplayDiffInput) {
-      return keepAlive(() => writeReplayDiff(pool, input));
-    },
+    // No report activity: reports are written by the command, from the ledger (docs/reports.md).
   };
 }
 

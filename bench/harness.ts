@@ -11,6 +11,9 @@ import { migrate } from '../db/migrate';
 import { createPool } from '../db/pool';
 import { ledgerBytes } from '../store/ledger';
 import { benchDataset, type BenchDataset } from './dataset';
+import type { ChannelTotal } from './peer/duckdb';
+import { engineChannelTotals } from './peer/engineTotals';
+import { runPeer, type PeerFigures, type PeerName } from './peer';
 import { sampleMemory, type MemoryPeaks } from './memory';
 import { directDriver, newBenchId, temporalDriver, type Driver, type RunOutcome, type Span } from './modes';
 import { startWorkers, type WorkerProcesses } from './workers';
@@ -30,6 +33,8 @@ export interface BenchOptions {
   cacheDir: string;
   /** Keep the bench databases afterwards (default: dropped once measured). */
   keepDatabases: boolean;
+  /** Also run the lifetime analysis in this peer and compare (docs/benchmark.md). */
+  peer?: PeerName;
 }
 
 export interface BenchStack {
@@ -70,6 +75,8 @@ export interface ModeFigures {
   endToEndSeconds: number;
   memory: MemoryPeaks;
   ledger: { entries: number; lines: number; entriesBytes: number; linesBytes: number; checksum: string };
+  /** The lifetime run's ledger totals per (book, channel, currency), read when a peer runs. */
+  channelTotals?: ChannelTotal[];
 }
 
 export interface BenchResult {
@@ -79,6 +86,7 @@ export interface BenchResult {
   /** Temporal end to end / direct end to end − 1, when both modes ran. */
   temporalOverhead: number | undefined;
   ledgersEqual: boolean | undefined;
+  peer?: PeerFigures;
 }
 
 export async function runBench(o: BenchOptions, stack: BenchStack, log: (line: string) => void): Promise<BenchResult> {
@@ -90,12 +98,21 @@ export async function runBench(o: BenchOptions, stack: BenchStack, log: (line: s
   for (const mode of o.modes) modes.push(await runMode(mode, o, stack, dataset, benchId, log));
   const direct = modes.find((m) => m.mode === 'direct');
   const temporal = modes.find((m) => m.mode === 'temporal');
+  let peer: PeerFigures | undefined;
+  if (o.peer) {
+    log(`peer: ${o.peer} lifetime analysis of ${dataset.dir}`);
+    const asOf = benchPeriods(o.start, o.months).lastMonth;
+    peer = await runPeer(o.peer, { datasetDir: dataset.dir, asOf, rulesetFile: DEFAULT_RULESET },
+      modes.map((m) => ({ mode: m.mode, endToEndSeconds: m.endToEndSeconds, channelTotals: m.channelTotals ?? [] })));
+    log(`peer: ${o.peer} in ${peer.seconds.toFixed(1)} s`);
+  }
   return {
     options: o,
     dataset,
     modes,
     temporalOverhead: direct && temporal ? temporal.endToEndSeconds / direct.endToEndSeconds - 1 : undefined,
     ledgersEqual: modes.length > 1 ? modes.every((m) => m.ledger.checksum === modes[0]!.ledger.checksum) : undefined,
+    ...(peer ? { peer } : {}),
   };
 }
 
@@ -122,7 +139,7 @@ async function runMode(mode: BenchMode, o: BenchOptions, stack: BenchStack, data
         databaseUrl: url, temporalAddress: stack.temporalAddress, namespace: stack.namespace, taskQueue,
         logFile: path.join(o.cacheDir, `worker-${benchId}.log`),
       });
-      driver = await temporalDriver(stack.temporalAddress, stack.namespace, taskQueue, benchId, (line) => log(`${mode}: ${line}`));
+      driver = await temporalDriver(pool, stack.temporalAddress, stack.namespace, taskQueue, benchId, (line) => log(`${mode}: ${line}`));
     } else {
       driver = directDriver(pool, benchId);
     }
@@ -135,18 +152,20 @@ async function runMode(mode: BenchMode, o: BenchOptions, stack: BenchStack, data
     const { lastMonth, end } = benchPeriods(o.start, o.months);
     const runs: RunFigures[] = [];
     for (const [label, from, to] of [['lifetime', null, lastMonth], ['month', lastMonth, end]] as const) {
-      const plan = planRun({ ruleset: DEFAULT_RULESET, ...(from ? { from } : {}), to, asOf: to, out: path.join(outRoot, label) }, 'run');
+      const plan = planRun({ ruleset: DEFAULT_RULESET, ...(from ? { from } : {}), to, asOf: to }, 'run');
       const input = { ...plan.input, accountsPerShard: o.accountsPerShard, shardConcurrency: o.shardConcurrency };
       log(`${mode}: ${label} run ${from ?? '(all time)'} → ${to}`);
-      const outcome = await driver.run(label, input, plan.workflowId);
+      const outcome = await driver.run(label, input, plan.workflowId, path.join(outRoot, label));
       runs.push(await runFigures(pool, label, `${from?.slice(0, 7) ?? 'start'}..${to.slice(0, 7)}`, outcome));
       log(`${mode}: ${label} run in ${outcome.wallSeconds.toFixed(1)} s${peakText(memory.mark())}`);
     }
     const peaks = memory.stop();
-    const ledger = await ledgerFigures(pool, planRun({ ruleset: DEFAULT_RULESET, to: end }, 'run').input.modelVersion);
+    const modelVersion = planRun({ ruleset: DEFAULT_RULESET, to: end }, 'run').input.modelVersion;
+    const ledger = await ledgerFigures(pool, modelVersion);
+    const channelTotals = o.peer ? await engineChannelTotals(pool, { modelVersion, from: null, to: lastMonth, asOf: lastMonth }) : undefined;
     return {
       mode, workers: mode === 'temporal' ? o.workers : 1, ingest: { rows: ingest.rowsLoaded, seconds: ingest.wallSeconds }, runs,
-      endToEndSeconds: ingest.wallSeconds + runs[0]!.wallSeconds, memory: peaks, ledger,
+      endToEndSeconds: ingest.wallSeconds + runs[0]!.wallSeconds, memory: peaks, ledger, ...(channelTotals ? { channelTotals } : {}),
     };
   } finally {
     await driver?.close();

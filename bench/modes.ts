@@ -3,7 +3,6 @@
 // activities in separate worker processes) and `direct` (the activity functions called in-process
 // in the order and with the concurrency the workflow uses). Each returns the time spans of its
 // activities, named by phase, from which harness.ts derives the figures.
-import { basisOf } from '../common/period';
 import crypto from 'node:crypto';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import type pg from 'pg';
@@ -11,7 +10,7 @@ import type { LedgerWriteTiming } from '../store/ledger';
 import { listDatasetFiles } from '../activities/ingest/datasetDir';
 import { loadCsvFile } from '../activities/ingest/loadCsvFile';
 import { attributeBookShard, buildContextShard, excludeUnattributable, prepareRun, reconcileRun } from '../activities/run';
-import { writeRunReports } from '../activities/reports/writeRunReports';
+import { writeRunReport } from '../client/reports/runReport';
 import type { IngestDatasetResult } from '../workflows/ingestDataset';
 import {
   DEFAULT_ACCOUNTS_PER_SHARD, DEFAULT_SHARD_CONCURRENCY, type AttributionRunInput, type AttributionRunResult, type RunProgress,
@@ -38,7 +37,8 @@ export interface IngestOutcome {
 
 export interface Driver {
   ingest(dir: string): Promise<IngestOutcome>;
-  run(label: string, input: AttributionRunInput, workflowId: string): Promise<RunOutcome>;
+  /** Runs, then writes the reports into `outDir` from the ledger, in this process, as the CLI does. */
+  run(label: string, input: AttributionRunInput, workflowId: string, outDir: string | null): Promise<RunOutcome>;
   close(): Promise<void>;
 }
 
@@ -53,7 +53,7 @@ export function directDriver(pool: pg.Pool, benchId: string): Driver {
       const results = await Promise.all(listing.files.map((f) => loadCsvFile(pool, { dir, kind: f.kind, maxRejects: null, expectedLoadKey: f.loadKey })));
       return { rowsLoaded: results.reduce((s, r) => s + r.rowsLoaded, 0), wallSeconds: seconds(started) };
     },
-    async run(label, input) {
+    async run(label, input, _workflowId, outDir) {
       const started = Date.now();
       const spans: Span[] = [];
       const timed = async <T>(phase: string, work: () => Promise<T>): Promise<T> => {
@@ -82,12 +82,7 @@ export function directDriver(pool: pg.Pool, benchId: string): Driver {
         if (timing) ledgerWrites.push(timing);
       });
       await timed('reconcile', () => reconcileRun(pool, { runId }));
-      if (input.outDir) {
-        const outDir = input.outDir;
-        await timed('reports', () => writeRunReports(pool, {
-          modelVersion: prepared.modelVersion, basis: basisOf(input.from, input.to, input.asOf), from: input.from, to: input.to, asOf: input.asOf, books: input.books, outDir, runId,
-        }));
-      }
+      if (outDir) await timed('reports', () => writeReports(pool, input, outDir, runId));
       return { runId, wallSeconds: seconds(started), spans, ledgerWrites };
     },
     async close() {},
@@ -103,9 +98,14 @@ async function forEachBounded<T>(items: ReadonlyArray<T>, limit: number, work: (
   await Promise.all(lanes);
 }
 
+/** The reports of a run, as `attribution run --out` writes them. */
+function writeReports(pool: pg.Pool, input: AttributionRunInput, outDir: string, runId: string) {
+  return writeRunReport(pool, { modelVersion: input.modelVersion, from: input.from, to: input.to, asOf: input.asOf, books: input.books, outDir, runId });
+}
+
 /** Through Temporal: the workflows, on the task queue that the bench's worker processes serve. */
 export async function temporalDriver(
-  address: string, namespace: string, taskQueue: string, benchId: string, log: (line: string) => void = () => undefined,
+  pool: pg.Pool, address: string, namespace: string, taskQueue: string, benchId: string, log: (line: string) => void = () => undefined,
 ): Promise<Driver> {
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace });
@@ -117,7 +117,7 @@ export async function temporalDriver(
       }) as IngestDatasetResult;
       return { rowsLoaded: result.files.reduce((s, f) => s + f.rowsLoaded, 0), wallSeconds: seconds(started) };
     },
-    async run(label, input, workflowId) {
+    async run(label, input, workflowId, outDir) {
       const started = Date.now();
       const handle = await client.workflow.start('attributionRun', { workflowId: `${workflowId}/bench-${benchId}-${label}`, taskQueue, args: [input] });
       // Long runs (1M accounts) report where they are, so that an interrupted bench still tells.
@@ -134,8 +134,13 @@ export async function temporalDriver(
       } finally {
         clearInterval(ticker);
       }
-      const wallSeconds = seconds(started);
-      return { runId: result.runId, wallSeconds, ...await activitySpans(handle) };
+      const timing = await activitySpans(handle);
+      if (outDir) {
+        const start = Date.now();
+        await writeReports(pool, input, outDir, result.runId);
+        timing.spans.push({ phase: 'reports', start, end: Date.now() });
+      }
+      return { runId: result.runId, wallSeconds: seconds(started), ...timing };
     },
     async close() {
       await connection.close();
@@ -144,7 +149,7 @@ export async function temporalDriver(
 }
 
 const PHASE_OF: Record<string, string> = {
-  prepareRun: 'prepare', buildContextShard: 'contexts', reconcileRun: 'reconcile', writeRunReports: 'reports',
+  prepareRun: 'prepare', buildContextShard: 'contexts', reconcileRun: 'reconcile',
 };
 
 /** The timing a book shard's result carries when the shard wrote the ledger (not when a retry found it done). */

@@ -2,7 +2,7 @@
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import { PROJECT_ROOT } from '../common/config';
-import type { BenchResult, ModeFigures, RunFigures } from './harness';
+import { benchPeriods, type BenchResult, type ModeFigures, type RunFigures } from './harness';
 
 const int = new Intl.NumberFormat('en-US');
 const s1 = (x: number) => x.toFixed(1);
@@ -15,9 +15,11 @@ export interface Environment {
   date: string;
   machine: string;
   revision: string;
+  /** 1-minute load averages at the start and the end of the bench: the machine is shared. */
+  load?: string;
 }
 
-export function environment(command: string): Environment {
+export function environment(command: string, loadAtStart?: number): Environment {
   const git = (...args: string[]) => {
     try {
       return execFileSync('git', args, { cwd: PROJECT_ROOT, encoding: 'utf8' }).trim();
@@ -32,6 +34,7 @@ export function environment(command: string): Environment {
     date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
     machine: `${cpus.length} cores (${cpus[0]?.model.trim() ?? '?'}), ${gib(os.totalmem())} RAM, ${os.type()} ${os.release()} ${os.machine()}`,
     revision: `${git('rev-parse', '--short', 'HEAD') || 'unknown'}${dirty ? ' (with uncommitted changes in the tree)' : ''}`,
+    ...(loadAtStart !== undefined ? { load: `${loadAtStart.toFixed(1)} at the start, ${os.loadavg()[0]!.toFixed(1)} at the end (1-minute load average, ${cpus.length} cores)` } : {}),
   };
 }
 
@@ -44,6 +47,7 @@ export function renderResult(r: BenchResult, env: Environment): string {
   out.push(`- command: \`${env.command}\``);
   out.push(`- machine: ${env.machine}`);
   out.push(`- git: ${env.revision}`);
+  if (env.load) out.push(`- load: ${env.load}`);
   out.push(`- dataset: ${int.format(d.totalRows)} rows, ${gib(d.totalBytes)} of CSV (${d.files.map((f) => `${f.name} ${int.format(f.rows)}`).join(', ')}); ` +
     (r.dataset.reused ? 'reused from the cache' : `generated in ${s1(r.dataset.generateSeconds)} s (${rate(d.totalRows, r.dataset.generateSeconds)} rows/s)`));
   out.push(`- shards of ${int.format(o.accountsPerShard)} accounts, ${o.shardConcurrency} shard activities at a time`);
@@ -72,6 +76,7 @@ export function renderResult(r: BenchResult, env: Environment): string {
   for (const m of r.modes) out.push(modeSummary(m));
   if (r.temporalOverhead !== undefined) out.push(`- Temporal orchestration overhead (end to end, temporal / direct − 1): **${(r.temporalOverhead * 100).toFixed(1)} %**`);
   if (r.ledgersEqual !== undefined) out.push(`- ledgers of the modes identical (checksum without run ids): **${r.ledgersEqual ? 'yes' : 'NO'}**`);
+  if (r.peer) out.push(...peerLines(r));
   out.push('');
   return out.join('\n');
 }
@@ -86,4 +91,19 @@ function modeSummary(m: ModeFigures): string {
   return `- ${modeName(m)}: peak RSS ${m.mode === 'temporal' ? 'of the worker process(es)' : 'of the bench process'} **${mib(m.memory.workerPeakBytes)}**, ` +
     `Postgres ${mib(m.memory.postgresPeakBytes)}; ledger ${int.format(m.ledger.entries)} entries (${mib(m.ledger.entriesBytes)}) + ` +
     `${int.format(m.ledger.lines)} lines (${mib(m.ledger.linesBytes)}), checksum \`${m.ledger.checksum}\`; ${runs.join('; ')}`;
+}
+
+function peerLines(r: BenchResult): string[] {
+  const p = r.peer!;
+  const cutoff = benchPeriods(r.options.start, r.options.months).lastMonth.slice(0, 7);
+  const slowest = [...p.steps].sort((a, b) => b.seconds - a.seconds).slice(0, 3).map((s) => `${s.name} ${s1(s.seconds)} s`);
+  const lines = [
+    `- ${p.name} peer (bench/peer/krispcall.sql: the same lifetime analysis, start..${cutoff}, over the same CSVs, CSV reading included): ` +
+      `**${s1(p.seconds)} s** (slowest steps: ${slowest.join(', ')}); ${int.format(p.totals)} (book, channel, currency) totals`,
+  ];
+  for (const c of p.comparisons) {
+    const agree = c.differences.length === 0 ? '**agree exactly**' : `**DIFFER in ${c.differences.length}** (first: ${c.differences[0]})`;
+    lines.push(`- ${c.mode} vs ${p.name}: channel totals ${agree}; end to end (ingest + lifetime run) ÷ ${p.name} = **${c.ratio.toFixed(1)}×**`);
+  }
+  return lines;
 }

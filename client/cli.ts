@@ -1,5 +1,5 @@
 // The `attribution` command line. Each command lives in client/commands/. Conventions for
-// scripting (docs/operations.md, "CLI conventions"): exit code 0 success, 1 a failed run or refused
+// scripting (docs/cli-and-worker.md, "CLI conventions"): exit code 0 success, 1 a failed run or refused
 // input, 2 a usage error (one line and a hint, not the whole help); `--json` on run, backfill and
 // status; `--version`; Ctrl-C detaches from the workflow being followed.
 import fs from 'node:fs';
@@ -13,6 +13,7 @@ import { registerOpsCommands } from './commands/ops';
 import { registerScheduleCommands } from './commands/schedule';
 import { registerServeCommand } from './commands/serve';
 import { registerReportCommand } from './commands/report';
+import { registerSensitivityCommand } from './commands/sensitivity';
 import { DEFAULT_RULESET, registerRunCommand, runAndReport } from './commands/run';
 import { registerStackCommands } from './commands/stack';
 import { rootCause } from './failure';
@@ -42,6 +43,7 @@ registerIngestCommand(program);
 registerIngestEventsCommand(program);
 registerRunCommand(program);
 registerReportCommand(program);
+registerSensitivityCommand(program);
 registerOpsCommands(program);
 registerMonthsCommands(program);
 registerScheduleCommands(program);
@@ -58,7 +60,7 @@ program
       ruleset: DEFAULT_RULESET,
     };
     const ok = await withSession((session) => runAndReport(session, options, 'run'), { worker: true });
-    console.log('\nThe stack keeps running so you can look around; stop it with `npx attribution stack down`.');
+    console.log('\nThe stack (Postgres, Temporal and the resident worker) keeps running so you can look around; stop it with `npx attribution stack down`.');
     if (!ok) process.exitCode = 1;
   });
 

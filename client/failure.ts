@@ -1,4 +1,4 @@
-// The root cause of a failure, for the one line a user reads (docs/operations.md, "CLI
+// The root cause of a failure, for the one line a user reads (docs/cli-and-worker.md, "CLI
 // conventions"). Temporal wraps what went wrong in layers: WorkflowFailedError → ChildWorkflowFailure
 // (a backfill's month) → ActivityFailure → ApplicationFailure "Dataset directory … does not exist".
 // Only the deepest message says what to do, so that is the one we print.

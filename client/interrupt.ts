@@ -1,5 +1,5 @@
 // Ctrl-C on a command that follows a workflow (run, backfill, replay, ingest) detaches from it
-// (docs/operations.md, "CLI conventions"): the workflow keeps running on the worker, the command
+// (docs/cli-and-worker.md, "CLI conventions"): the workflow keeps running on the worker, the command
 // says how to follow it and exits with 130 (128 + SIGINT, what shells report for an interrupted
 // command; 143 for SIGTERM), with no stack trace.
 import { stopAllTickers } from './progress';
@@ -22,6 +22,8 @@ export function detachMessage(workflowId: string, url: string | undefined): stri
 /** Installs the handlers once, at start-up. */
 export function detachOnInterrupt(): void {
   const onSignal = (signal: NodeJS.Signals) => {
+    // A command with a shutdown of its own (serve) and nothing followed: leave the signal to it.
+    if (!following && process.listenerCount(signal) > 0) return;
     stopAllTickers();
     process.stderr.write(`\n${following ? detachMessage(following.workflowId, following.url) : 'Interrupted.'}\n`);
     process.exit(signal === 'SIGINT' ? 130 : 143);

@@ -1,4 +1,4 @@
-// `--json` (docs/operations.md, "CLI conventions"): stdout carries exactly one JSON document, the
+// `--json` (docs/cli-and-worker.md, "CLI conventions"): stdout carries exactly one JSON document, the
 // command's outcome, for scripts (`jq`); everything written for people (tables, progress, notes)
 // goes to stderr instead, so the commands print as usual without a branch per line.
 

@@ -1,4 +1,4 @@
-// Progress while a command waits on a workflow (docs/operations.md, "CLI conventions"). On a
+// Progress while a command waits on a workflow (docs/cli-and-worker.md, "CLI conventions"). On a
 // terminal, one line redrawn in place every second; elsewhere (a pipe, a CI log) a plain line
 // when the progress changed, at most every few seconds, never a template with placeholders.
 // Progress goes to stderr, results to stdout; stop() ends the progress line before the caller
@@ -35,7 +35,9 @@ export function startTicker(render: () => Promise<string | null>, options: Ticke
     if (!tty && Date.now() - lastPrintedAt < plainEveryMs) return;
     last = line;
     lastPrintedAt = Date.now();
-    if (tty) stream.write(`\r\x1b[2K${line.slice(0, Math.max(20, (stream.columns ?? 100) - 1))}`);
+    // One row at most: a wrapped line could not be redrawn in place. Unknown width (0): no cut.
+    const width = stream.columns > 20 ? stream.columns - 1 : line.length;
+    if (tty) stream.write(`\r\x1b[2K${line.slice(0, width)}`);
     else stream.write(`${line}\n`);
     drawn = true;
   };

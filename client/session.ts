@@ -1,7 +1,7 @@
 // What every CLI command that does work needs: the stack (external, or the embedded default
 // started on demand, resident worker included), a migrated database and a Temporal client. The
 // work itself is done by workers outside this process: the resident worker on the embedded
-// default, the cluster's workers with TEMPORAL_ADDRESS (docs/operations.md, "The resident worker").
+// default, the cluster's workers with TEMPORAL_ADDRESS (docs/cli-and-worker.md, "The resident worker").
 import crypto from 'node:crypto';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -11,6 +11,7 @@ import { migrate } from '../db/migrate';
 import { createPool } from '../db/pool';
 import { stackUp, type StackEndpoints } from '../stack';
 import { waitForResidentWorker } from '../stack/residentWorker';
+import { trackCalls } from './grpcCalls';
 
 export interface Session {
   config: Config;
@@ -21,6 +22,9 @@ export interface Session {
 
 export const log = (line: string) => process.stderr.write(`${line}\n`);
 
+/** How long the CLI waits, after its work, for calls still being retried before it closes the connection. */
+const CALLS_SETTLE_MS = 20_000;
+
 /**
  * `worker: true` for commands whose workflows must be picked up: on the embedded default they wait
  * until the resident worker (started by stackUp) polls, and fail with its log if it cannot start.
@@ -29,15 +33,17 @@ export async function withSession<T>(work: (session: Session) => Promise<T>, opt
   const config = loadConfig();
   const endpoints = await stackUp(config, log);
   const pool = createPool(endpoints.databaseUrl);
+  const calls = trackCalls();
   let connection: Connection | undefined;
   try {
     await migrate(pool);
-    connection = await Connection.connect({ address: endpoints.temporalAddress });
+    connection = await Connection.connect({ address: endpoints.temporalAddress, interceptors: calls.interceptors });
     const session: Session = { config, endpoints, pool, client: new Client({ connection, namespace: endpoints.namespace }) };
-    if (options.worker && endpoints.residentWorker) await waitForResidentWorker(config, endpoints.residentWorker);
+    if (options.worker && endpoints.residentWorker) await waitForResidentWorker(config);
     return await work(session);
   } finally {
-    await connection?.close();
+    // A call still being retried (a progress query during an outage) must end before its channel closes.
+    if (connection && (await calls.settled(CALLS_SETTLE_MS))) await connection.close();
     await pool.end();
   }
 }

@@ -4,6 +4,7 @@
 import { WorkflowNotFoundError } from '@temporalio/common';
 import type { AttributionRunResult } from '../workflows/attributionRun';
 import type { BackfillProgress } from '../workflows/backfill';
+import type { ScheduledMonthlyRunResult } from '../workflows/scheduledMonthlyRun';
 import type { ReplayResult } from '../workflows/replay';
 import { rootCause } from './failure';
 import { backfillProgressLine, queryBackfillProgress, queryRunProgress, runProgressLine, QUERY_DEADLINE_MS } from './follow';
@@ -75,20 +76,23 @@ async function addProgress(session: Session, view: StatusView, childId: string |
 }
 
 function resultLines(type: string, result: unknown): string[] {
-  if (type === 'attributionRun' || type === 'scheduledMonthlyRun') {
-    const r = result as AttributionRunResult & { month?: string };
-    const p = r.progress;
-    return [
-      `${r.month ? `month ${r.month}, ` : ''}${p.accounts} accounts in ${p.shardCount} shard(s); ${p.entriesWritten} entries and ${p.linesWritten} lines written, drift ${p.drift}`,
-      ...(r.reports ? [`reports in ${r.reports.outDir}`] : []),
-    ];
+  if (type === 'scheduledMonthlyRun') {
+    const s = result as ScheduledMonthlyRunResult;
+    if (!s.run) return [`month ${s.month}: not run again, it was ${s.stateBefore} (${s.reason})`];
+    return [`month ${s.month} (was ${s.stateBefore}): ${runLine(s.run)}`];
   }
+  if (type === 'attributionRun') return [runLine(result as AttributionRunResult)];
   if (type === 'backfill') return [backfillResultLine(result as BackfillProgress)];
   if (type === 'replay') {
     const r = result as ReplayResult;
-    return [backfillResultLine(r.backfill), `diff: ${r.diff.files.join(', ')} in ${r.diff.outDir}`];
+    return [backfillResultLine(r.backfill), ...(r.diff ? [`diff: ${r.diff.files.join(', ')} in ${r.diff.outDir}`] : [])];
   }
   return [];
+}
+
+function runLine(r: AttributionRunResult): string {
+  const p = r.progress;
+  return `${p.accounts} accounts in ${p.shardCount} shard(s); ${p.entriesWritten} entries and ${p.linesWritten} lines written, drift ${p.drift}`;
 }
 
 export function backfillResultLine(b: BackfillProgress): string {

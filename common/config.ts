@@ -19,6 +19,7 @@ const EnvSchema = z.object({
   ATTRIBUTION_TEMPORAL_PORT: port.optional(),
   ATTRIBUTION_TEMPORAL_UI_PORT: port.optional(),
   ATTRIBUTION_TEMPORAL_HEADLESS: z.enum(['0', '1', 'true', 'false']).optional(),
+  ATTRIBUTION_SERVE_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   XDG_CACHE_HOME: z.string().min(1).optional(),
 });
 
@@ -36,6 +37,8 @@ export interface Config {
   cacheDir: string;
   preferredPorts: { postgres: number | undefined; temporal: number | undefined; temporalUi: number | undefined };
   temporalHeadless: boolean;
+  /** The token `attribution serve` requires (default: generated into the state folder). */
+  serveToken: string | undefined;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -59,5 +62,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       temporalUi: e.ATTRIBUTION_TEMPORAL_UI_PORT,
     },
     temporalHeadless: e.ATTRIBUTION_TEMPORAL_HEADLESS === '1' || e.ATTRIBUTION_TEMPORAL_HEADLESS === 'true',
+    serveToken: e.ATTRIBUTION_SERVE_TOKEN,
   };
 }

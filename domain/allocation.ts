@@ -2,7 +2,7 @@ import type { Decimal } from 'decimal.js';
 import { InvalidInputError, InvariantError } from './errors';
 import { compareStrings } from './order';
 
-// Exact allocation (SPEC §6). Weights are turned into integers over a common power of ten, so
+// Exact allocation (docs/decisions.md, "Books and allocation"). Weights are turned into integers over a common power of ten, so
 // every share A × w_i / W is a ratio of bigints and the split is computed without any rounding
 // except the one truncation the spec asks for. decimal.js alone would not do: its default 20
 // significant digits are fewer than an 18-digit amount times a long-fraction weight needs.

@@ -5,7 +5,7 @@ import { compareStrings } from './order';
 import { decimalParam, strictMapping, unwrapYamlNumber } from './rulesetValues';
 import { parseTree, readYamlTree } from './rulesetYaml';
 
-// Bundles (the ruleset's `bundles:` key, SPEC §5 pro_rata): a product id that is a bundle stands
+// Bundles (the ruleset's `bundles:` key, docs/decisions.md, "Books and allocation" pro_rata): a product id that is a bundle stands
 // for its components, split by component weight; a component may itself be a bundle. A cycle
 // (A contains B contains A) would never finish expanding, so it is refused when the ruleset loads,
 // naming the cycle (the seed's pitfall 4).

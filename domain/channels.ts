@@ -1,4 +1,4 @@
-// Pseudo-channels hold revenue that a book cannot place on a real channel (SPEC §2). Their names
+// Pseudo-channels hold revenue that a book cannot place on a real channel (docs/decisions.md, "Books and allocation"). Their names
 // contain parentheses and a space, which no trimmed, lower-cased platform or product name from the
 // inputs is expected to have, so they never collide with a real channel.
 

@@ -4,7 +4,7 @@ import { ExactDecimal, toPlainDecimal } from './exactDecimal';
 import { compareStrings } from './order';
 import type { Ruleset } from './ruleset';
 
-// The per-account context of SPEC §4: everything a book needs to weigh an account's channels,
+// The per-account context of docs/decisions.md, "Contexts": everything a book needs to weigh an account's channels,
 // built once per run cutoff from the account's own rows. Pure: the rows arrive already resolved to
 // one account (membership is resolved in SQL), with platforms trimmed and lower-cased.
 //
@@ -166,7 +166,7 @@ export function buildAccountTimeline(
 }
 
 /**
- * Per platform, the sorted, disjoint windows in which a usage row counts (SPEC §4): inside the
+ * Per platform, the sorted, disjoint windows in which a usage row counts (docs/decisions.md, "Contexts"): inside the
  * active period and, unless the platform is always available, inside one of its connection
  * windows. Platforms absent here count no usage.
  */

@@ -7,7 +7,7 @@ import { compareStrings } from './order';
 import { REASONS, type Reason } from './reasons';
 import type { TransactionFacts } from './transaction';
 
-// One decision per transaction, for one account and one book (SPEC §7). Payments are decided
+// One decision per transaction, for one account and one book (docs/decisions.md, "Decisions"). Payments are decided
 // first, so that a refund in the same run can reverse a payment attributed in that run.
 //
 // Decisions taken where the spec is silent:

@@ -1,4 +1,4 @@
-// The reasons a ledger decision records (SPEC §7). Defined once: the SQL side writes the
+// The reasons a ledger decision records (docs/decisions.md, "Decisions"). Defined once: the SQL side writes the
 // unmatched / ambiguous ones for rows that never reach the domain.
 export const REASONS = {
   /** A payment of an account whose net revenue in its currency is positive. */

@@ -1,11 +1,12 @@
 import { Environment } from '@marcbachmann/cel-js';
+import { ASSUMED_SIZES, CEL_COST_BUDGET, estimateCost, type SizeOf } from './celCost';
 import type { AccountContext } from './context';
 import { InvalidInputError } from './errors';
 import { formatUnits } from './money';
 import type { TransactionFacts } from './transaction';
 
-// The conditions of the `rules` book (SPEC §5): CEL expressions over `event` (the transaction with
-// its products and touchpoints) and `account` (its context, SPEC §4). The variables are typed, so
+// The conditions of the `rules` book (docs/decisions.md, "Books and allocation"): CEL expressions over `event` (the transaction with
+// its products and touchpoints) and `account` (its context, docs/decisions.md, "Contexts"). The variables are typed, so
 // a misspelt field (`event.bundle_id`) or a condition that is not true/false is refused when the
 // ruleset loads, with the column, rather than when a transaction meets it.
 //
@@ -59,7 +60,7 @@ const environment = new Environment()
   .registerVariable('account', 'Account');
 
 /** `at` is where cel-js points in the condition: "column 7", or "line 2, column 3" for a condition written over several lines. */
-export type ConditionCheck = { ok: true } | { ok: false; at: string | null; reason: string };
+export type ConditionCheck = { ok: true } | { ok: false; at: string | null; reason: string; overBudget?: true };
 
 /** Parses and type-checks a condition; it must give true or false. */
 export function checkCondition(source: string): ConditionCheck {
@@ -76,8 +77,18 @@ export function checkCondition(source: string): ConditionCheck {
   if (result.type !== 'bool' && result.type !== 'dyn') {
     return { ok: false, at: null, reason: `gives a ${result.type}; a condition must give true or false` };
   }
+  const cost = estimateCost(compile(source).ast, assumedSize);
+  if (cost > CEL_COST_BUDGET) {
+    return {
+      ok: false, at: null, overBudget: true,
+      reason: `may take up to ${Math.round(cost)} steps per transaction, more than the budget of ${CEL_COST_BUDGET} ` +
+        '(comprehensions nested over large lists); simplify it, e.g. fewer nested all/exists/map/filter',
+    };
+  }
   return { ok: true };
 }
+
+const assumedSize: SizeOf = (path) => ASSUMED_SIZES[path] ?? ASSUMED_SIZES['(other)']!;
 
 /**
  * Where cel-js points: its messages quote the source line as `>    2 |   y` and mark the place
@@ -95,8 +106,17 @@ function caretPosition(message: string, multiLine: boolean): string | null {
   return multiLine ? `line ${line}, column ${column}` : `column ${column}`;
 }
 
-type Evaluate = (activation: Record<string, unknown>) => unknown;
+type Evaluate = ((activation: Record<string, unknown>) => unknown) & { ast: unknown };
 const compiled = new Map<string, Evaluate>();
+
+function compile(condition: string): Evaluate {
+  let evaluate = compiled.get(condition);
+  if (evaluate === undefined) {
+    evaluate = environment.parse(condition) as unknown as Evaluate;
+    compiled.set(condition, evaluate);
+  }
+  return evaluate;
+}
 
 export interface ConditionalRule {
   name: string;
@@ -115,12 +135,9 @@ export function firstMatchingRule<R extends ConditionalRule>(rules: ReadonlyArra
   return ordered.find(({ rule }) => conditionHolds(rule, activation, tx.transactionId))?.rule;
 }
 
-function conditionHolds(rule: ConditionalRule, activation: Record<string, unknown>, transactionId: string): boolean {
-  let evaluate = compiled.get(rule.condition);
-  if (evaluate === undefined) {
-    evaluate = environment.parse(rule.condition) as unknown as Evaluate;
-    compiled.set(rule.condition, evaluate);
-  }
+function conditionHolds(rule: ConditionalRule, activation: { event: CelEvent; account: CelAccount }, transactionId: string): boolean {
+  const evaluate = compile(rule.condition);
+  guardCost(rule, evaluate, activation, transactionId);
   let value: unknown;
   try {
     value = evaluate(activation);
@@ -131,6 +148,28 @@ function conditionHolds(rule: ConditionalRule, activation: Record<string, unknow
     throw new InvalidInputError(`rule "${rule.name}": condition ${JSON.stringify(rule.condition)} gave ${String(value)} on transaction ${transactionId}, not true or false`);
   }
   return value;
+}
+
+/**
+ * The evaluation-time guard: the ruleset was checked with assumed collection sizes; a transaction
+ * with larger ones (an event with 5,000 products) is estimated again with its own sizes and
+ * refused, rather than blocking the worker, when the condition would go over the budget on it.
+ */
+function guardCost(rule: ConditionalRule, evaluate: Evaluate, activation: { event: CelEvent; account: CelAccount }, transactionId: string): void {
+  const e = activation.event as unknown as { products: unknown[]; touchpoints: unknown[] };
+  const a = activation.account as unknown as { touchPlatforms: unknown[]; netRevenue: Map<string, number>; usageUnits: Map<string, number> };
+  const actual: Record<string, number> = {
+    'event.products': e.products.length, 'event.touchpoints': e.touchpoints.length, 'account.touchPlatforms': a.touchPlatforms.length,
+    'account.netRevenue': a.netRevenue.size, 'account.usageUnits': a.usageUnits.size, '(other)': ASSUMED_SIZES['(other)']!,
+  };
+  if (Object.entries(actual).every(([path, size]) => size <= ASSUMED_SIZES[path]!)) return;
+  const cost = estimateCost(evaluate.ast, (path) => actual[path] ?? actual['(other)']!);
+  if (cost > CEL_COST_BUDGET) {
+    throw new InvalidInputError(
+      `rule "${rule.name}": condition ${JSON.stringify(rule.condition)} would take up to ${Math.round(cost)} steps on transaction ${transactionId} ` +
+        `(its lists are larger than usual), more than the budget of ${CEL_COST_BUDGET}; simplify the condition`,
+    );
+  }
 }
 
 const toDouble = (units: bigint) => Number(formatUnits(units));

@@ -9,7 +9,7 @@ import { checkCondition } from './rules';
 import { decimalParam, labelParam, strictMapping, unwrapYamlNumber } from './rulesetValues';
 import { genericMessage, issueLines, parseTree, readYamlTree } from './rulesetYaml';
 
-// The ruleset: the YAML file that configures every book (SPEC §2, §5). It is parsed strictly,
+// The ruleset: the YAML file that configures every book (docs/rules-engine.md, docs/decisions.md). It is parsed strictly,
 // every problem is reported at once with the key path that has it, and the effective ruleset
 // (defaults applied, numbers as canonical decimal strings) is what the model version hashes, so
 // that editing a value without bumping `version` still gives a new model version.
@@ -95,6 +95,8 @@ export function parseRuleset(yamlText: string, sourceName: string): Ruleset {
   const r = parseTree(rulesetSchema, tree, sourceName);
   const rules = r.books.rules === undefined ? undefined : resolveRules((r.books.rules as { rules: Rule[] }).rules, r.books);
   if (rules !== undefined && 'problems' in rules) throw new RulesetError(sourceName, rules.problems.sort(compareStrings));
+  const learned = rules === undefined ? [] : learnedModelProblems(rules.resolved, r.books);
+  if (learned.length > 0) throw new RulesetError(sourceName, learned);
   // Books a run will compute are configured with their defaults even when the file omits them, so
   // their parameters are part of the hash.
   const books: Record<string, unknown> = { ...r.books, ...(rules === undefined ? {} : { rules: { rules: rules.resolved } }) };
@@ -124,7 +126,8 @@ function resolveRules(rules: ReadonlyArray<Rule>, configured: Record<string, unk
     const at = `books.rules.rules[${i}]`;
     const condition = checkCondition(rule.condition);
     if (!condition.ok) {
-      problems.push(`${at}.condition: does not compile${condition.at === null ? '' : ` at ${condition.at}`}: ${condition.reason} (rule "${rule.name}")`);
+      const what = condition.overBudget ? '' : `does not compile${condition.at === null ? '' : ` at ${condition.at}`}: `;
+      problems.push(`${at}.condition: ${what}${condition.reason} (rule "${rule.name}")`);
     }
     if (!isBookName(rule.model) || rule.model === 'rules') {
       problems.push(`${at}.model: unknown book ${JSON.stringify(rule.model)} for rule "${rule.name}" (a rule may pick: ${RULE_MODELS.join(', ')})`);
@@ -143,7 +146,31 @@ function resolveRules(rules: ReadonlyArray<Rule>, configured: Record<string, unk
   return problems.length > 0 ? { problems } : { resolved };
 }
 
-/** `<version>#<first 8 hex of sha256 of the canonical JSON of the effective ruleset>` (SPEC §2). */
+/**
+ * The Markov chain and the Shapley coalitions are learned once per run, with the parameters of the
+ * ruleset's own markov / shapley block: a rule that picks them with another order or max_channels
+ * would silently get the block's model, so it is refused (docs/data-driven-books.md).
+ */
+function learnedModelProblems(rules: ReadonlyArray<Rule>, configured: Record<string, unknown>): string[] {
+  const learning = [
+    { book: 'markov', key: 'order' },
+    { book: 'shapley', key: 'max_channels' },
+  ] as const;
+  const problems: string[] = [];
+  rules.forEach((rule, i) => {
+    for (const { book, key } of learning) {
+      if (rule.model !== book) continue;
+      const own = ((configured[book] ?? BOOKS[book].params.parse({})) as Record<string, unknown>)[key];
+      const given = (rule.parameters as Record<string, unknown>)[key];
+      if (given !== own) {
+        problems.push(`books.rules.rules[${i}].parameters.${key}: must be ${String(own)}, the ${key} of books.${book} (the model is learned once per run), got ${String(given)} (rule "${rule.name}")`);
+      }
+    }
+  });
+  return problems;
+}
+
+/** `<version>#<first 8 hex of sha256 of the canonical JSON of the effective ruleset>` (docs/decisions.md, "Ledger and runs"). */
 export function modelVersion(ruleset: Ruleset): string {
   const digest = createHash('sha256').update(canonicalJson(ruleset), 'utf8').digest('hex');
   return `${ruleset.version}#${digest.slice(0, 8)}`;

@@ -9,6 +9,12 @@ import { YamlNumber } from './rulesetValues';
 // every configuration file reports its problems the same way.
 
 /**
+ * How many alias expansions a configuration file may make: the `yaml` library's guard against an
+ * alias bomb (a few lines that expand to billions of nodes), with its default budget made explicit.
+ */
+export const YAML_MAX_ALIAS_COUNT = 100;
+
+/**
  * The YAML text as plain values, numbers kept as YamlNumber (with their source text) so that
  * parameters never pass through a float. Throws RulesetError for invalid YAML or an empty file.
  */
@@ -18,6 +24,16 @@ export function readYamlTree(yamlText: string, sourceName: string, whenEmpty: st
     throw new RulesetError(sourceName, doc.errors.map((e) => `invalid YAML: ${(e.message.split('\n')[0] ?? '').replace(/:$/, '')}`));
   }
   if (doc.contents === null) throw new RulesetError(sourceName, [`document: is empty (${whenEmpty})`]);
+  try {
+    // The library's own conversion counts alias expansions against the budget and stops early;
+    // toPlain below expands aliases itself, so it only runs once this check has passed.
+    doc.toJS({ maxAliasCount: YAML_MAX_ALIAS_COUNT });
+  } catch (error) {
+    if (!(error instanceof ReferenceError)) throw error;
+    throw new RulesetError(sourceName, [
+      `document: its aliases (*name) expand to too much (more than ${YAML_MAX_ALIAS_COUNT} alias expansions); write the values out or use fewer aliases`,
+    ]);
+  }
   return toPlain(doc.contents, doc);
 }
 

@@ -2,8 +2,8 @@ import type { Decimal } from 'decimal.js';
 import type { Touch } from './context';
 import { compareStrings } from './order';
 
-// A transaction as a book sees it. The CSV shape (SPEC §3.1) gives only the money: the account's
-// context carries the touches. The event shape (SPEC §3.2) adds the transaction's own products,
+// A transaction as a book sees it. The CSV shape (docs/decisions.md, "Input") gives only the money: the account's
+// context carries the touches. The event shape (docs/decisions.md, "Events") adds the transaction's own products,
 // touchpoints and bundle; "touchpoints embedded in an event belong to that transaction only".
 
 export const INTERACTION_TYPES = ['view', 'click', 'usage_spike', 'support', 'trial'] as const;
@@ -63,7 +63,7 @@ export interface PathTouch {
 }
 
 /**
- * The touch path a book walks for this transaction (SPEC §4.6): the transaction's own touchpoints
+ * The touch path a book walks for this transaction (docs/decisions.md, "Contexts"): the transaction's own touchpoints
  * ordered by (timestamp, productId) when it has any, else the account's path of connections.
  */
 export function touchPathOf(accountPath: ReadonlyArray<Touch>, tx: TransactionFacts): PathTouch[] {

@@ -1,4 +1,4 @@
-// The multi-product event shape (SPEC §3.2): one `AttributionEvent` of the seed article per NDJSON
+// The multi-product event shape (docs/decisions.md, "Events"): one `AttributionEvent` of the seed article per NDJSON
 // line, plus `refundOf` on refunds. Pure: validates one parsed line and returns the canonical
 // event (amounts as decimal text, instants as UTC text, product ids trimmed and lower-cased) or
 // every problem with its column (a JSON path such as `products[1].unitPrice`).
@@ -13,7 +13,7 @@
 //   grossAmount > 0 with at most 4 decimals; quantity, unitPrice >= 0 with at most 6 decimals;
 //   touchpoint weight in [0, 1].
 // - `source: refund` makes the event a refund; `refundOf` is allowed on refunds only and may be
-//   absent (the refund is then split by the account's weights, SPEC §7).
+//   absent (the refund is then split by the account's weights, docs/decisions.md, "Decisions").
 import { z } from 'zod';
 import { EVENT_SOURCES, INTERACTION_TYPES, type EventSource, type InteractionType } from '../domain/transaction';
 import { parseAmount, parseCurrency, parseId, parseTimestamp, type FieldResult } from './fields';
@@ -70,7 +70,27 @@ function field(parse: (raw: string) => FieldResult) {
   });
 }
 
-const id = field(parseId);
+/** Products and touchpoints per event (docs/decisions.md, "Input"): a bound on what one line may make the engine do. */
+export const MAX_LIST_ITEMS = 1000;
+
+/** How deep free-form metadata may nest: deeper JSON would overflow the stack of every later step. */
+export const MAX_METADATA_DEPTH = 32;
+
+/** The nesting depth of a parsed JSON value, found without recursion (the value may be 100,000 deep). */
+function depthOf(value: unknown): number {
+  let deepest = 0;
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (typeof v !== 'object' || v === null) continue;
+    deepest = Math.max(deepest, depth);
+    if (deepest > MAX_METADATA_DEPTH) return deepest;
+    for (const child of Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return deepest;
+}
+
+export const id = field(parseId);
 // Events carry no dataset.yaml: an instant without an offset cannot be given a time zone.
 const instant = field((raw) => {
   const result = parseTimestamp(raw, undefined);
@@ -133,10 +153,12 @@ const productSchema = z.strictObject({
   productId: channelId,
   quantity: decimalText({ maxDecimals: 6 }),
   unitPrice: decimalText({ maxDecimals: 6 }),
-  metadata: z.record(z.string(), z.unknown(), { error: typeError('an object') }).optional(),
+  metadata: z.record(z.string(), z.unknown(), { error: typeError('an object') })
+    .refine((m) => depthOf(m) <= MAX_METADATA_DEPTH, `is nested more than ${MAX_METADATA_DEPTH} levels deep; flatten it`)
+    .optional(),
 });
 
-const touchpointSchema = z.strictObject({
+export const touchpointSchema = z.strictObject({
   productId: channelId,
   interactionType: z.enum(INTERACTION_TYPES, { error: typeError(`one of ${INTERACTION_TYPES.join(', ')}`) }),
   timestamp: instant,
@@ -150,8 +172,8 @@ const eventSchema = z
     customerId: id,
     grossAmount,
     currency: field((raw) => parseCurrency(raw, undefined)),
-    products: z.array(productSchema, { error: typeError('a list') }),
-    touchpoints: z.array(touchpointSchema, { error: typeError('a list') }).default([]),
+    products: z.array(productSchema, { error: typeError('a list') }).max(MAX_LIST_ITEMS, `may have at most ${MAX_LIST_ITEMS} products`),
+    touchpoints: z.array(touchpointSchema, { error: typeError('a list') }).max(MAX_LIST_ITEMS, `may have at most ${MAX_LIST_ITEMS} touchpoints`).default([]),
     bundleId: channelId.optional(),
     source: z.enum(EVENT_SOURCES, { error: typeError(`one of ${EVENT_SOURCES.join(', ')}`) }),
     refundOf: id.optional(),
@@ -169,7 +191,7 @@ const eventSchema = z
 export function parseEvent(value: unknown): EventParseResult {
   const parsed = eventSchema.safeParse(value, { error: genericMessage, reportInput: true });
   if (!parsed.success) {
-    return { ok: false, problems: parsed.error.issues.flatMap(describeIssue) };
+    return { ok: false, problems: parsed.error.issues.flatMap((issue) => describeIssue(issue)) };
   }
   const e = parsed.data;
   return {
@@ -201,18 +223,41 @@ export function parseEventLine(text: string): EventParseResult {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return { ok: false, problems: [{ column: '(line)', value: undefined, reason: 'must be one JSON object per line' }] };
   }
+  if (hasLoneSurrogate(value)) {
+    // JSON may escape half of a UTF-16 pair (\ud800); stored as UTF-8 it would silently become U+FFFD.
+    return { ok: false, problems: [{ column: '(line)', value: undefined, reason: 'holds an unpaired UTF-16 surrogate escape (like \\ud800); send whole characters' }] };
+  }
   return parseEvent(value);
 }
 
-function genericMessage(issue: z.core.$ZodRawIssue): string | undefined {
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** Whether any string (or key) of a parsed JSON value holds half a surrogate pair; without recursion. */
+function hasLoneSurrogate(value: unknown): boolean {
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (typeof v === 'string') {
+      if (LONE_SURROGATE.test(v)) return true;
+    } else if (typeof v === 'object' && v !== null) {
+      for (const [key, child] of Object.entries(v)) {
+        if (LONE_SURROGATE.test(key)) return true;
+        stack.push(child);
+      }
+    }
+  }
+  return false;
+}
+
+export function genericMessage(issue: z.core.$ZodRawIssue): string | undefined {
   if (issue.code === 'invalid_type' && issue.input === undefined) return 'is required';
   if (issue.code === 'invalid_type') return `must be ${issue.expected === 'object' ? 'an object' : issue.expected === 'array' ? 'a list' : `a ${issue.expected}`}`;
   return undefined;
 }
 
-function describeIssue(issue: z.core.$ZodIssue): EventProblem[] {
+export function describeIssue(issue: z.core.$ZodIssue, noun = 'an event'): EventProblem[] {
   if (issue.code === 'unrecognized_keys') {
-    return issue.keys.map((key) => ({ column: formatPath([...issue.path, key]), value: undefined, reason: 'is not a field of an event (misspelt?)' }));
+    return issue.keys.map((key) => ({ column: formatPath([...issue.path, key]), value: undefined, reason: `is not a field of ${noun} (misspelt?)` }));
   }
   const input = (issue as { input?: unknown }).input;
   return [{ column: formatPath(issue.path) || '(event)', value: shown(input), reason: issue.message }];
@@ -221,7 +266,12 @@ function describeIssue(issue: z.core.$ZodIssue): EventProblem[] {
 function shown(input: unknown): string | undefined {
   if (input === undefined) return undefined;
   if (typeof input === 'string') return input;
-  const text = JSON.stringify(input);
+  let text: string;
+  try {
+    text = JSON.stringify(input);
+  } catch {
+    return '(too deeply nested to show)';
+  }
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 

@@ -1,17 +1,48 @@
-// Field parsers for the CSV inputs (SPEC §3.1). Each turns the raw cell into the canonical text
+// Field parsers for the CSV inputs (docs/decisions.md, "Input"). Each turns the raw cell into the canonical text
 // that goes to Postgres, or says precisely what is wrong with it. Pure: no I/O.
 import { DateTime } from 'luxon';
+import { ISO_4217_CODES } from './iso4217';
 
 export type FieldResult = { ok: true; value: string } | { ok: false; reason: string };
 
 const ok = (value: string): FieldResult => ({ ok: true, value });
 const bad = (reason: string): FieldResult => ({ ok: false, reason });
 
-export function parseId(raw: string): FieldResult {
+/** Ids and other free text are at most this many characters (docs/decisions.md, "Input"). */
+export const MAX_TEXT_CHARS = 200;
+
+/** C0 controls (TAB, LF, CR, NUL, ...), DEL and the C1 controls: never part of an id or a name. */
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
+/**
+ * Checks text that becomes an id or a name: no control character anywhere (checked before the
+ * trim, so that a TAB or LF at the edge is refused rather than cut off silently), at most
+ * MAX_TEXT_CHARS characters. Returns the trimmed text or the reason.
+ */
+function plainText(raw: string, what: string): FieldResult {
+  const control = CONTROL.exec(raw);
+  if (control) {
+    const code = control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
+    return bad(`holds the control character U+${code} at character ${control.index + 1}; ${what} may not contain tabs, line breaks or other control characters`);
+  }
   const value = raw.trim();
-  if (!value) return bad('is empty; every row needs an id');
-  if (value.length > 200) return bad('is longer than 200 characters');
+  if (value.length > MAX_TEXT_CHARS && [...value].length > MAX_TEXT_CHARS) {
+    return bad(`is ${[...value].length} characters long; ${what} may have at most ${MAX_TEXT_CHARS}`);
+  }
   return ok(value);
+}
+
+export function parseId(raw: string): FieldResult {
+  const checked = plainText(raw, 'an id');
+  if (!checked.ok) return checked;
+  if (!checked.value) return bad('is empty; every row needs an id');
+  return checked;
+}
+
+/** An id that may be empty (a refund's payment_id): the same rules when present. */
+export function parseOptionalId(raw: string): FieldResult {
+  return plainText(raw, 'an id');
 }
 
 /** A positive amount with at most 4 decimals, kept as text: money never becomes a float. */
@@ -26,16 +57,27 @@ export function parseAmount(raw: string): FieldResult {
   return ok(normalised);
 }
 
-export function parseCurrency(raw: string, fallback: string | undefined): FieldResult {
+/**
+ * An ISO 4217 code (iso4217.ts), or one of the dataset's `extra_currencies`. Lower case is read as
+ * upper case; anything else is refused, never guessed.
+ */
+export function parseCurrency(raw: string, fallback: string | undefined, extra: ReadonlySet<string> = NO_EXTRA): FieldResult {
   const value = raw.trim().toUpperCase();
   if (!value) return fallback ? ok(fallback) : bad('is empty; give a 3-letter ISO 4217 code or set default_currency in dataset.yaml');
   if (!/^[A-Z]{3}$/.test(value)) return bad('is not a 3-letter ISO 4217 currency code like USD');
+  if (!ISO_4217_CODES.has(value) && !extra.has(value)) {
+    return bad('is not an ISO 4217 currency code; correct it, or list it under extra_currencies in dataset.yaml if it is meant');
+  }
   return ok(value);
 }
 
-/** Channel names are trimmed and lower-cased (SPEC §2), then mapped through the dataset's aliases. */
+const NO_EXTRA: ReadonlySet<string> = new Set();
+
+/** Channel names are trimmed and lower-cased (docs/decisions.md), then mapped through the dataset's aliases. */
 export function parsePlatform(raw: string, aliases: ReadonlyMap<string, string>): FieldResult {
-  const value = raw.trim().toLowerCase();
+  const checked = plainText(raw, 'a platform name');
+  if (!checked.ok) return checked;
+  const value = checked.value.toLowerCase();
   if (!value) return bad('is empty');
   return ok(aliases.get(value) ?? value);
 }
@@ -60,8 +102,12 @@ export function parseSegments(raw: string): FieldResult {
 }
 
 export function parseMemberIds(raw: string): FieldResult {
-  const ids = raw.split(';').map((s) => s.trim()).filter(Boolean);
-  if (ids.some((id) => id.length > 200)) return bad('holds an id longer than 200 characters');
+  const ids: string[] = [];
+  for (const [i, part] of raw.split(';').entries()) {
+    const checked = plainText(part, 'an id');
+    if (!checked.ok) return bad(`member ${i + 1}: ${checked.reason}`);
+    if (checked.value) ids.push(checked.value);
+  }
   return ok(ids.join(';'));
 }
 
@@ -85,7 +131,9 @@ export function parseTimestamp(raw: string, timeZone: string | undefined): Field
   if (offset) {
     const local = Date.UTC(parts.year, parts.month - 1, parts.day, parts.hour, parts.minute, parts.second);
     if (!sameCalendar(local, parts)) return bad('is not a real date and time');
-    epochSeconds = local / 1000 - offsetMinutes(offset) * 60;
+    const minutes = offsetMinutes(offset);
+    if (typeof minutes === 'string') return bad(minutes);
+    epochSeconds = local / 1000 - minutes * 60;
   } else {
     if (!timeZone) {
       return bad('has no UTC offset; write it with one (e.g. 2024-01-05T10:00:00Z) or set `timezone:` in dataset.yaml');
@@ -113,11 +161,16 @@ function isRealUtc(s: string): boolean {
   );
 }
 
-function offsetMinutes(offset: string): number {
+/** The offset in minutes, or why it is not a real UTC offset (real ones lie within ±14:00). */
+function offsetMinutes(offset: string): number | string {
   if (/^(z|utc)$/i.test(offset)) return 0;
   const sign = offset.startsWith('-') ? -1 : 1;
   const digits = offset.slice(1).replace(':', '');
-  return sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4) || '0'));
+  const hours = Number(digits.slice(0, 2));
+  const minutes = Number(digits.slice(2, 4) || '0');
+  if (minutes >= 60) return `has the UTC offset ${offset}, whose minutes are not below 60; write a real offset like +05:45`;
+  if (hours * 60 + minutes > 14 * 60) return `has the UTC offset ${offset}, outside the real range -14:00..+14:00; write a real offset`;
+  return sign * (hours * 60 + minutes);
 }
 
 function sameCalendar(utcMillis: number, p: { year: number; month: number; day: number; hour: number; minute: number; second: number }): boolean {

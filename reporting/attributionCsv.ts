@@ -1,9 +1,10 @@
-// The per-book attribution CSV of SPEC §10: channel, currency, revenue, share_pct, accounts,
+// The per-book attribution CSV of docs/reports.md: channel, currency, revenue, share_pct, accounts,
 // transactions. Pure. Revenue has exactly 4 decimals; share_pct is the channel's share of its
 // currency's attributed total, in percent with 2 decimals (rounded half up); rows are ordered by
 // currency, then revenue (largest first), then channel name.
 import { Decimal } from 'decimal.js';
 import { formatUnits } from '../domain/money';
+import { numberCell, textCell } from './csvCell';
 
 export interface ChannelRevenue {
   channel: string;
@@ -38,15 +39,11 @@ export function sharePct(units: bigint, total: bigint): string {
 export function renderAttributionCsv(rows: ReadonlyArray<ChannelRevenue>): string {
   const totals = currencyTotals(rows);
   const lines = sortChannelRevenue(rows).map((r) =>
-    [csvField(r.channel), r.currency, formatUnits(r.revenueUnits), sharePct(r.revenueUnits, totals.get(r.currency)!), r.accounts, r.transactions].join(','));
+    [textCell(r.channel), textCell(r.currency), numberCell(formatUnits(r.revenueUnits)), numberCell(sharePct(r.revenueUnits, totals.get(r.currency)!)), numberCell(r.accounts), numberCell(r.transactions)].join(','));
   return [ATTRIBUTION_CSV_HEADER, ...lines].join('\n') + '\n';
 }
 
-function csvField(value: string): string {
-  return /[",\n\r]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
-}
-
-/** The file of SPEC §10 for a book: the KrispCall names for its two books, `<book>_attribution.csv` otherwise. */
+/** The file of docs/reports.md for a book: the KrispCall names for its two books, `<book>_attribution.csv` otherwise. */
 export function attributionFileName(book: string): string {
   if (book === 'first_touch') return 'first_touch_attribution.csv';
   if (book === 'usage_share') return 'usage_based_attribution.csv';

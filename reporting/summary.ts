@@ -1,12 +1,15 @@
-// analysis_summary.txt (SPEC §10): the KrispCall summary written from the data — method, counts,
+// analysis_summary.txt (docs/reports.md): the KrispCall summary written from the data — method, counts,
 // buckets, reconciliation, top channels per book, and the summary's four recommendations with
 // this data's winners. Pure.
-import { Decimal } from 'decimal.js';
-import { PSEUDO_CHANNELS, NO_INTEGRATION_CHANNEL, NO_USAGE_CHANNEL } from '../domain/channels';
+import { PSEUDO_CHANNELS } from '../domain/channels';
 import { formatUnits, parseAmountUnits } from '../domain/money';
 import type { Ruleset } from '../domain/ruleset';
 import { currencyTotals, sharePct, sortChannelRevenue, type ChannelRevenue } from './attributionCsv';
+import { bookTitle, methodSentence } from './bookMethods';
+import { learnedSentence, type LearnedSummary } from './methodSentences';
 import { reconciliationTable } from './table';
+
+export type { LearnedSummary } from './methodSentences';
 
 export interface DecisionCount {
   book: string;
@@ -29,6 +32,8 @@ export interface ReconciliationLine {
 
 export interface SummaryData {
   runId: string | null;
+  /** The inputs the report covers, one line per dataset (docs/operations.md, "Scope"). */
+  inputs?: ReadonlyArray<string>;
   modelVersion: string;
   basis: string;
   ruleset: Ruleset;
@@ -42,16 +47,29 @@ export interface SummaryData {
   attributedAccounts: ReadonlyArray<{ currency: string; accounts: number }>;
   decisions: ReadonlyArray<DecisionCount>;
   reconciliation: ReadonlyArray<ReconciliationLine>;
+  /** What the data-driven books learned from (null or absent when no book of the run learns). */
+  learned?: LearnedSummary | null;
 }
 
-const BOOK_TITLES: Record<string, string> = {
-  first_touch: 'First-touch',
-  last_touch: 'Last-touch',
-  linear: 'Linear',
-  position_based: 'Position-based',
-  usage_share: 'Usage-based',
-};
-const title = (book: string) => BOOK_TITLES[book] ?? book;
+const title = bookTitle;
+
+/** The chosen book, and why it differs from report.chosen when that book was not run. */
+export function chosenNote(d: Pick<SummaryData, 'ruleset' | 'chosen'>): string | null {
+  const asked = d.ruleset.report.chosen;
+  return asked === d.chosen ? null
+    : `report.chosen is ${asked}, which this report does not hold; ${d.chosen} (the first book that was run) stands in for it, in chosen_attribution.csv too.`;
+}
+
+/**
+ * For finance readers: why the excluded amount of non_positive_net_revenue can be negative. The
+ * ledger keeps refunds as negative amounts, so an account refunded in full (or more than it paid
+ * in the period) nets to zero or below, and its refunds outweigh its payments in the excluded sum.
+ */
+export const NON_POSITIVE_NOTE =
+  'About non_positive_net_revenue: these accounts\' payments minus refunds come to zero or less, so none of it is attributed. ' +
+  'Refunds are stored as negative amounts, so this excluded total is payments + refunds, and it is negative when these accounts\' refunds ' +
+  'outweigh their payments in the period (a refund of a payment made before the period, or of one that was already excluded). ' +
+  'Billing counts the same refunds, so billing = attributed + excluded still holds to the last 0.0001.';
 
 export function renderSummary(d: SummaryData): string {
   const out: string[] = [];
@@ -61,6 +79,7 @@ export function renderSummary(d: SummaryData): string {
   out.push(`Basis: ${basisSentence(d.basis)}`);
   out.push(`Period: ${d.periodFrom ?? 'all time'} to ${d.periodTo} (exclusive)${d.asOf ? `, data as of ${d.asOf}` : ''}`);
   if (d.runId) out.push(`Run: ${d.runId}`);
+  if (d.inputs && d.inputs.length > 0) out.push(`Inputs: ${d.inputs.join('; ')}`);
 
   section('Method');
   out.push(...methodLines(d));
@@ -73,6 +92,7 @@ export function renderSummary(d: SummaryData): string {
   for (const reason of [...new Set(excluded.map((c) => c.reason))].sort()) {
     const rows = excluded.filter((c) => c.reason === reason);
     out.push(`Excluded (${reason}): ${rows.reduce((n, c) => n + c.count, 0)} transactions, ${sumAmounts(rows.map((c) => c.amount))}.`);
+    if (reason === 'non_positive_net_revenue') out.push(NON_POSITIVE_NOTE);
   }
   const accounts = d.attributedAccounts.map((a) => `${a.accounts} in ${a.currency}`).join(', ') || 'none';
   out.push(`Accounts with attributed revenue (${title(d.chosen)}): ${accounts}.`);
@@ -113,35 +133,25 @@ function methodLines(d: SummaryData): string[] {
     `Usage counts between the first payment and ${r.stop_at_first_refund ? 'the first refund' : 'the cutoff'}, on always-available platforms`,
     `(${r.always_available.join(', ')}) or inside a connection window; one SMS segment counts as ${r.sms_seconds_per_segment} seconds.`,
     `Every amount is split exactly to 0.0001: the lines of a transaction sum to the transaction.`,
+    ...d.books.map((book) => `- ${methodSentence(book, r)}`),
+    `The chosen model for the main insights is ${title(d.chosen)}.`,
   ];
-  for (const book of d.books) {
-    if (book === 'first_touch') lines.push(`- First-touch: all credit to the first integration connected after the first payment; none → ${NO_INTEGRATION_CHANNEL}.`);
-    else if (book === 'usage_share') lines.push(`- Usage-based: credit in proportion to each platform's calls + SMS usage; none → ${NO_USAGE_CHANNEL}.`);
-    else if (book === 'position_based') {
-      const p = r.books.position_based!;
-      lines.push(`- Position-based: 1 platform → ${pct(p.single)}; 2 → first ${pct(p.two_first)}, last ${pct(p.two_last)}; more → first ${pct(p.first)}, last ${pct(p.last)}, the middle ones share ${pct(p.middle)}.`);
-    } else if (book === 'weighted') {
-      const w = r.books.weighted!.weights;
-      lines.push(`- Weighted: each touchpoint weighs its own weight, else by type (${Object.entries(w).map(([t, v]) => `${t} ${v}`).join(', ')}); summed per channel; none → ${NO_INTEGRATION_CHANNEL}.`);
-    } else if (book === 'pro_rata') {
-      const bundles = Object.keys(r.bundles ?? {});
-      lines.push(`- Pro rata: each product line weighs unit price × quantity${bundles.length > 0 ? `; bundles (${bundles.join(', ')}) split into their components by weight` : ''}.`);
-    } else if (book === 'rules') {
-      const rules = [...r.books.rules!.rules].sort((a, b) => b.priority - a.priority);
-      lines.push(`- Rules, first match by priority: ${rules.map((x) => `"${x.name}" (${x.priority}) → ${x.model}`).join('; ')}; no match → excluded (no_rule_matched).`);
-    } else lines.push(`- ${title(book)}: see the ruleset.`);
-  }
-  lines.push(`The chosen model for the main insights is ${title(d.chosen)}.`);
+  const note = chosenNote(d);
+  if (note) lines.push(`Note: ${note}`);
+  if (d.learned) lines.push(learnedSentence(d.learned));
   return lines;
 }
 
 function recommendations(d: SummaryData): string[] {
+  const currencies = [...new Set(d.books.flatMap((b) => (d.revenue.get(b) ?? []).map((r) => r.currency)))].sort();
   const winners = (book: string) => {
-    const rows = (d.revenue.get(book) ?? []).filter((r) => !PSEUDO_CHANNELS.includes(r.channel));
-    const currency = mainCurrency(d.revenue.get(book) ?? []);
-    const totals = currencyTotals(d.revenue.get(book) ?? []);
-    const top = sortChannelRevenue(rows).filter((r) => r.currency === currency).slice(0, 3);
-    return top.length ? top.map((r) => `${r.channel} (${sharePct(r.revenueUnits, totals.get(currency)!)} % of ${currency})`).join(', ') : 'no channel yet';
+    const all = d.revenue.get(book) ?? [];
+    const totals = currencyTotals(all);
+    const perCurrency = currencies.map((currency) => {
+      const top = sortChannelRevenue(all.filter((r) => !PSEUDO_CHANNELS.includes(r.channel) && r.currency === currency)).slice(0, 3);
+      return `in ${currency}: ${top.length ? top.map((r) => `${r.channel} (${sharePct(r.revenueUnits, totals.get(currency)!)} %)`).join(', ') : 'no channel yet'}`;
+    });
+    return perCurrency.length ? perCurrency.join('; ') : 'no channel yet';
   };
   const out: string[] = [];
   if (d.books.includes('first_touch')) out.push(`1. Marketing & partnerships: focus acquisition on the first-touch winners — ${winners('first_touch')}.`);
@@ -154,14 +164,6 @@ function recommendations(d: SummaryData): string[] {
   out.push(`4. Data & operations: investigate the buckets — is it tracking or customers? ${bucketText}.`);
   return out;
 }
-
-function mainCurrency(rows: ReadonlyArray<ChannelRevenue>): string {
-  const totals = [...currencyTotals(rows)].sort((a, b) => (a[1] > b[1] ? -1 : a[1] < b[1] ? 1 : a[0] < b[0] ? -1 : 1));
-  return totals[0]?.[0] ?? 'USD';
-}
-
-/** A ruleset share (`0.7`) as a percentage (`70 %`), exactly. */
-const pct = (v: string) => `${new Decimal(v).mul(100).toString()} %`;
 
 function sumAmounts(amounts: ReadonlyArray<string>): string {
   return formatUnits(amounts.reduce((s, a) => s + parseAmountUnits(a), 0n));

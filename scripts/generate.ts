@@ -1,9 +1,9 @@
-// CLI: writes a deterministic synthetic CSV dataset directory (SPEC §3.1) for tests and benchmarks.
+// CLI: writes a deterministic synthetic CSV dataset directory (docs/decisions.md, "Input") for tests and benchmarks.
 //
 //   npm run generate -- --accounts 100000 --seed 1 --out /tmp/gen100k [--months 12]
 //                       [--start 2024-01] [--usage-per-account 150] [--shape csv|events]
 //
-// `--shape events` writes the multi-product shape instead (SPEC §3.2, scripts/generator/events.ts):
+// `--shape events` writes the multi-product shape instead (docs/decisions.md, "Events", scripts/generator/events.ts):
 // events.ndjson plus the multi-product example's ruleset.yaml and bundles.yaml.
 //
 // Same arguments → byte-identical files. The generator streams account by account with bounded

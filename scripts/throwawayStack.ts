@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../common/config';
 import { stackDown, stackUp, type StackEndpoints } from '../stack';
+import { maskDatabaseUrl } from '../stack/localPassword';
 import { findOrBuildTemporalCli } from '../stack/temporalCli';
 
 const log = (line: string) => process.stderr.write(`[test stack] ${line}\n`);
@@ -33,7 +34,7 @@ export async function withThrowawayStack<T>(work: (stack: ThrowawayStack) => Pro
   try {
     const temporalCliPath = base.temporalAddress ? undefined : await findOrBuildTemporalCli(base, log);
     const endpoints = await stackUp(config, log, { persistTemporal: false, residentWorker: false }); // tests bring their own workers
-    log(`Postgres ${endpoints.databaseUrl}, Temporal ${endpoints.temporalAddress}`);
+    log(`Postgres ${maskDatabaseUrl(endpoints.databaseUrl)}, Temporal ${endpoints.temporalAddress}`);
     return await work({ ...endpoints, temporalCliPath });
   } finally {
     process.off('SIGINT', onSignal);

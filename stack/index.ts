@@ -5,16 +5,16 @@
 // What it started is recorded in `<home>/stack.json` so that a later command can stop it.
 import fs from 'node:fs';
 import path from 'node:path';
-import pg from 'pg';
 import type { Config } from '../common/config';
+import { singleClient } from '../db/pool';
+import { adoptLocalPassword } from './localPassword';
 import { databaseUrl, startEmbeddedPostgres, stopEmbeddedPostgres } from './postgres';
 import { choosePort, isProcessAlive, portAnswers, stopProcessGroup } from './processes';
 import { findOrBuildTemporalCli, type Log } from './temporalCli';
 import { namespaceIsReady, startTemporalDevServer } from './temporalServer';
-import {
-  ensureResidentWorker, exitText, processRuns, readWorkerStatus, residentWorkerPaths, stopResidentWorker, supervisorAlive,
-  WORKER_SCRIPT_NAME, type ResidentWorkerRecord,
-} from './residentWorker';
+import { ensureResidentWorker, residentWorkerView, stopResidentWorker, type ResidentWorkerView } from './residentWorker';
+
+export type { ResidentWorkerView } from './residentWorker';
 
 export interface StackEndpoints {
   databaseUrl: string;
@@ -22,14 +22,13 @@ export interface StackEndpoints {
   namespace: string;
   /** The Temporal Web UI, when we know it. */
   uiUrl: string | undefined;
-  /** The resident worker's supervisor, when this stack runs one (embedded Temporal only). */
-  residentWorker: ResidentWorkerRecord | undefined;
+  /** Whether this stack runs a resident worker (the embedded Temporal, unless asked not to). */
+  residentWorker: boolean;
 }
 
 interface StackState {
   postgres?: { port: number };
   temporal?: { pid: number; port: number; uiPort?: number; namespace: string; logFile: string };
-  worker?: ResidentWorkerRecord;
 }
 
 const DEFAULT_PORTS = { postgres: 54329, temporal: 7233, temporalUi: 8233 };
@@ -74,8 +73,10 @@ export async function stackUp(config: Config, log: Log, options: StackUpOptions 
       await startEmbeddedPostgres(config.home, port, log);
       state.postgres = { port };
       writeState(config, state);
+    } else {
+      await adoptLocalPassword(config.home, state.postgres.port, log); // a cluster started before random passwords
     }
-    pgUrl = databaseUrl(state.postgres.port);
+    pgUrl = databaseUrl(config.home, state.postgres.port);
   }
 
   let temporalAddress = config.temporalAddress;
@@ -104,14 +105,9 @@ export async function stackUp(config: Config, log: Log, options: StackUpOptions 
     temporalAddress = `127.0.0.1:${state.temporal!.port}`;
     if (state.temporal!.uiPort) uiUrl = `http://127.0.0.1:${state.temporal!.uiPort}`;
   }
-  let residentWorker: ResidentWorkerRecord | undefined;
-  if (!config.temporalAddress && options.residentWorker !== false) {
-    const endpoints = { databaseUrl: pgUrl, temporalAddress, namespace: config.namespace, taskQueue: config.taskQueue };
-    residentWorker = await ensureResidentWorker(config, state.worker, endpoints, log);
-    if (residentWorker !== state.worker) {
-      state.worker = residentWorker;
-      writeState(config, state);
-    }
+  const residentWorker = !config.temporalAddress && options.residentWorker !== false;
+  if (residentWorker) {
+    await ensureResidentWorker(config, { databaseUrl: pgUrl, temporalAddress, namespace: config.namespace, taskQueue: config.taskQueue }, log);
   }
   return { databaseUrl: pgUrl, temporalAddress, namespace: config.namespace, uiUrl, residentWorker };
 }
@@ -119,7 +115,7 @@ export async function stackUp(config: Config, log: Log, options: StackUpOptions 
 /** Stops what `stackUp` started from this state folder; external services are left alone. */
 export async function stackDown(config: Config, log: Log): Promise<void> {
   const state = readState(config);
-  await stopResidentWorker(config, state.worker, log); // first: it would only retry against stopped servers
+  await stopResidentWorker(config, log); // first: it would only retry against stopped servers
   if (state.temporal && isProcessAlive(state.temporal.pid)) {
     log(`Stopping the Temporal dev server (pid ${state.temporal.pid})`);
     await stopProcessGroup(state.temporal.pid);
@@ -129,7 +125,7 @@ export async function stackDown(config: Config, log: Log): Promise<void> {
 }
 
 async function postgresAnswers(url: string): Promise<boolean> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
+  const client = singleClient({ connectionString: url, connectionTimeoutMillis: 3000 });
   try {
     await client.connect();
     await client.query('SELECT 1');
@@ -147,32 +143,11 @@ export interface StackStatus {
   worker: ResidentWorkerView;
 }
 
-/** What `stack status` says of the resident worker. */
-export type ResidentWorkerView =
-  | { state: 'external' } // TEMPORAL_ADDRESS: workers run elsewhere
-  | { state: 'not started' }
-  | { state: 'up'; pid: number; since: string; restarts: number; logFile: string }
-  | { state: 'starting' | 'restarting'; restarts: number; lastExit: string | null; logFile: string }
-  | { state: 'down'; logFile: string }; // the supervisor is gone
-
-function residentWorkerView(config: Config, record: ResidentWorkerRecord | undefined): ResidentWorkerView {
-  if (config.temporalAddress) return { state: 'external' };
-  if (!record) return { state: 'not started' };
-  const { logFile } = residentWorkerPaths(config.home);
-  const status = readWorkerStatus(config.home);
-  if (!supervisorAlive(record) || status?.supervisorPid !== record.supervisorPid) return { state: 'down', logFile };
-  if (status.workerPid && status.readyAt && status.workerStartedAt && processRuns(status.workerPid, WORKER_SCRIPT_NAME)) {
-    return { state: 'up', pid: status.workerPid, since: status.workerStartedAt, restarts: status.restarts, logFile };
-  }
-  const lastExit = status.lastExit && `${exitText(status.lastExit)} at ${status.lastExit.at}`;
-  return { state: status.lastExit ? 'restarting' : 'starting', restarts: status.restarts, lastExit, logFile };
-}
-
 export async function stackStatus(config: Config): Promise<StackStatus> {
   const state = readState(config);
   const postgres = config.databaseUrl
     ? { url: config.databaseUrl, up: await postgresAnswers(config.databaseUrl), external: true }
-    : state.postgres && { url: databaseUrl(state.postgres.port), up: await portAnswers(state.postgres.port), external: false };
+    : state.postgres && { url: databaseUrl(config.home, state.postgres.port), up: await portAnswers(state.postgres.port), external: false };
   const temporal = config.temporalAddress
     ? { address: config.temporalAddress, up: await namespaceIsReady(config.temporalAddress, config.namespace), external: true, uiUrl: undefined }
     : state.temporal && {
@@ -181,5 +156,5 @@ export async function stackStatus(config: Config): Promise<StackStatus> {
         external: false,
         uiUrl: state.temporal.uiPort ? `http://127.0.0.1:${state.temporal.uiPort}` : undefined,
       };
-  return { postgres, temporal, worker: residentWorkerView(config, state.worker) };
+  return { postgres, temporal, worker: residentWorkerView(config) };
 }

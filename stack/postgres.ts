@@ -4,16 +4,19 @@
 // Node process that started it, and its exit hook (async-exit-hook) swallows the process's exit
 // code. pg_ctl daemonises, so the server outlives `attribution stack up` and stops with `stack down`.
 // Postgres refuses to run as root: as root we run it as the `postgres` OS user, creating it once.
+// The superuser's password is random per state folder and kept in a file readable by its owner
+// only (stack/localPassword.ts); see docs/decisions.md, "Local credentials".
 import { execFileSync, type SpawnOptions } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import crypto from 'node:crypto';
 import pg from 'pg';
+import { singleClient } from '../db/pool';
+import { adoptLocalPassword, readOrCreateLocalPassword } from './localPassword';
 import { portAnswers, run, waitFor } from './processes';
 
 export const EMBEDDED_PG_USER = 'postgres';
-const EMBEDDED_PG_PASSWORD = 'attribution-local';
 export const EMBEDDED_DATABASE = 'attribution';
 
 interface Binaries {
@@ -34,7 +37,7 @@ async function binaries(): Promise<Binaries> {
 const isRoot = () => process.getuid?.() === 0;
 
 /** initdb as the user that will run the server, with a password file that never outlives it. */
-async function initialiseCluster(bins: Binaries, dir: string, dataDir: string): Promise<void> {
+async function initialiseCluster(bins: Binaries, home: string, dir: string, dataDir: string): Promise<void> {
   if (isRoot()) ensurePostgresUser();
   const ids = runAs();
   fs.mkdirSync(dataDir, { recursive: true });
@@ -43,7 +46,7 @@ async function initialiseCluster(bins: Binaries, dir: string, dataDir: string): 
     fs.chownSync(dataDir, ids.uid, ids.gid ?? ids.uid);
   }
   const passwordFile = path.join(dir, '.pwfile');
-  fs.writeFileSync(passwordFile, `${EMBEDDED_PG_PASSWORD}\n`, { mode: 0o600 });
+  fs.writeFileSync(passwordFile, `${readOrCreateLocalPassword(home)}\n`, { mode: 0o600 });
   if (ids.uid !== undefined) fs.chownSync(passwordFile, ids.uid, ids.gid ?? ids.uid);
   try {
     await run(
@@ -99,8 +102,9 @@ function postgresUserCanReach(dir: string): boolean {
   }
 }
 
-export function databaseUrl(port: number, database = EMBEDDED_DATABASE): string {
-  return `postgres://${EMBEDDED_PG_USER}:${EMBEDDED_PG_PASSWORD}@127.0.0.1:${port}/${database}`;
+/** The embedded cluster's URL, with this state folder's password in it (never print it: maskUrl). */
+export function databaseUrl(home: string, port: number, database = EMBEDDED_DATABASE): string {
+  return `postgres://${EMBEDDED_PG_USER}:${encodeURIComponent(readOrCreateLocalPassword(home))}@127.0.0.1:${port}/${database}`;
 }
 
 export async function startEmbeddedPostgres(home: string, port: number, log: (l: string) => void): Promise<{ dir: string }> {
@@ -113,7 +117,7 @@ export async function startEmbeddedPostgres(home: string, port: number, log: (l:
   if (!fs.existsSync(path.join(dataDir, 'PG_VERSION'))) {
     log(`Initialising the embedded PostgreSQL cluster in ${dataDir}`);
     fs.rmSync(dataDir, { recursive: true, force: true }); // a half-made cluster from an interrupted init
-    await initialiseCluster(bins, dir, dataDir);
+    await initialiseCluster(bins, home, dir, dataDir);
   }
   const ids = runAs();
   const options: SpawnOptions = { ...ids, env: { ...process.env, LC_ALL: 'C' } };
@@ -126,7 +130,8 @@ export async function startEmbeddedPostgres(home: string, port: number, log: (l:
     + ` -c max_wal_size=4GB -c checkpoint_timeout=15min -c wal_compression=on`;
   await run(bins.pg_ctl, ['start', '-w', '-t', '60', '-D', dataDir, '-l', path.join(dir, 'postgres.log'), '-o', serverOptions], options);
   await waitFor('PostgreSQL', () => portAnswers(port), 30_000, `See ${path.join(dir, 'postgres.log')}.`);
-  await ensureDatabase(port, EMBEDDED_DATABASE);
+  await adoptLocalPassword(home, port, log);
+  await ensureDatabase(home, port, EMBEDDED_DATABASE);
   return { dir };
 }
 
@@ -138,8 +143,8 @@ export async function stopEmbeddedPostgres(home: string): Promise<boolean> {
   return true;
 }
 
-export async function ensureDatabase(port: number, database: string): Promise<void> {
-  const client = new pg.Client({ connectionString: databaseUrl(port, 'postgres') });
+export async function ensureDatabase(home: string, port: number, database: string): Promise<void> {
+  const client = singleClient({ connectionString: databaseUrl(home, port, 'postgres') });
   await client.connect();
   try {
     const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);

@@ -1,12 +1,12 @@
-// The resident worker of the embedded default (docs/operations.md, "The resident worker"): a
+// The resident worker of the embedded default (docs/cli-and-worker.md, "The resident worker"): a
 // detached supervisor process (worker/supervise.ts) that runs `worker/main.ts` against the
 // stack's Postgres and Temporal and restarts it, with a backoff, whenever it dies. It outlives
 // the command that started it, so a detached backfill or a scheduled month runs to completion with
 // no command in the foreground; `stack down` stops it.
 //
-// Two files in the state folder, each with one writer: `stack.json` (the CLI: which supervisor it
-// started, for which endpoints) and `worker.json` (the supervisor: the worker's pid, since when,
-// restarts, last exit). The log is `logs/worker.log`.
+// The supervisor is the one writer of `<state>/worker.json` (its pid, the endpoints it serves, the
+// worker's pid, since when, restarts, last exit) and holds `<state>/supervisor.pid`, so that two
+// commands starting one at the same moment end up with one. The log is `<state>/logs/worker.log`.
 import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -17,11 +17,16 @@ import type { Log } from './temporalCli';
 
 /** What the worker prints once it polls its task queue (worker/main.ts). */
 export const WORKER_READY_LINE = 'Worker serving task queue';
+/** How the command lines name the scripts (what `processRuns` looks for). */
+export const WORKER_SCRIPT_NAME = 'worker/main.ts';
+export const SUPERVISOR_SCRIPT_NAME = 'worker/supervise.ts';
 
 /** Written by the supervisor: the state of the worker it runs. */
 export interface ResidentWorkerStatus {
   supervisorPid: number;
   supervisorStartedAt: string;
+  /** Which endpoints it serves (a digest: no password in the file). */
+  key: string;
   workerPid: number | null;
   workerStartedAt: string | null;
   /** When the current worker process printed its ready line; null while it starts. */
@@ -29,13 +34,8 @@ export interface ResidentWorkerStatus {
   restarts: number;
   /** The last worker exit; `afterReady` false: it died while starting (it will not get better by itself). */
   lastExit: { code: number | null; signal: string | null; at: string; afterReady: boolean } | null;
-}
-
-/** Recorded in stack.json by the command that started the supervisor. */
-export interface ResidentWorkerRecord {
-  supervisorPid: number;
-  /** The endpoints it serves: a worker of other endpoints is replaced. */
-  key: string;
+  /** Set when it stopped on request (`stack down`). */
+  stoppedAt: string | null;
 }
 
 export interface WorkerEndpoints {
@@ -45,8 +45,8 @@ export interface WorkerEndpoints {
   taskQueue: string;
 }
 
-export function residentWorkerPaths(home: string): { logFile: string; statusFile: string } {
-  return { logFile: path.join(home, 'logs', 'worker.log'), statusFile: path.join(home, 'worker.json') };
+export function residentWorkerPaths(home: string): { logFile: string; statusFile: string; pidFile: string } {
+  return { logFile: path.join(home, 'logs', 'worker.log'), statusFile: path.join(home, 'worker.json'), pidFile: path.join(home, 'supervisor.pid') };
 }
 
 export function readWorkerStatus(home: string): ResidentWorkerStatus | undefined {
@@ -74,39 +74,34 @@ export function processRuns(pid: number | null | undefined, script: string): boo
   }
 }
 
-const SUPERVISOR_SCRIPT = path.join(PROJECT_ROOT, 'worker', 'supervise.ts');
-/** How the worker's command line names its script (what `processRuns` looks for). */
-export const WORKER_SCRIPT_NAME = 'worker/main.ts';
-
-/** A digest, so that stack.json does not hold the database password. */
-function endpointsKey(endpoints: WorkerEndpoints): string {
+export function endpointsKey(endpoints: WorkerEndpoints): string {
   const text = [endpoints.databaseUrl, endpoints.temporalAddress, endpoints.namespace, endpoints.taskQueue].join('\n');
   return crypto.createHash('sha256').update(text).digest('hex').slice(0, 16);
 }
 
-export function supervisorAlive(record: ResidentWorkerRecord | undefined): boolean {
-  return processRuns(record?.supervisorPid, 'worker/supervise.ts');
+/** The status of the supervisor that runs now, if one does. */
+export function runningSupervisor(home: string): ResidentWorkerStatus | undefined {
+  const status = readWorkerStatus(home);
+  return status && processRuns(status.supervisorPid, SUPERVISOR_SCRIPT_NAME) ? status : undefined;
 }
 
 /**
- * Makes sure a supervisor for these endpoints runs; returns the record to keep in stack.json.
- * A supervisor for other endpoints (Temporal restarted on another port, another task queue) is
- * stopped and replaced. Does not wait for the worker to be ready: `waitForResidentWorker` does.
+ * Makes sure a supervisor for these endpoints runs. One for other endpoints (Temporal restarted
+ * on another port, another task queue) is stopped and replaced. Does not wait for the worker to
+ * be ready: `waitForResidentWorker` does.
  */
-export async function ensureResidentWorker(
-  config: Config, record: ResidentWorkerRecord | undefined, endpoints: WorkerEndpoints, log: Log,
-): Promise<ResidentWorkerRecord> {
-  const key = endpointsKey(endpoints);
-  if (record && supervisorAlive(record)) {
-    if (record.key === key) return record;
-    log(`Restarting the resident worker (pid ${record.supervisorPid}): the stack's endpoints changed`);
-    await stopSupervisor(record.supervisorPid);
+export async function ensureResidentWorker(config: Config, endpoints: WorkerEndpoints, log: Log): Promise<void> {
+  const running = runningSupervisor(config.home);
+  if (running?.key === endpointsKey(endpoints)) return;
+  if (running) {
+    log(`Restarting the resident worker (supervisor pid ${running.supervisorPid}): the stack's endpoints changed`);
+    await stopSupervisor(running.supervisorPid);
   }
   const { logFile } = residentWorkerPaths(config.home);
   fs.mkdirSync(path.dirname(logFile), { recursive: true });
-  const child = spawn(process.execPath, ['--import', 'tsx', SUPERVISOR_SCRIPT], {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, SUPERVISOR_SCRIPT_NAME)], {
     cwd: PROJECT_ROOT,
-    detached: true, // its own process group: Ctrl-C in this terminal does not reach it
+    detached: true, // its own session and process group: Ctrl-C in this terminal does not reach it
     stdio: 'ignore',
     env: {
       ...process.env,
@@ -118,28 +113,31 @@ export async function ensureResidentWorker(
     },
   });
   child.unref();
-  if (!child.pid) throw new Error(`Could not start the resident worker's supervisor (${SUPERVISOR_SCRIPT}).`);
+  if (!child.pid) throw new Error(`Could not start the resident worker's supervisor (${SUPERVISOR_SCRIPT_NAME}).`);
   log(`Starting the resident worker (supervisor pid ${child.pid}, log ${logFile})`);
-  return { supervisorPid: child.pid, key };
 }
+
+/** A freshly spawned supervisor has this long to write its status before we call it dead. */
+const SUPERVISOR_START_MS = 15_000;
 
 /**
  * Waits until the resident worker polls its task queue. Fails at once, with the end of its log,
  * when the worker exits before it is ready (bad code, a database it cannot reach), rather than
  * leaving a command waiting on work nobody picks up.
  */
-export async function waitForResidentWorker(config: Config, record: ResidentWorkerRecord, timeoutMs = 120_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
+export async function waitForResidentWorker(config: Config, timeoutMs = 120_000): Promise<void> {
+  const started = Date.now();
   const { logFile } = residentWorkerPaths(config.home);
   for (;;) {
-    const status = readWorkerStatus(config.home);
-    const mine = status?.supervisorPid === record.supervisorPid ? status : undefined;
-    if (mine?.readyAt && processRuns(mine.workerPid, WORKER_SCRIPT_NAME)) return;
-    if (mine?.lastExit && !mine.lastExit.afterReady && !mine.readyAt) {
-      throw new Error(`The resident worker exited while starting (${exitText(mine.lastExit)}). The end of ${logFile}:\n${logTail(logFile)}`);
+    const status = runningSupervisor(config.home);
+    if (status?.readyAt && processRuns(status.workerPid, WORKER_SCRIPT_NAME)) return;
+    if (status?.lastExit && !status.lastExit.afterReady && !status.readyAt) {
+      throw new Error(`The resident worker exited while starting (${exitText(status.lastExit)}). The end of ${logFile}:\n${logTail(logFile)}`);
     }
-    if (!supervisorAlive(record)) throw new Error(`The resident worker's supervisor (pid ${record.supervisorPid}) is not running. See ${logFile}; \`attribution stack up\` starts it again.`);
-    if (Date.now() > deadline) throw new Error(`The resident worker did not become ready within ${Math.round(timeoutMs / 1000)} s. See ${logFile}.`);
+    if (!status && Date.now() - started > SUPERVISOR_START_MS) {
+      throw new Error(`The resident worker's supervisor is not running. See ${logFile}; \`attribution stack up\` starts it again.`);
+    }
+    if (Date.now() - started > timeoutMs) throw new Error(`The resident worker did not become ready within ${Math.round(timeoutMs / 1000)} s. See ${logFile}.`);
     await new Promise((r) => setTimeout(r, 200));
   }
 }
@@ -157,13 +155,14 @@ function logTail(file: string, lines = 15): string {
 }
 
 /**
- * Stops the supervisor and its worker (one process group; the worker shuts down gracefully), and
- * a worker left behind by a supervisor that was killed outright.
+ * Stops the supervisor and its worker (the worker shuts down gracefully), and a worker left
+ * behind by a supervisor that was killed outright.
  */
-export async function stopResidentWorker(config: Config, record: ResidentWorkerRecord | undefined, log: Log): Promise<void> {
-  if (record && supervisorAlive(record)) {
-    log(`Stopping the resident worker (supervisor pid ${record.supervisorPid})`);
-    await stopSupervisor(record.supervisorPid);
+export async function stopResidentWorker(config: Config, log: Log): Promise<void> {
+  const running = runningSupervisor(config.home);
+  if (running) {
+    log(`Stopping the resident worker (supervisor pid ${running.supervisorPid})`);
+    await stopSupervisor(running.supervisorPid);
   }
   const orphan = readWorkerStatus(config.home)?.workerPid;
   if (orphan && processRuns(orphan, WORKER_SCRIPT_NAME)) {
@@ -186,4 +185,25 @@ async function stopSupervisor(pid: number, graceMs = 20_000): Promise<void> {
   const deadline = Date.now() + graceMs;
   while (isProcessAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
   if (isProcessAlive(pid)) await stopProcessGroup(pid, 0);
+}
+
+/** What `stack status` says of the resident worker. */
+export type ResidentWorkerView =
+  | { state: 'external' } // TEMPORAL_ADDRESS: workers run elsewhere
+  | { state: 'not started' }
+  | { state: 'up'; pid: number; since: string; restarts: number; logFile: string }
+  | { state: 'starting' | 'restarting'; restarts: number; lastExit: string | null; logFile: string }
+  | { state: 'down'; logFile: string }; // its supervisor died
+
+export function residentWorkerView(config: Config): ResidentWorkerView {
+  if (config.temporalAddress) return { state: 'external' };
+  const { logFile } = residentWorkerPaths(config.home);
+  const status = readWorkerStatus(config.home);
+  if (!status || status.stoppedAt) return { state: 'not started' };
+  if (!processRuns(status.supervisorPid, SUPERVISOR_SCRIPT_NAME)) return { state: 'down', logFile };
+  if (status.workerPid && status.readyAt && status.workerStartedAt && processRuns(status.workerPid, WORKER_SCRIPT_NAME)) {
+    return { state: 'up', pid: status.workerPid, since: status.workerStartedAt, restarts: status.restarts, logFile };
+  }
+  const lastExit = status.lastExit && `${exitText(status.lastExit)} at ${status.lastExit.at}`;
+  return { state: status.lastExit ? 'restarting' : 'starting', restarts: status.restarts, lastExit, logFile };
 }

@@ -79,7 +79,7 @@ void describe('dataset generator', () => {
     }
   });
 
-  void it('writes exactly the SPEC §3.1 header in every file', () => {
+  void it('writes exactly the header of docs/decisions.md, "Input" in every file', () => {
     assert.deepEqual(DATASET_FILES.map((f) => [f.name, f.header]), [
       ['workspaces.csv', 'workspace_id,owner_id,member_ids'],
       ['payments.csv', 'payment_id,user_id,amount,currency,paid_at'],

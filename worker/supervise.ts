@@ -1,15 +1,17 @@
-// The resident worker's supervisor (docs/operations.md, "The resident worker"), started detached
+// The resident worker's supervisor (docs/cli-and-worker.md, "The resident worker"), started detached
 // by `attribution stack up` (stack/residentWorker.ts) with the stack's endpoints in its
 // environment. It runs worker/main.ts, appends its output to `<state>/logs/worker.log`, keeps
 // `<state>/worker.json` current, and restarts the worker whenever it dies: after 1 s, doubling up
 // to 30 s while it keeps dying young, back to 1 s once a worker lived a minute. SIGTERM or SIGINT
-// stops the worker gracefully, then the supervisor.
+// stops the worker gracefully, then the supervisor. One supervisor per state folder: it holds
+// `<state>/supervisor.pid`, and a second one started meanwhile leaves at once.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadConfig, PROJECT_ROOT } from '../common/config';
 import {
-  processRuns, readWorkerStatus, residentWorkerPaths, WORKER_READY_LINE, WORKER_SCRIPT_NAME, writeWorkerStatus, type ResidentWorkerStatus,
+  endpointsKey, processRuns, readWorkerStatus, residentWorkerPaths, SUPERVISOR_SCRIPT_NAME, WORKER_READY_LINE, WORKER_SCRIPT_NAME,
+  writeWorkerStatus, type ResidentWorkerStatus,
 } from '../stack/residentWorker';
 
 const FIRST_BACKOFF_MS = 1000;
@@ -20,8 +22,9 @@ const HEALTHY_AFTER_MS = 60_000;
 const MAX_LOG_BYTES = 20 * 1024 * 1024;
 
 const config = loadConfig();
-const { logFile } = residentWorkerPaths(config.home);
+const { logFile, pidFile } = residentWorkerPaths(config.home);
 fs.mkdirSync(path.dirname(logFile), { recursive: true });
+if (!claimPidFile()) process.exit(0); // another supervisor serves this state folder
 stopOrphanedWorker();
 rotateLog();
 const out = fs.createWriteStream(logFile, { flags: 'a' });
@@ -29,7 +32,8 @@ const note = (line: string) => out.write(`${new Date().toISOString()} [superviso
 
 const status: ResidentWorkerStatus = {
   supervisorPid: process.pid, supervisorStartedAt: new Date().toISOString(),
-  workerPid: null, workerStartedAt: null, readyAt: null, restarts: 0, lastExit: null,
+  key: endpointsKey({ databaseUrl: config.databaseUrl ?? '', temporalAddress: config.temporalAddress ?? '', namespace: config.namespace, taskQueue: config.taskQueue }),
+  workerPid: null, workerStartedAt: null, readyAt: null, restarts: 0, lastExit: null, stoppedAt: null,
 };
 let worker: ChildProcess | undefined;
 let stopping = false;
@@ -45,6 +49,7 @@ function startWorker(): void {
   Object.assign(status, { workerPid: child.pid ?? null, workerStartedAt: new Date(startedAt).toISOString(), readyAt: null });
   writeWorkerStatus(config.home, status);
   note(`worker started (pid ${child.pid})`);
+  child.once('error', (error) => note(`could not run the worker: ${error.message}`)); // 'exit' follows when it ran at all
   let recent = '';
   child.stdout!.on('data', (d: Buffer) => out.write(d));
   child.stderr!.on('data', (d: Buffer) => {
@@ -81,8 +86,26 @@ function stop(signal: NodeJS.Signals): void {
 }
 
 function finish(): void {
+  status.stoppedAt = new Date().toISOString();
+  writeWorkerStatus(config.home, status);
+  fs.rmSync(pidFile, { force: true });
   note('stopped');
   out.end(() => process.exit(0));
+}
+
+/** Takes `supervisor.pid` unless a live supervisor holds it (a stale one is taken over). */
+function claimPidFile(): boolean {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      fs.writeFileSync(pidFile, String(process.pid), { flag: 'wx' });
+      return true;
+    } catch {
+      const holder = Number(fs.readFileSync(pidFile, 'utf8')) || undefined;
+      if (holder !== process.pid && processRuns(holder, SUPERVISOR_SCRIPT_NAME)) return false;
+      fs.rmSync(pidFile, { force: true });
+    }
+  }
+  return false;
 }
 
 /** A worker whose supervisor was killed outright (SIGKILL) still serves the queue: stop it first. */
@@ -99,6 +122,7 @@ function rotateLog(): void {
   }
 }
 
+writeWorkerStatus(config.home, status); // before the worker starts: commands see that a supervisor runs
 process.on('SIGTERM', () => stop('SIGTERM'));
 process.on('SIGINT', () => stop('SIGINT'));
 process.on('SIGHUP', () => undefined); // no terminal to lose: it runs detached

@@ -1,7 +1,8 @@
-// attributionRun: one run of SPEC §2 — the transactions of [from, to) with cutoff as_of, under
+// attributionRun: one run — the transactions of [from, to) with cutoff as_of, under
 // one model version, for a set of books. Steps: prepare (record the run, resolve users to
 // accounts, choose shards) → build account contexts per shard → for each book, exclude
-// unattributable users and attribute each shard → reconcile → write the reports.
+// unattributable users and attribute each shard → reconcile. The reports are written by the
+// command that started the run, in its own process, from the ledger (docs/reports.md).
 // Bounded: shards are capped (prepareRun), and at most `shardConcurrency` activities run at once,
 // so the history stays far below its limits without continue-as-new (a 1,024-shard, 3-book run is
 // about 4,100 activities, ~13k events). Data moves through Postgres; the payloads are ids and counts.
@@ -9,7 +10,6 @@ import { defineQuery, patched, proxyActivities, setHandler, upsertMemo, workflow
 import type { Activities } from '../activities';
 import type { ReconciliationRow } from '../activities/run';
 import type { InputSource } from '../store/inputs';
-import type { WrittenReports } from '../activities/reports/writeRunReports';
 import { NON_RETRYABLE_ERROR_TYPES } from '../common/errors';
 import { rootCauseMessage } from '../common/rootCause';
 import { basisOf, periodLabel } from '../common/period';
@@ -19,6 +19,8 @@ import { markRunning, setRunStatus } from './runAttributes';
 /** ~0.8 GiB of worker memory at four shards in flight (bench/results.md); 2,000 needed ~1.5 GiB. */
 export const DEFAULT_ACCOUNTS_PER_SHARD = 1000;
 export const DEFAULT_SHARD_CONCURRENCY = 4;
+/** A dead worker's activity moves after this; activities heartbeat every second (activities/heartbeat.ts). */
+export const DEFAULT_HEARTBEAT_TIMEOUT_SECONDS = 20;
 
 export interface AttributionRunInput {
   kind: RunKind;
@@ -30,13 +32,16 @@ export interface AttributionRunInput {
   to: string;
   asOf: string;
   books: string[];
-  /** Where the worker writes the reports; null: no reports. */
-  outDir: string | null;
+  /**
+   * Ignored: kept so that inputs of runs started by older clients still parse. Reports are written
+   * by the command, never by a worker (docs/reports.md).
+   */
+  outDir?: string | null;
   /** Accounts per shard (default DEFAULT_ACCOUNTS_PER_SHARD): bounds a shard activity's memory. */
   accountsPerShard?: number;
   /** Shard activities in flight at once (default DEFAULT_SHARD_CONCURRENCY). */
   shardConcurrency?: number;
-  /** How long an activity may go without a heartbeat before it is retried elsewhere (default 120 s). */
+  /** How long an activity may go without a heartbeat before it is retried elsewhere (default DEFAULT_HEARTBEAT_TIMEOUT_SECONDS). */
   heartbeatTimeoutSeconds?: number;
 }
 
@@ -61,7 +66,6 @@ export interface AttributionRunResult {
   inputs: InputSource[];
   progress: RunProgress;
   reconciliation: ReconciliationRow[];
-  reports: WrittenReports | null;
 }
 
 export const progressQuery = defineQuery<RunProgress>('progress');
@@ -80,8 +84,8 @@ function runActivities(heartbeatTimeoutSeconds: number) {
 
 export async function attributionRun(input: AttributionRunInput): Promise<AttributionRunResult> {
   const info = workflowInfo();
-  const activities = runActivities(input.heartbeatTimeoutSeconds ?? 120);
-  const { prepareRun, buildContextShard, excludeUnattributable, attributeBookShard, reconcileRun, writeRunReports } = activities;
+  const activities = runActivities(input.heartbeatTimeoutSeconds ?? DEFAULT_HEARTBEAT_TIMEOUT_SECONDS);
+  const { prepareRun, buildContextShard, learnRunModels, excludeUnattributable, attributeBookShard, reconcileRun } = activities;
   const progress: RunProgress = {
     phase: 'preparing', shardCount: 0, accounts: 0, contextShardsDone: 0, bookShardsDone: 0, bookShardsTotal: 0,
     entriesWritten: 0, linesWritten: 0, drift: 0,
@@ -107,6 +111,9 @@ export async function attributionRun(input: AttributionRunInput): Promise<Attrib
       progress.contextShardsDone += 1;
     });
 
+    // Data-driven books learn once from every journey, before any shard weighs with what they learned.
+    if (prepared.learnsModels) await learnRunModels({ runId: prepared.runId });
+
     progress.phase = 'books';
     progress.bookShardsTotal = input.books.length * (shards.length + 1);
     const tasks = input.books.flatMap((book) => [{ book, shard: null as number | null }, ...shards.map((shard) => ({ book, shard }))]);
@@ -123,21 +130,13 @@ export async function attributionRun(input: AttributionRunInput): Promise<Attrib
     progress.phase = 'reconciling';
     const reconciliation = await reconcileRun({ runId: prepared.runId });
 
-    let reports: WrittenReports | null = null;
-    if (input.outDir) {
-      progress.phase = 'reports';
-      reports = await writeRunReports({
-        modelVersion: prepared.modelVersion, basis: basisOf(input.from, input.to, input.asOf), from: input.from, to: input.to, asOf: input.asOf, books: input.books,
-        outDir: input.outDir, runId: prepared.runId,
-      });
-    }
     // Runs started before outcomes were recorded replay without the step (patched).
     if (patched(RUN_OUTCOMES_PATCH)) await activities.recordRunOutcome({ runId: info.runId, status: 'completed', ...totalsOf(progress), error: null });
     progress.phase = 'completed';
     setRunStatus('completed');
     return {
       runId: prepared.runId, modelVersion: prepared.modelVersion, basis: basisOf(input.from, input.to, input.asOf),
-      dataVersion: prepared.dataVersion, inputs: prepared.inputs, progress, reconciliation, reports,
+      dataVersion: prepared.dataVersion, inputs: prepared.inputs, progress, reconciliation,
     };
   } catch (error) {
     progress.phase = 'failed';

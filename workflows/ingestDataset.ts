@@ -17,7 +17,7 @@ export interface IngestDatasetInput {
 export interface IngestDatasetResult {
   dataset: string;
   files: LoadCsvFileResult[];
-  /** Files of SPEC §3.1 that the directory does not have. */
+  /** Files of docs/decisions.md, "Input" that the directory does not have. */
   missing: string[];
 }
 
@@ -28,7 +28,7 @@ const { listDataset } = proxyActivities<Activities>({
 
 const { loadCsvFile } = proxyActivities<Activities>({
   startToCloseTimeout: '2 hours',
-  heartbeatTimeout: '2 minutes',
+  heartbeatTimeout: '20 seconds',
   retry: { maximumAttempts: 5, nonRetryableErrorTypes: [ErrorType.InvalidInputFile, ErrorType.InvalidDataset] },
 });
 

@@ -1,4 +1,4 @@
-// ingestEvents: loads multi-product events (SPEC §3.2), from NDJSON files (`attribution
+// ingestEvents: loads multi-product events (docs/decisions.md, "Events"), from NDJSON files (`attribution
 // ingest-events`) or from a batch that `attribution serve` stored before acknowledging it. Files
 // load one after another (each all or nothing); a refused file does not stop the others, and the
 // workflow fails at the end naming every refusal, as ingestDataset does.
@@ -21,7 +21,7 @@ const { listEventFiles } = proxyActivities<Activities>({
 
 const { loadEvents } = proxyActivities<Activities>({
   startToCloseTimeout: '2 hours',
-  heartbeatTimeout: '2 minutes',
+  heartbeatTimeout: '20 seconds',
   retry: { maximumAttempts: 5, nonRetryableErrorTypes: [ErrorType.InvalidInputFile, ErrorType.InvalidDataset] },
 });
 

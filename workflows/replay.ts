@@ -1,24 +1,32 @@
 // replay: a rule change. Backfills [fromMonth, toMonth] under the new ruleset's model version as
 // a child backfill (the old model version's rows are untouched: new rows sit beside them), then
-// writes the diff report old vs new per book and channel. Bounded by the child backfill.
-import { executeChild, proxyActivities, workflowInfo } from '@temporalio/workflow';
-import type { Activities } from '../activities';
-import { MONTHLY_BASIS, monthStart, nextMonth } from '../common/period';
+// the command that started it writes the diff report old vs new per book and channel from the
+// ledger, in its own process (docs/reports.md). Bounded by the child backfill.
+import { executeChild, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { monthStart, nextMonth } from '../common/period';
 import { backfill, type BackfillInput, type BackfillProgress } from './backfill';
 import { markRunning, setRunStatus } from './runAttributes';
 
 export interface ReplayInput {
   oldModelVersion: string;
   backfill: BackfillInput;
-  outDir: string;
+  /** Ignored by new executions: the command writes the diff (kept for replays started by older clients). */
+  outDir?: string;
 }
 
 export interface ReplayResult {
   backfill: BackfillProgress;
-  diff: { outDir: string; files: string[]; rows: number };
+  /** Only in executions from before reports moved to the command (null since). */
+  diff: { outDir: string; files: string[]; rows: number } | null;
 }
 
-const { writeReplayDiff } = proxyActivities<Activities>({ startToCloseTimeout: '1 hour', heartbeatTimeout: '2 minutes', retry: { maximumAttempts: 10 } });
+/** The activity these older executions called; no worker registers it any more. */
+interface LegacyReportActivities {
+  writeReplayDiff(input: { oldModelVersion: string; newModelVersion: string; from: string; to: string; books: string[]; outDir: string }):
+    Promise<{ outDir: string; files: string[]; rows: number }>;
+}
+
+const { writeReplayDiff } = proxyActivities<LegacyReportActivities>({ startToCloseTimeout: '1 hour', heartbeatTimeout: '20 seconds', retry: { maximumAttempts: 10 } });
 
 export async function replay(input: ReplayInput): Promise<ReplayResult> {
   markRunning({ kind: 'replay', period: `${input.backfill.fromMonth}..${input.backfill.toMonth}`, modelVersion: input.backfill.run.modelVersion });
@@ -27,14 +35,18 @@ export async function replay(input: ReplayInput): Promise<ReplayResult> {
       workflowId: `${workflowInfo().workflowId}/backfill`,
       args: [input.backfill],
     });
+    // Recorded executions wrote the diff on the worker; new ones leave it to the command.
+    if (patched('reports-written-by-the-command')) {
+      setRunStatus('completed');
+      return { backfill: backfilled, diff: null };
+    }
     const diff = await writeReplayDiff({
       oldModelVersion: input.oldModelVersion,
       newModelVersion: input.backfill.run.modelVersion,
-      basis: MONTHLY_BASIS,
       from: monthStart(input.backfill.fromMonth),
       to: monthStart(nextMonth(input.backfill.toMonth)),
       books: input.backfill.run.books,
-      outDir: input.outDir,
+      outDir: input.outDir ?? '',
     });
     setRunStatus('completed');
     return { backfill: backfilled, diff };

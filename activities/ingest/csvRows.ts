@@ -1,7 +1,25 @@
 // What the two CSV load paths (directLoad.ts and the staging path in loadCsvFile.ts) share: the
 // header check and how a row's problems become one reject, so that both report bad input alike.
 import { ErrorType, inputFailure } from '../../common/errors';
+import { cutText } from '../../ingest/cutValue';
 import type { RowProblem } from '../../ingest/fileSpecs';
+
+/** No line of a CSV file may be longer than this (docs/decisions.md, "Input"): a bound on memory. */
+export const MAX_LINE_BYTES = 1024 * 1024;
+
+export function lineTooLong(fileName: string, line: number) {
+  return inputFailure(
+    ErrorType.InvalidInputFile,
+    `${fileName} line ${line}: the line is longer than ${MAX_LINE_BYTES} bytes; no row of a dataset or event is that long (is it the right file?). Nothing of it was loaded.`,
+    { fileName, line },
+  );
+}
+
+/** The header as shown in a message: each name cut, at most 20 of them. */
+function shownHeader(headerRow: string[]): string {
+  const names = headerRow.slice(0, 20).map((h) => JSON.stringify(cutText(h, 40)));
+  return names.join(', ') + (headerRow.length > 20 ? `, ... (${headerRow.length} columns)` : '');
+}
 
 /** One reject per row: several problems of one row are reported together. */
 export function mergeProblems(problems: RowProblem[]): RowProblem[] {
@@ -26,7 +44,7 @@ export function checkHeader(
   const names = headerRow.map((h) => h.trim().toLowerCase());
   const repeated = names.filter((n, i) => names.indexOf(n) !== i);
   if (repeated.length > 0) {
-    throw inputFailure(ErrorType.InvalidInputFile, `${fileName} line 1: the header repeats column(s) ${[...new Set(repeated)].join(', ')}.`);
+    throw inputFailure(ErrorType.InvalidInputFile, `${fileName} line 1: the header repeats column(s) ${shownHeader([...new Set(repeated)])}; give each column once.`);
   }
   const index = new Map<string, number>();
   const missing: string[] = [];
@@ -39,7 +57,7 @@ export function checkHeader(
   if (missing.length > 0) {
     throw inputFailure(
       ErrorType.InvalidInputFile,
-      `${fileName} line 1: missing column(s) ${missing.join(', ')}. The header has: ${headerRow.join(', ')}. ` +
+      `${fileName} line 1: missing column(s) ${missing.join(', ')}. The header has: ${shownHeader(headerRow)}. ` +
         `Expected: ${columns.join(', ')}; rename the columns or map them in dataset.yaml (columns.<file>.<column>: <name in the file>).`,
     );
   }

@@ -2,6 +2,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { FileRefused, openContainedFile, readContainedText, type OpenedFile } from '../../common/containedFile';
 import { ErrorType, inputFailure } from '../../common/errors';
 import { DatasetSettingsError, parseDatasetSettings, settingsFingerprint, type DatasetSettings } from '../../ingest/datasetSettings';
 import { CSV_KINDS, FILE_SPECS, type CsvKind } from '../../ingest/fileSpecs';
@@ -19,11 +20,27 @@ export function readDatasetSettings(dir: string): DatasetSettings {
     throw inputFailure(ErrorType.InvalidDataset, `Dataset directory ${dir} does not exist or is not a directory.`);
   }
   const settingsPath = path.join(dir, 'dataset.yaml');
-  const text = fs.existsSync(settingsPath) ? fs.readFileSync(settingsPath, 'utf8') : undefined;
   try {
+    const text = readContainedText(dir, 'dataset.yaml', 'The dataset settings file', SETTINGS_MAX_BYTES);
     return parseDatasetSettings(text, settingsPath);
   } catch (error) {
-    if (error instanceof DatasetSettingsError) throw inputFailure(ErrorType.InvalidDataset, error.message);
+    if (error instanceof DatasetSettingsError || error instanceof FileRefused) throw inputFailure(ErrorType.InvalidDataset, error.message);
+    throw error;
+  }
+}
+
+/** dataset.yaml is a handful of settings; a larger file is not one. */
+const SETTINGS_MAX_BYTES = 1024 * 1024;
+
+/**
+ * Opens one of the dataset's files for reading, inside the dataset directory only
+ * (common/containedFile.ts); undefined when it does not exist. A refusal names the file and why.
+ */
+export function openDatasetFile(dir: string, fileName: string): OpenedFile | undefined {
+  try {
+    return openContainedFile(dir, fileName, 'The dataset file');
+  } catch (error) {
+    if (error instanceof FileRefused) throw inputFailure(ErrorType.InvalidDataset, `${error.message} Nothing of it was read.`);
     throw error;
   }
 }
@@ -36,9 +53,10 @@ export function fileNameFor(kind: CsvKind, settings: DatasetSettings): string {
   return settings.files[kind] ?? FILE_SPECS[kind].fileName;
 }
 
-export async function sha256OfFile(file: string): Promise<string> {
+/** The sha256 of an opened file's content; closes the descriptor. */
+export async function sha256OfOpened(opened: OpenedFile): Promise<string> {
   const hash = crypto.createHash('sha256');
-  for await (const chunk of fs.createReadStream(file)) hash.update(chunk as Buffer);
+  for await (const chunk of fs.createReadStream('', { fd: opened.fd, autoClose: true })) hash.update(chunk as Buffer);
   return hash.digest('hex');
 }
 
@@ -52,12 +70,12 @@ export async function listDatasetFiles(dir: string): Promise<{ dataset: string; 
   const missing: CsvKind[] = [];
   for (const kind of CSV_KINDS) {
     const fileName = fileNameFor(kind, settings);
-    const file = path.join(dir, fileName);
-    if (!fs.existsSync(file)) {
+    const opened = openDatasetFile(dir, fileName);
+    if (!opened) {
       missing.push(kind);
       continue;
     }
-    const contentSha256 = await sha256OfFile(file);
+    const contentSha256 = await sha256OfOpened(opened);
     files.push({ kind, fileName, contentSha256, loadKey: loadKeyOf(contentSha256, settings, kind) });
   }
   if (files.length === 0) {

@@ -12,16 +12,19 @@
 import type crypto from 'node:crypto';
 import fs from 'node:fs';
 import type pg from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
+import type { OpenedFile } from '../../common/containedFile';
+import { whileHeartbeating } from '../heartbeat';
 import { ErrorType, inputFailure } from '../../common/errors';
 import type { DatasetSettings } from '../../ingest/datasetSettings';
 import { FILE_SPECS, rowParsers, validateRow, type CsvKind } from '../../ingest/fileSpecs';
-import { copyTextField } from './copyText';
-import { checkHeader, mergeProblems, type Header } from './csvRows';
+import { describeUtf8Problem, Utf8Checker } from '../../ingest/utf8';
+import { checkHeader, lineTooLong, MAX_LINE_BYTES, mergeProblems, type Header } from './csvRows';
+import { openCopy } from './copyStream';
 import { DIRECT_FORMATTERS, TARGET_TABLES } from './targetTables';
 
 export interface DirectLoadArgs {
-  filePath: string;
+  /** Opens the file (inside the dataset directory only). */
+  open: () => OpenedFile;
   fileName: string;
   kind: CsvKind;
   settings: DatasetSettings;
@@ -29,6 +32,8 @@ export interface DirectLoadArgs {
   hash: crypto.Hash;
   reject: (r: { line: number; column: string | undefined; value: string | undefined; reason: string }) => void;
   onProgress: (rowsRead: number) => void;
+  /** Where the reader is, for a failure that did not say its line. */
+  position: { line: number };
 }
 
 export type DirectLoadOutcome =
@@ -43,21 +48,20 @@ class FallBack extends Error {}
 
 export async function tryDirectLoad(client: pg.PoolClient, a: DirectLoadArgs): Promise<DirectLoadOutcome> {
   const table = TARGET_TABLES[a.kind].table;
-  const bulk = fs.statSync(a.filePath).size >= BULK_BYTES
-    && !(await client.query<{ any: boolean }>(`SELECT EXISTS (SELECT 1 FROM ${table}) AS any`)).rows[0]!.any;
-  const indexes = bulk ? await dropIndexes(client, table) : [];
+  const opened = a.open();
   let counts: { rowsRead: number; rowsLoaded: number };
   try {
-    counts = await copyFile(client, a);
+    const bulk = opened.sizeBytes >= BULK_BYTES
+      && !(await client.query<{ any: boolean }>(`SELECT EXISTS (SELECT 1 FROM ${table}) AS any`)).rows[0]!.any;
+    const indexes = bulk ? await dropIndexes(client, table) : [];
+    counts = await copyFile(client, a, opened);
     if (bulk) {
       // A sorted build of 10M+ keys takes a while: keep the activity's heartbeat going.
-      const beat = setInterval(() => a.onProgress(counts.rowsRead), 5000);
-      try {
+      const rowsRead = counts.rowsRead;
+      await whileHeartbeating(async () => {
         await client.query(`SET LOCAL maintenance_work_mem = '256MB'`);
         for (const index of indexes) await client.query(index.create);
-      } finally {
-        clearInterval(beat);
-      }
+      }, () => a.onProgress(rowsRead));
     }
   } catch (error) {
     if (error instanceof FallBack) return { loaded: false, reason: error.message };
@@ -96,39 +100,74 @@ async function dropIndexes(client: pg.PoolClient, table: string): Promise<IndexD
 }
 
 /** Splits, validates and COPYs the file into the target table. Throws FallBack where it cannot be exact. */
-async function copyFile(client: pg.PoolClient, a: DirectLoadArgs): Promise<{ rowsRead: number; rowsLoaded: number }> {
-  const spec = FILE_SPECS[a.kind];
+async function copyFile(client: pg.PoolClient, a: DirectLoadArgs, opened: OpenedFile): Promise<{ rowsRead: number; rowsLoaded: number }> {
   const target = TARGET_TABLES[a.kind];
-  const parsers = rowParsers(a.kind, { timeZone: a.settings.timeZone, defaultCurrency: a.settings.defaultCurrency, platformAliases: a.settings.platformAliases });
-  const formatters = spec.columns.map((_, i) => DIRECT_FORMATTERS[a.kind]?.[i] ?? copyTextField);
+  const copy = openCopy(client, `COPY ${target.table} (${Object.keys(target.columns).join(', ')}, file_id, line) FROM STDIN`);
+  const rows = directRows(a);
+  try {
+    await readLines(a, opened, async (lines) => {
+      const out: string[] = [];
+      for (const line of lines) rows.handle(line, out);
+      if (out.length > 0) await copy.send(out.join(''));
+      a.onProgress(rows.read());
+    });
+    if (!rows.sawHeader()) throw inputFailure(ErrorType.InvalidInputFile, `${a.fileName}: the file is empty; expected a header row (${FILE_SPECS[a.kind].columns.join(',')}).`);
+    await copy.finish();
+  } catch (error) {
+    throw await copy.abort(error);
+  }
+  a.onProgress(rows.read());
+  return { rowsRead: rows.read(), rowsLoaded: rows.written() };
+}
+
+/**
+ * Reads the file in chunks and hands over its complete lines (without their newline), checking
+ * that it is UTF-8, has no quote character and no line over MAX_LINE_BYTES. Strips a BOM.
+ */
+async function readLines(a: DirectLoadArgs, opened: OpenedFile, onLines: (lines: string[]) => Promise<void>): Promise<void> {
+  const utf8 = new Utf8Checker();
+  const checkUtf8 = (problem: ReturnType<Utf8Checker['push']>) => {
+    if (problem) throw inputFailure(ErrorType.InvalidInputFile, describeUtf8Problem(a.fileName, problem), { fileName: a.fileName, line: problem.line });
+  };
+  let rest: Buffer = Buffer.alloc(0);
+  let first = true;
+  for await (const chunk of fs.createReadStream('', { fd: opened.fd, autoClose: true, highWaterMark: READ_CHUNK }) as AsyncIterable<Buffer>) {
+    a.hash.update(chunk);
+    checkUtf8(utf8.push(chunk));
+    if (chunk.includes(0x22)) throw new FallBack('quoted fields');
+    let buf = rest.length > 0 ? Buffer.concat([rest, chunk]) : chunk;
+    if (first) {
+      first = false;
+      if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) buf = buf.subarray(3); // csv-parse's bom: true
+    }
+    const end = buf.lastIndexOf(0x0a);
+    if (end < 0) {
+      if (buf.length > MAX_LINE_BYTES) throw lineTooLong(a.fileName, a.position.line + 1);
+      rest = buf;
+      continue;
+    }
+    rest = Buffer.from(buf.subarray(end + 1));
+    await onLines(buf.toString('utf8', 0, end).split('\n'));
+  }
+  checkUtf8(utf8.end());
+  if (rest.length > 0) await onLines([rest.toString('utf8')]);
+}
+
+/** The direct path's rows: the header check, validation, and each good row as COPY text for the target table. */
+function directRows(a: DirectLoadArgs) {
+  const spec = FILE_SPECS[a.kind];
+  const parsers = rowParsers(a.kind, a.settings);
+  const formatters = DIRECT_FORMATTERS[a.kind];
   const mapping = a.settings.columns[a.kind] ?? {};
   const suffix = `\t${a.fileId}\t`;
-
-  const copy = client.query(copyFrom(`COPY ${target.table} (${Object.keys(target.columns).join(', ')}, file_id, line) FROM STDIN`));
-  const copied = new Promise<void>((resolve, reject) => {
-    copy.once('finish', resolve);
-    copy.once('error', reject);
-  });
-  copied.catch(() => undefined); // observed below; this keeps an early server error from being "unhandled"
-  copy.on('error', () => undefined); // destroy() below re-emits the error; it is handled through `copied`
-  const drained = () => new Promise<void>((resolve, reject) => {
-    const done = (error?: Error) => {
-      copy.off('drain', done);
-      copy.off('error', done);
-      if (error) reject(error);
-      else resolve();
-    };
-    copy.once('drain', done);
-    copy.once('error', done);
-  });
-
   let header: Header | undefined;
   let rows = 0;
   let written = 0;
   let lineNo = 0;
   let crlf: boolean | undefined;
-  const handleLine = (raw: string, out: string[]) => {
+  const handle = (raw: string, out: string[]) => {
     lineNo += 1;
+    a.position.line = lineNo;
     let line = raw;
     if (crlf === undefined) crlf = line.endsWith('\r');
     if (crlf) {
@@ -147,8 +186,7 @@ async function copyFile(client: pg.PoolClient, a: DirectLoadArgs): Promise<{ row
       a.reject({ line: lineNo, column: undefined, value: undefined, reason: `has ${record.length} cells; the header has ${header.width}` });
       return;
     }
-    const cells = header.positions.map((index) => (index < 0 ? '' : (record[index] ?? '')));
-    const result = validateRow(parsers, cells);
+    const result = validateRow(parsers, header.positions.map((index) => (index < 0 ? '' : (record[index] ?? ''))));
     if (!result.ok) {
       for (const problem of mergeProblems(result.problems)) a.reject({ line: lineNo, ...problem });
       return;
@@ -158,44 +196,5 @@ async function copyFile(client: pg.PoolClient, a: DirectLoadArgs): Promise<{ row
     out.push(`${text}${suffix}${lineNo}\n`);
     written += 1;
   };
-
-  try {
-    let rest: Buffer = Buffer.alloc(0);
-    let first = true;
-    for await (const chunk of fs.createReadStream(a.filePath, { highWaterMark: READ_CHUNK }) as AsyncIterable<Buffer>) {
-      a.hash.update(chunk);
-      if (chunk.includes(0x22)) throw new FallBack('quoted fields');
-      let buf = rest.length > 0 ? Buffer.concat([rest, chunk]) : chunk;
-      if (first) {
-        first = false;
-        if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) buf = buf.subarray(3); // csv-parse's bom: true
-      }
-      const end = buf.lastIndexOf(0x0a);
-      if (end < 0) {
-        rest = buf;
-        continue;
-      }
-      rest = Buffer.from(buf.subarray(end + 1));
-      const lines = buf.toString('utf8', 0, end).split('\n');
-      const out: string[] = [];
-      for (const line of lines) handleLine(line, out);
-      if (out.length > 0 && !copy.write(out.join(''))) await drained();
-      a.onProgress(rows);
-    }
-    if (rest.length > 0) {
-      const out: string[] = [];
-      handleLine(rest.toString('utf8'), out);
-      if (out.length > 0) copy.write(out.join(''));
-    }
-    if (!header) throw inputFailure(ErrorType.InvalidInputFile, `${a.fileName}: the file is empty; expected a header row (${spec.columns.join(',')}).`);
-    copy.end();
-    await copied;
-  } catch (error) {
-    // Abort the COPY (the server gets CopyFail) so that the savepoint can be rolled back.
-    copy.destroy(error as Error);
-    await copied.catch(() => undefined);
-    throw error;
-  }
-  a.onProgress(rows);
-  return { rowsRead: rows, rowsLoaded: written };
+  return { handle, read: () => rows, written: () => written, sawHeader: () => header !== undefined };
 }

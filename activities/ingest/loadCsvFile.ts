@@ -7,18 +7,24 @@
 // returns its counts) or starts from scratch.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { Transform } from 'node:stream';
-import { parse } from 'csv-parse';
+import { CsvError, parse } from 'csv-parse';
+import { ApplicationFailure } from '@temporalio/common';
 import type pg from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
-import { ErrorType, inputFailure } from '../../common/errors';
+import type { OpenedFile } from '../../common/containedFile';
+import { asInputFailure, ErrorType, inputFailure } from '../../common/errors';
+import { cutText } from '../../ingest/cutValue';
+import type { DatasetSettings } from '../../ingest/datasetSettings';
 import { FILE_SPECS, rowParsers, validateRow, type CsvKind } from '../../ingest/fileSpecs';
 import { copyTextField } from './copyText';
-import { checkHeader, mergeProblems, type Header } from './csvRows';
+import { checkHeader, lineTooLong, MAX_LINE_BYTES, mergeProblems, type Header } from './csvRows';
+import { openCopy } from './copyStream';
 import { tryDirectLoad } from './directLoad';
-import { fileNameFor, loadKeyOf, readDatasetSettings, datasetName } from './datasetDir';
+import { strictBytes } from './strictBytes';
+import { refundExcesses } from './refundBalance';
+import { whileHeartbeating } from '../heartbeat';
+import { fileNameFor, loadKeyOf, openDatasetFile, readDatasetSettings, datasetName } from './datasetDir';
+import { assertListedContent, loadFileVersion, type FileVersion, type LoadedBody, type RejectedRow } from './fileVersion';
 import { collisionSql, mergeSql, TARGET_TABLES } from './targetTables';
 
 export interface LoadCsvFileInput {
@@ -31,12 +37,7 @@ export interface LoadCsvFileInput {
   expectedLoadKey: string;
 }
 
-export interface RejectedRow {
-  line: number;
-  column: string | undefined;
-  value: string | undefined;
-  reason: string;
-}
+export type { RejectedRow };
 
 export interface LoadCsvFileResult {
   kind: CsvKind;
@@ -60,146 +61,113 @@ export interface LoadProgress {
   (rowsRead: number): void;
 }
 
+/** What one load of a CSV file works with. */
+interface CsvLoad {
+  input: LoadCsvFileInput;
+  settings: DatasetSettings;
+  fileName: string;
+  open: () => OpenedFile;
+  /** where the reader is, for a failure that did not say its line */
+  position: { line: number };
+  strict: boolean;
+  maxRejects: number;
+  onProgress: LoadProgress;
+}
+
 export async function loadCsvFile(pool: pg.Pool, input: LoadCsvFileInput, onProgress: LoadProgress = () => undefined): Promise<LoadCsvFileResult> {
   const settings = readDatasetSettings(input.dir);
-  const spec = FILE_SPECS[input.kind];
   const fileName = fileNameFor(input.kind, settings);
-  const filePath = path.join(input.dir, fileName);
-  const dataset = datasetName(input.dir, settings);
-  const strict = spec.billing;
-  const maxRejects = strict ? 0 : (input.maxRejects ?? settings.maxRejects ?? 0);
+  const strict = FILE_SPECS[input.kind].billing;
+  const load: CsvLoad = {
+    input, settings, fileName, strict, onProgress,
+    maxRejects: strict ? 0 : (input.maxRejects ?? settings.maxRejects ?? 0),
+    position: { line: 0 },
+    open: () => {
+      const opened = openDatasetFile(input.dir, fileName);
+      if (!opened) throw inputFailure(ErrorType.InvalidDataset, `${fileName} was listed but is gone; run the ingest again.`);
+      return opened;
+    },
+  };
+  const key = {
+    dataset: datasetName(input.dir, settings), kind: input.kind, fileName, expectedLoadKey: input.expectedLoadKey,
+    lockKey: `ingest:${datasetName(input.dir, settings)}:${input.kind}`,
+  };
+  const result = await loadFileVersion(pool, key, (client, file) => loadRows(client, file, load), (error) => asInputFailure(error, fileName, load.position.line || undefined));
+  const { rejects, ...counts } = result;
+  return { kind: input.kind, fileName, ...counts, rejectSamples: rejects.slice(0, SAMPLE_LIMIT) };
+}
 
-  const client = await pool.connect();
-  let broken = false;
-  try {
-    await client.query('BEGIN');
-    // One loader per (dataset, kind) at a time: version numbers and no-op checks stay exact.
-    await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`ingest:${dataset}:${input.kind}`]);
+/** Reads, validates and writes the file's rows into its table; refuses it when it has too many bad rows. */
+async function loadRows(client: pg.PoolClient, file: FileVersion, load: CsvLoad): Promise<LoadedBody> {
+  const { input, fileName, strict, maxRejects } = load;
+  const spec = FILE_SPECS[input.kind];
+  let rejects: RejectedRow[] = [];
+  let rejectedCount = 0;
+  const reject = (row: RejectedRow) => {
+    rejectedCount += 1;
+    if (rejects.length < Math.max(SAMPLE_LIMIT, maxRejects + 1)) rejects.push({ ...row, value: row.value === undefined ? undefined : cutText(row.value) });
+  };
+  const checkRejects = () => failIfTooMany(fileName, strict, maxRejects, rejectedCount, rejects);
 
-    // Loaded before with identical content and settings: a no-op that reports what that load did.
-    const previous = await client.query<StoredFileRow>(
-      'SELECT version, rows_read, rows_loaded, rows_duplicate, rows_rejected FROM ingested_files WHERE load_key = $1',
-      [input.expectedLoadKey],
-    );
-    if (previous.rows[0]) {
-      await client.query('ROLLBACK');
-      const p = previous.rows[0];
-      return {
-        kind: input.kind, fileName, status: 'unchanged', version: p.version, rowsRead: p.rows_read, rowsLoaded: p.rows_loaded,
-        rowsDuplicate: p.rows_duplicate, rowsRejected: p.rows_rejected, rejectSamples: [],
-      };
-    }
+  let hash = crypto.createHash('sha256');
+  const args = { open: load.open, fileName, kind: input.kind, settings: load.settings, hash, reject, onProgress: load.onProgress, position: load.position };
+  await client.query('SAVEPOINT direct_load');
+  const direct = await tryDirectLoad(client, { ...args, fileId: file.fileId });
+  let rowsRead: number;
+  let rowsLoaded: number | undefined;
+  if (direct.loaded) {
+    ({ rowsRead, rowsLoaded } = direct);
+    await client.query('RELEASE SAVEPOINT direct_load');
+  } else {
+    // The staging path starts from scratch: what the direct load counted was rolled back with it.
+    await client.query('ROLLBACK TO SAVEPOINT direct_load');
+    rejects = [];
+    rejectedCount = 0;
+    hash = crypto.createHash('sha256');
+    await client.query(`CREATE TEMP TABLE stage (line integer NOT NULL, ${spec.columns.map((c) => `${c} text`).join(', ')}) ON COMMIT DROP`);
+    rowsRead = await streamIntoStage(client, { ...args, hash });
+  }
+  const contentSha256 = hash.digest('hex');
+  const loadKey = loadKeyOf(contentSha256, load.settings, input.kind);
+  assertListedContent(fileName, loadKey, input.expectedLoadKey);
+  checkRejects();
 
-    // The real checksum is known only after reading; the row is completed before commit.
-    const fileRow = await client.query<{ file_id: string; version: number }>(
-      `INSERT INTO ingested_files (dataset, kind, file_name, content_sha256, load_key, version, rows_read, rows_loaded, rows_duplicate, rows_rejected)
-       VALUES ($1, $2, $3, 'pending', 'pending:' || txid_current(), coalesce((SELECT max(version) FROM ingested_files WHERE dataset = $1 AND kind = $2), 0) + 1, 0, 0, 0, 0)
-       RETURNING file_id, version`,
-      [dataset, input.kind, fileName],
-    );
-    const fileId = fileRow.rows[0]!.file_id;
-    const version = fileRow.rows[0]!.version;
+  let rowsDuplicate = 0;
+  if (rowsLoaded === undefined) {
+    const merged = await mergeStaged(client, file.fileId, input.kind, rowsRead - rejectedCount, () => load.onProgress(rowsRead), reject);
+    ({ rowsLoaded, rowsDuplicate } = merged);
+    checkRejects();
+  }
+  if (input.kind === 'payments' || input.kind === 'refunds') {
+    for (const excess of await refundExcesses(client, file.fileId, 'amount')) reject(excess);
+    checkRejects();
+  }
+  return { contentSha256, loadKey, rowsRead, rowsLoaded, rowsDuplicate, rowsRejected: rejectedCount, rejects, analyze: TARGET_TABLES[input.kind].table };
+}
 
-    let rejects: RejectedRow[] = [];
-    let rejectedCount = 0;
-    const reject = (row: RejectedRow) => {
-      rejectedCount += 1;
-      if (rejects.length < Math.max(SAMPLE_LIMIT, maxRejects + 1)) rejects.push(row);
-    };
-
-    let hash = crypto.createHash('sha256');
-    await client.query('SAVEPOINT direct_load');
-    const direct = await tryDirectLoad(client, { filePath, fileName, kind: input.kind, settings, fileId, hash, reject, onProgress });
-    let rowsRead: number;
-    let rowsLoaded: number | undefined;
-    if (direct.loaded) {
-      rowsRead = direct.rowsRead;
-      rowsLoaded = direct.rowsLoaded;
-      await client.query('RELEASE SAVEPOINT direct_load');
-    } else {
-      await client.query('ROLLBACK TO SAVEPOINT direct_load');
-      rejects = [];
-      rejectedCount = 0;
-      hash = crypto.createHash('sha256');
-      await client.query(
-        `CREATE TEMP TABLE stage (line integer NOT NULL, ${spec.columns.map((c) => `${c} text`).join(', ')}) ON COMMIT DROP`,
-      );
-      rowsRead = await streamIntoStage(client, filePath, fileName, input.kind, settings, hash, reject, onProgress);
-    }
-    const contentSha256 = hash.digest('hex');
-    const loadKey = loadKeyOf(contentSha256, settings, input.kind);
-
-    if (loadKey !== input.expectedLoadKey) {
-      throw inputFailure(ErrorType.InvalidInputFile, `${fileName} changed while it was being ingested; run the ingest again once it is complete.`);
-    }
-    failIfTooMany(fileName, strict, maxRejects, rejectedCount, rejects);
-
-    let rowsDuplicate = 0;
-    if (rowsLoaded === undefined) {
-      // The merge and the collision check of a large file take minutes of SQL: keep heartbeating.
-      const merged = await whileHeartbeating(() => client.query(mergeSql(input.kind), [fileId]), () => onProgress(rowsRead));
-      rowsLoaded = merged.rowCount ?? 0;
-      const staged = rowsRead - rejectedCount;
-      if (rowsLoaded < staged) {
-        // Some ids were already stored: harmless repeats, or contradictions that must not pass silently.
-        const collisions = await whileHeartbeating(() => client.query<Collision>(collisionSql(input.kind), [fileId]), () => onProgress(rowsRead));
-        for (const c of collisions.rows) {
-          if (c.same) rowsDuplicate += 1;
-          else {
-            const where = c.same_file ? `line ${c.stored_line} of this file` : `${c.stored_file} version ${c.stored_version}, line ${c.stored_line}`;
-            reject({ line: c.line, column: spec.idColumn, value: c.id, reason: `${spec.idColumn} ${c.id} was already loaded with different content (${where})` });
-          }
-        }
-        failIfTooMany(fileName, strict, maxRejects, rejectedCount, rejects);
+/**
+ * INSERTs the staged rows into the target table. Rows whose id was already stored are harmless
+ * repeats (counted) or contradictions (rejected, naming both places). The merge and the collision
+ * check of a large file take minutes of SQL: the heartbeat keeps going through them.
+ */
+async function mergeStaged(
+  client: pg.PoolClient, fileId: string, kind: CsvKind, staged: number, beat: () => void, reject: (row: RejectedRow) => void,
+): Promise<{ rowsLoaded: number; rowsDuplicate: number }> {
+  const idColumn = FILE_SPECS[kind].idColumn;
+  const merged = await whileHeartbeating(() => client.query(mergeSql(kind), [fileId]), beat);
+  const rowsLoaded = merged.rowCount ?? 0;
+  let rowsDuplicate = 0;
+  if (rowsLoaded < staged) {
+    const collisions = await whileHeartbeating(() => client.query<Collision>(collisionSql(kind), [fileId]), beat);
+    for (const c of collisions.rows) {
+      if (c.same) rowsDuplicate += 1;
+      else {
+        const where = c.same_file ? `line ${c.stored_line} of this file` : `${c.stored_file} version ${c.stored_version}, line ${c.stored_line}`;
+        reject({ line: c.line, column: idColumn, value: c.id, reason: `${idColumn} ${c.id} was already loaded with different content (${where})` });
       }
     }
-
-    if (rejects.length > 0) {
-      await client.query(
-        `INSERT INTO ingest_rejects (file_id, line, column_name, value, reason)
-         SELECT $1::bigint, * FROM unnest($2::int[], $3::text[], $4::text[], $5::text[])`,
-        [fileId, rejects.map((r) => r.line), rejects.map((r) => r.column ?? null), rejects.map((r) => r.value ?? null), rejects.map((r) => r.reason)],
-      );
-    }
-    await client.query(
-      `UPDATE ingested_files SET content_sha256 = $2, load_key = $3, rows_read = $4, rows_loaded = $5, rows_duplicate = $6, rows_rejected = $7
-       WHERE file_id = $1`,
-      [fileId, contentSha256, loadKey, rowsRead, rowsLoaded, rowsDuplicate, rejectedCount],
-    );
-    await client.query('COMMIT');
-    // Fresh statistics for the rows just loaded, so that the run's joins get sensible plans.
-    await client.query(`ANALYZE ${TARGET_TABLES[input.kind].table}`);
-    return {
-      kind: input.kind, fileName, status: 'loaded', version, rowsRead, rowsLoaded, rowsDuplicate, rowsRejected: rejectedCount,
-      rejectSamples: rejects.slice(0, SAMPLE_LIMIT),
-    };
-  } catch (error) {
-    // A connection that cannot even roll back is discarded rather than returned to the pool.
-    broken = !(await client.query('ROLLBACK').then(() => true, () => false));
-    throw error;
-  } finally {
-    client.release(broken);
   }
-}
-
-const HEARTBEAT_INTERVAL_MS = 10_000;
-
-/** Runs a long statement while calling `beat` every few seconds, so the activity is not timed out. */
-async function whileHeartbeating<T>(work: () => Promise<T>, beat: () => void): Promise<T> {
-  const timer = setInterval(beat, HEARTBEAT_INTERVAL_MS);
-  try {
-    return await work();
-  } finally {
-    clearInterval(timer);
-  }
-}
-
-interface StoredFileRow {
-  version: number;
-  rows_read: number;
-  rows_loaded: number;
-  rows_duplicate: number;
-  rows_rejected: number;
+  return { rowsLoaded, rowsDuplicate };
 }
 
 interface Collision {
@@ -221,7 +189,7 @@ export function describeReject(fileName: string, r: RejectedRow): string {
 function failIfTooMany(fileName: string, strict: boolean, maxRejects: number, count: number, rejects: RejectedRow[]): void {
   if (count === 0 || (!strict && count <= maxRejects)) return;
   const policy = strict
-    ? 'It is a billing file, so one bad row refuses the whole file (strict policy); nothing of it was loaded.'
+    ? 'It is a billing file, so one bad row refuses the whole file (strict policy); nothing of it was loaded. Correct the rows below and ingest it again.'
     : `That is more than --max-rejects ${maxRejects}; nothing of the file was loaded. Fix the rows, or raise --max-rejects to quarantine them.`;
   const shown = rejects.slice(0, SAMPLE_LIMIT).map((r) => `  ${describeReject(fileName, r)}`);
   const more = count > shown.length ? `\n  ... and ${count - shown.length} more` : '';
@@ -232,84 +200,94 @@ function failIfTooMany(fileName: string, strict: boolean, maxRejects: number, co
   );
 }
 
+interface StageArgs {
+  open: () => OpenedFile;
+  fileName: string;
+  kind: CsvKind;
+  settings: DatasetSettings;
+  hash: crypto.Hash;
+  reject: (r: RejectedRow) => void;
+  onProgress: LoadProgress;
+  position: { line: number };
+}
+
 /** Parses the file, validates each row, and COPYs the good ones into `stage`. Returns rows read. */
-async function streamIntoStage(
-  client: pg.PoolClient, filePath: string, fileName: string, kind: CsvKind,
-  settings: ReturnType<typeof readDatasetSettings>, hash: crypto.Hash,
-  reject: (r: RejectedRow) => void, onProgress: LoadProgress,
-): Promise<number> {
-  const spec = FILE_SPECS[kind];
-  const parsers = rowParsers(kind, { timeZone: settings.timeZone, defaultCurrency: settings.defaultCurrency, platformAliases: settings.platformAliases });
-  const mapping = settings.columns[kind] ?? {};
-  const parser = parse({ bom: true, relax_column_count: true, skip_empty_lines: true, info: true });
-  const hashing = new Transform({
-    transform(chunk: Buffer, _enc, callback) {
-      hash.update(chunk);
-      callback(null, chunk);
-    },
-  });
-  const copy = client.query(copyFrom(`COPY stage (line, ${spec.columns.join(', ')}) FROM STDIN`));
-  const copied = new Promise<void>((resolve, reject) => {
-    copy.once('finish', resolve);
-    copy.once('error', reject);
-  });
+async function streamIntoStage(client: pg.PoolClient, a: StageArgs): Promise<number> {
+  const { fileName } = a;
+  const parser = parse({ bom: true, relax_column_count: true, skip_empty_lines: true, info: true, max_record_size: MAX_LINE_BYTES });
+  const opened = a.open(); // before the COPY starts: a refusal here must not leave a COPY open
+  const copy = openCopy(client, `COPY stage (line, ${FILE_SPECS[a.kind].columns.join(', ')}) FROM STDIN`);
   // Settles with the read/parse error instead of rejecting, so that an error raised by our own
   // loop (a bad header) is the one reported, not the abort it causes upstream.
-  const reading = pipeline(fs.createReadStream(filePath), hashing, parser).then(
+  const reading = pipeline(fs.createReadStream('', { fd: opened.fd, autoClose: true }), strictBytes(fileName, a.hash), parser).then(
     () => undefined,
-    (error: { lines?: number; message: string }) => error,
+    (error: unknown) => error,
   );
-
-  let header: Header | undefined;
-  let rows = 0;
-  let batch: string[] = [];
-  const flush = async () => {
-    if (batch.length === 0) return;
-    const text = batch.join('');
-    batch = [];
-    if (!copy.write(text)) await new Promise((resolve) => copy.once('drain', resolve));
-  };
-
+  const rows = stagedRows(a);
   try {
+    let batch: string[] = [];
     for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
-      if (!header) {
-        header = checkHeader(fileName, record, spec.columns, spec.optionalColumns, mapping);
-        continue;
-      }
-      rows += 1;
-      const line = info.lines;
-      if (record.length !== header.width) {
-        reject({ line, column: undefined, value: undefined, reason: `has ${record.length} cells; the header has ${header.width}` });
-        continue;
-      }
-      const cells = header.positions.map((index) => (index < 0 ? '' : (record[index] ?? '')));
-      const result = validateRow(parsers, cells);
-      if (!result.ok) {
-        for (const problem of mergeProblems(result.problems)) reject({ line, ...problem });
-        continue;
-      }
-      batch.push(`${line}\t${result.values.map(copyTextField).join('\t')}\n`);
+      rows.handle(record, info.lines, batch);
       if (batch.length >= COPY_BATCH_ROWS) {
-        await flush();
-        onProgress(rows);
+        await copy.send(batch.join(''));
+        batch = [];
+        a.onProgress(rows.read());
       }
     }
     const readError = await reading;
-    if (readError) {
-      throw inputFailure(ErrorType.InvalidInputFile, `${fileName} line ${readError.lines ?? '?'}: not readable as CSV: ${readError.message}`);
-    }
-    if (!header) throw inputFailure(ErrorType.InvalidInputFile, `${fileName}: the file is empty; expected a header row (${spec.columns.join(',')}).`);
-    await flush();
-    copy.end();
-    await copied;
+    if (readError) throw readFailure(fileName, readError);
+    if (!rows.sawHeader()) throw inputFailure(ErrorType.InvalidInputFile, `${fileName}: the file is empty; expected a header row (${FILE_SPECS[a.kind].columns.join(',')}).`);
+    if (batch.length > 0) await copy.send(batch.join(''));
+    await copy.finish();
   } catch (error) {
-    // Abort the COPY (the server gets CopyFail) so that the transaction can be rolled back.
-    copy.destroy(error as Error);
-    await copied.catch(() => undefined);
-    await reading;
-    throw error;
+    const failure = await copy.abort(error);
+    const readError = await reading;
+    // Our own refusal (a bad header) wins over the abort it caused upstream.
+    throw copy.serverError ?? (error instanceof ApplicationFailure ? error : readFailure(fileName, readError ?? failure));
   }
-  onProgress(rows);
-  return rows;
+  a.onProgress(rows.read());
+  return rows.read();
+}
+
+/** The staging path's rows: the header check, validation, and each good row as COPY text for `stage`. */
+function stagedRows(a: StageArgs) {
+  const spec = FILE_SPECS[a.kind];
+  const parsers = rowParsers(a.kind, a.settings);
+  const mapping = a.settings.columns[a.kind] ?? {};
+  let header: Header | undefined;
+  let rows = 0;
+  const handle = (record: string[], line: number, batch: string[]) => {
+    if (!header) {
+      header = checkHeader(a.fileName, record, spec.columns, spec.optionalColumns, mapping);
+      return;
+    }
+    rows += 1;
+    a.position.line = line;
+    if (record.length !== header.width) {
+      a.reject({ line, column: undefined, value: undefined, reason: `has ${record.length} cells; the header has ${header.width}` });
+      return;
+    }
+    const result = validateRow(parsers, header.positions.map((index) => (index < 0 ? '' : (record[index] ?? ''))));
+    if (!result.ok) {
+      for (const problem of mergeProblems(result.problems)) a.reject({ line, ...problem });
+      return;
+    }
+    batch.push(`${line}\t${result.values.map(copyTextField).join('\t')}\n`);
+  };
+  return { handle, read: () => rows, sawHeader: () => header !== undefined };
+}
+
+/** A failure of reading or parsing the file, worded: CSV syntax errors name their line. */
+function readFailure(fileName: string, error: unknown): unknown {
+  if (error instanceof ApplicationFailure) return error; // not UTF-8: the hashing step said where
+  if (!(error instanceof CsvError)) return error;
+  const e = error as CsvError & { lines?: number };
+  if (e.code === 'CSV_MAX_RECORD_SIZE') return lineTooLong(fileName, e.lines ?? 0);
+  return inputFailure(
+    ErrorType.InvalidInputFile,
+    `${fileName} line ${e.lines ?? '?'}: not readable as CSV: ${cutText((e.message ?? '').split('\n')[0]!, 200)}. ` +
+      'Correct the quoting of that line (a quote opens and closes a whole cell; a quote inside one is written twice); nothing of the file was loaded.',
+    { fileName, line: e.lines ?? null },
+  );
 }
 

@@ -1,4 +1,4 @@
-// Loads NDJSON events (SPEC §3.2) into the canonical tables, all or nothing, in one transaction:
+// Loads NDJSON events (docs/decisions.md, "Events") into the canonical tables, all or nothing, in one transaction:
 // every line is validated (strict: one bad event refuses the whole file), repeats of an event
 // already stored with identical content are counted and skipped (an upstream retry), and an id
 // stored with other content is refused naming both places. The money goes to payments/refunds
@@ -9,15 +9,22 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
-import { Readable } from 'node:stream';
+import { pipeline, Readable } from 'node:stream';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { ErrorType, inputFailure } from '../../common/errors';
+import { FileRefused, openContainedFile, openNamedFile, type OpenedFile } from '../../common/containedFile';
+import { asInputFailure, ErrorType, inputFailure } from '../../common/errors';
 import { canonicalJson } from '../../domain/canonicalJson';
+import { cutText } from '../../ingest/cutValue';
 import { parseEventLine, type CanonicalEvent } from '../../ingest/eventSchema';
 import { copyTextField } from './copyText';
-import { sha256OfFile } from './datasetDir';
-import { describeReject, SAMPLE_LIMIT, type LoadCsvFileResult, type RejectedRow } from './loadCsvFile';
+import { isJourneyStreamFile } from '../../ingest/journeySchema';
+import { sha256OfOpened } from './datasetDir';
+import { assertListedContent, loadFileVersion, type FileVersion, type LoadedBody, type RejectedRow } from './fileVersion';
+import { describeReject, SAMPLE_LIMIT, type LoadCsvFileResult } from './loadCsvFile';
+import { refundExcesses } from './refundBalance';
+import { strictBytes } from './strictBytes';
+import { loadJourneys } from './loadJourneys';
 
 export type EventsSource =
   | { kind: 'file'; path: string; dataset: string; fileName: string }
@@ -46,121 +53,125 @@ export function batchName(sha256: string): string {
 }
 
 export async function loadEvents(pool: pg.Pool, input: LoadEventsInput, onProgress: (rowsRead: number) => void = () => undefined): Promise<LoadEventsResult> {
-  const source = input.source;
-  const client = await pool.connect();
-  let broken = false;
-  try {
-    const { dataset, fileName } = sourceNames(source);
-    await client.query('BEGIN');
-    // Event loads run one at a time: whether an id is new, a repeat or a contradiction stays exact.
-    await client.query("SELECT pg_advisory_xact_lock(hashtext('ingest:events'))");
+  // The optional stream of non-converting journeys travels with the events, under its own file name.
+  if (input.source.kind === 'file' && isJourneyStreamFile(input.source.fileName)) return loadJourneys(pool, { ...input, source: input.source }, onProgress);
+  const { dataset, fileName } = sourceNames(input.source);
+  const position = { line: 0 };
+  // Event loads run one at a time: whether an id is new, a repeat or a contradiction stays exact.
+  const key = { dataset, kind: 'events', fileName, expectedLoadKey: input.expectedLoadKey, lockKey: 'ingest:events' };
+  const result = await loadFileVersion(
+    pool, key,
+    (client, file) => loadEventRows(client, file, { input, fileName, position, onProgress }),
+    (error) => asInputFailure(error, fileName, position.line || undefined),
+  );
+  const { rejects: _none, ...counts } = result;
+  return { kind: 'events', fileName, ...counts, rejectSamples: [] };
+}
 
-    const previous = await client.query<{ version: number; rows_read: number; rows_loaded: number; rows_duplicate: number }>(
-      'SELECT version, rows_read, rows_loaded, rows_duplicate FROM ingested_files WHERE load_key = $1',
-      [input.expectedLoadKey],
-    );
-    if (previous.rows[0]) {
-      await client.query('ROLLBACK');
-      const p = previous.rows[0];
-      return { kind: 'events', fileName, status: 'unchanged', version: p.version, rowsRead: p.rows_read, rowsLoaded: p.rows_loaded, rowsDuplicate: p.rows_duplicate, rowsRejected: 0, rejectSamples: [] };
-    }
+interface EventsLoad {
+  input: LoadEventsInput;
+  fileName: string;
+  position: { line: number };
+  onProgress: (rowsRead: number) => void;
+}
 
-    const fileRow = await client.query<{ file_id: string; version: number }>(
-      `INSERT INTO ingested_files (dataset, kind, file_name, content_sha256, load_key, version, rows_read, rows_loaded, rows_duplicate, rows_rejected)
-       VALUES ($1, 'events', $2, 'pending', 'pending:' || txid_current(), coalesce((SELECT max(version) FROM ingested_files WHERE dataset = $1 AND kind = 'events'), 0) + 1, 0, 0, 0, 0)
-       RETURNING file_id, version`,
-      [dataset, fileName],
-    );
-    const fileId = fileRow.rows[0]!.file_id;
-    const version = fileRow.rows[0]!.version;
-    await client.query(`CREATE TEMP TABLE stage_events (line integer, transaction_id text, kind text, customer_id text, source text,
-      bundle_id text, refund_of text, content_sha256 text, amount numeric(18,4), currency char(3), at timestamptz) ON COMMIT DROP`);
-    await client.query(`CREATE TEMP TABLE stage_products (transaction_id text, position integer, product_id text, quantity numeric,
-      unit_price numeric, metadata jsonb) ON COMMIT DROP`);
-    await client.query(`CREATE TEMP TABLE stage_touchpoints (transaction_id text, position integer, product_id text,
-      interaction_type text, occurred_at timestamptz, weight numeric) ON COMMIT DROP`);
+/** Validates and stages every event, sorts out ids already stored, then writes the new events. */
+async function loadEventRows(client: pg.PoolClient, file: FileVersion, load: EventsLoad): Promise<LoadedBody> {
+  const { input, fileName } = load;
+  await createStageTables(client);
+  const opened = await openSource(client, input.source);
+  const read = await stageEvents(client, opened.lines, load.onProgress, load.position);
+  const contentSha256 = opened.contentSha256();
+  assertListedContent(fileName, eventsLoadKey(contentSha256), input.expectedLoadKey);
+  const rejects = read.rejects;
+  failIfAny(fileName, read.rejectedCount, rejects);
 
-    const opened = await openSource(client, source);
-    const read = await stageEvents(client, opened.lines, onProgress);
-    const contentSha256 = opened.contentSha256();
-    if (eventsLoadKey(contentSha256) !== input.expectedLoadKey) {
-      throw inputFailure(ErrorType.InvalidInputFile, `${fileName} changed while it was being ingested; run the ingest again once it is complete.`);
-    }
-    const rejects = read.rejects;
-    failIfAny(fileName, read.rejectedCount, rejects);
-
-    // Ids already stored: identical content is an upstream repeat, anything else a contradiction.
-    await client.query('ANALYZE stage_events');
-    const stored = await client.query<{ line: number; transaction_id: string; same: boolean; stored_file: string; stored_version: number; stored_line: number }>(
-      `SELECT s.line, s.transaction_id, t.content_sha256 = s.content_sha256 AS same, f.file_name AS stored_file, f.version AS stored_version, t.line AS stored_line
-         FROM stage_events s JOIN event_transactions t USING (transaction_id) JOIN ingested_files f ON f.file_id = t.file_id
-        ORDER BY s.line`,
-    );
-    let rowsDuplicate = read.duplicatesInFile;
-    let rejectedCount = 0;
-    for (const r of stored.rows) {
-      if (r.same) rowsDuplicate += 1;
-      else {
-        rejectedCount += 1;
-        rejects.push({ line: r.line, column: 'transactionId', value: r.transaction_id, reason: `was already loaded with different content (${r.stored_file} version ${r.stored_version}, line ${r.stored_line})` });
-      }
-    }
-    await client.query('DELETE FROM stage_events s USING event_transactions t WHERE t.transaction_id = s.transaction_id');
-    // Ids of the CSV shape: a payment or refund id that no event brought.
-    const csv = await client.query<{ line: number; transaction_id: string; stored_file: string; stored_version: number; stored_line: number }>(
-      `SELECT s.line, s.transaction_id, f.file_name AS stored_file, f.version AS stored_version, x.line AS stored_line
-         FROM stage_events s
-         JOIN (SELECT payment_id AS id, file_id, line FROM payments UNION ALL SELECT refund_id, file_id, line FROM refunds) x ON x.id = s.transaction_id
-         JOIN ingested_files f ON f.file_id = x.file_id
-        ORDER BY s.line`,
-    );
-    for (const r of csv.rows) {
-      rejectedCount += 1;
-      rejects.push({ line: r.line, column: 'transactionId', value: r.transaction_id, reason: `is already a transaction of ${r.stored_file} version ${r.stored_version}, line ${r.stored_line}` });
-    }
-    failIfAny(fileName, rejectedCount, rejects);
-
-    const loaded = await client.query(
-      `INSERT INTO event_transactions (transaction_id, kind, customer_id, source, bundle_id, refund_of, content_sha256, file_id, line)
-       SELECT transaction_id, kind, customer_id, source, bundle_id, refund_of, content_sha256, $1, line FROM stage_events`,
-      [fileId],
-    );
-    await client.query(
-      `INSERT INTO event_products SELECT p.* FROM stage_products p JOIN stage_events s USING (transaction_id)`,
-    );
-    await client.query(
-      `INSERT INTO event_touchpoints SELECT t.* FROM stage_touchpoints t JOIN stage_events s USING (transaction_id)`,
-    );
-    await client.query(
-      `INSERT INTO payments (payment_id, user_id, amount, currency, paid_at, file_id, line)
-       SELECT transaction_id, customer_id, amount, currency, at, $1, line FROM stage_events WHERE kind = 'payment'`,
-      [fileId],
-    );
-    await client.query(
-      `INSERT INTO refunds (refund_id, user_id, amount, currency, refunded_at, payment_id, file_id, line)
-       SELECT transaction_id, customer_id, amount, currency, at, refund_of, $1, line FROM stage_events WHERE kind = 'refund'`,
-      [fileId],
-    );
-    await client.query(
-      `INSERT INTO workspaces (workspace_id, owner_id, member_ids, file_id, line)
-       SELECT $2 || customer_id, customer_id, '{}', $1, min(line) FROM stage_events GROUP BY customer_id
-       ON CONFLICT (workspace_id) DO NOTHING`,
-      [fileId, CUSTOMER_WORKSPACE_PREFIX],
-    );
-    const rowsLoaded = loaded.rowCount ?? 0;
-    await client.query(
-      `UPDATE ingested_files SET content_sha256 = $2, load_key = $3, rows_read = $4, rows_loaded = $5, rows_duplicate = $6 WHERE file_id = $1`,
-      [fileId, contentSha256, input.expectedLoadKey, read.events, rowsLoaded, rowsDuplicate],
-    );
-    await client.query('COMMIT');
-    await client.query('ANALYZE event_transactions, event_products, event_touchpoints, payments, refunds, workspaces');
-    return { kind: 'events', fileName, status: 'loaded', version, rowsRead: read.events, rowsLoaded, rowsDuplicate, rowsRejected: 0, rejectSamples: [] };
-  } catch (error) {
-    broken = !(await client.query('ROLLBACK').then(() => true, () => false));
-    throw error;
-  } finally {
-    client.release(broken);
+  const stored = await sortOutStoredIds(client, rejects);
+  failIfAny(fileName, stored.rejectedCount, rejects);
+  const rowsLoaded = await insertStagedEvents(client, file.fileId);
+  let rejectedCount = 0;
+  for (const excess of await refundExcesses(client, file.fileId, 'grossAmount')) {
+    rejectedCount += 1;
+    rejects.push({ ...excess, value: cutText(excess.value) });
   }
+  failIfAny(fileName, rejectedCount, rejects);
+  return {
+    contentSha256, loadKey: input.expectedLoadKey, rowsRead: read.events, rowsLoaded, rowsDuplicate: read.duplicatesInFile + stored.duplicates,
+    rowsRejected: 0, rejects: [], analyze: 'event_transactions, event_products, event_touchpoints, payments, refunds, workspaces',
+  };
+}
+
+async function createStageTables(client: pg.PoolClient): Promise<void> {
+  await client.query(`CREATE TEMP TABLE stage_events (line integer, transaction_id text, kind text, customer_id text, source text,
+    bundle_id text, refund_of text, content_sha256 text, amount numeric(18,4), currency char(3), at timestamptz) ON COMMIT DROP`);
+  await client.query(`CREATE TEMP TABLE stage_products (transaction_id text, position integer, product_id text, quantity numeric,
+    unit_price numeric, metadata jsonb) ON COMMIT DROP`);
+  await client.query(`CREATE TEMP TABLE stage_touchpoints (transaction_id text, position integer, product_id text,
+    interaction_type text, occurred_at timestamptz, weight numeric) ON COMMIT DROP`);
+}
+
+/**
+ * Staged events whose id is already stored: identical content is an upstream repeat (counted and
+ * dropped from the stage), anything else a contradiction; an id that is a CSV payment or refund is
+ * one too. Contradictions are added to `rejects`.
+ */
+async function sortOutStoredIds(client: pg.PoolClient, rejects: RejectedRow[]): Promise<{ duplicates: number; rejectedCount: number }> {
+  await client.query('ANALYZE stage_events');
+  const stored = await client.query<{ line: number; transaction_id: string; same: boolean; stored_file: string; stored_version: number; stored_line: number }>(
+    `SELECT s.line, s.transaction_id, t.content_sha256 = s.content_sha256 AS same, f.file_name AS stored_file, f.version AS stored_version, t.line AS stored_line
+       FROM stage_events s JOIN event_transactions t USING (transaction_id) JOIN ingested_files f ON f.file_id = t.file_id
+      ORDER BY s.line`,
+  );
+  let duplicates = 0;
+  let rejectedCount = 0;
+  for (const r of stored.rows) {
+    if (r.same) duplicates += 1;
+    else {
+      rejectedCount += 1;
+      rejects.push({ line: r.line, column: 'transactionId', value: r.transaction_id, reason: `was already loaded with different content (${r.stored_file} version ${r.stored_version}, line ${r.stored_line})` });
+    }
+  }
+  await client.query('DELETE FROM stage_events s USING event_transactions t WHERE t.transaction_id = s.transaction_id');
+  const csv = await client.query<{ line: number; transaction_id: string; stored_file: string; stored_version: number; stored_line: number }>(
+    `SELECT s.line, s.transaction_id, f.file_name AS stored_file, f.version AS stored_version, x.line AS stored_line
+       FROM stage_events s
+       JOIN (SELECT payment_id AS id, file_id, line FROM payments UNION ALL SELECT refund_id, file_id, line FROM refunds) x ON x.id = s.transaction_id
+       JOIN ingested_files f ON f.file_id = x.file_id
+      ORDER BY s.line`,
+  );
+  for (const r of csv.rows) {
+    rejectedCount += 1;
+    rejects.push({ line: r.line, column: 'transactionId', value: r.transaction_id, reason: `is already a transaction of ${r.stored_file} version ${r.stored_version}, line ${r.stored_line}` });
+  }
+  return { duplicates, rejectedCount };
+}
+
+/** Writes the staged (new) events: money to payments/refunds, products, touchpoints, one workspace per customer. */
+async function insertStagedEvents(client: pg.PoolClient, fileId: string): Promise<number> {
+  const loaded = await client.query(
+    `INSERT INTO event_transactions (transaction_id, kind, customer_id, source, bundle_id, refund_of, content_sha256, file_id, line)
+     SELECT transaction_id, kind, customer_id, source, bundle_id, refund_of, content_sha256, $1, line FROM stage_events`,
+    [fileId],
+  );
+  await client.query(`INSERT INTO event_products SELECT p.* FROM stage_products p JOIN stage_events s USING (transaction_id)`);
+  await client.query(`INSERT INTO event_touchpoints SELECT t.* FROM stage_touchpoints t JOIN stage_events s USING (transaction_id)`);
+  await client.query(
+    `INSERT INTO payments (payment_id, user_id, amount, currency, paid_at, file_id, line)
+     SELECT transaction_id, customer_id, amount, currency, at, $1, line FROM stage_events WHERE kind = 'payment'`,
+    [fileId],
+  );
+  await client.query(
+    `INSERT INTO refunds (refund_id, user_id, amount, currency, refunded_at, payment_id, file_id, line)
+     SELECT transaction_id, customer_id, amount, currency, at, refund_of, $1, line FROM stage_events WHERE kind = 'refund'`,
+    [fileId],
+  );
+  await client.query(
+    `INSERT INTO workspaces (workspace_id, owner_id, member_ids, file_id, line)
+     SELECT $2 || customer_id, customer_id, '{}', $1, min(line) FROM stage_events GROUP BY customer_id
+     ON CONFLICT (workspace_id) DO NOTHING`,
+    [fileId, CUSTOMER_WORKSPACE_PREFIX],
+  );
+  return loaded.rowCount ?? 0;
 }
 
 /** Where the source is recorded in ingested_files: versions count per (dataset, kind). */
@@ -176,12 +187,13 @@ interface OpenedSource {
   contentSha256: () => string;
 }
 
-async function openSource(client: pg.PoolClient, source: EventsSource): Promise<OpenedSource> {
+export async function openSource(client: pg.PoolClient, source: EventsSource): Promise<OpenedSource> {
   if (source.kind === 'file') {
-    if (!fs.existsSync(source.path)) throw inputFailure(ErrorType.InvalidDataset, `${source.path} does not exist.`);
+    const opened = openEventFile(source.path);
+    if (!opened) throw inputFailure(ErrorType.InvalidDataset, `${source.path} does not exist.`);
     const hash = crypto.createHash('sha256');
-    const bytes = fs.createReadStream(source.path);
-    bytes.on('data', (chunk) => hash.update(chunk as Buffer));
+    // pipeline, not pipe: a refusal by the strict-bytes step also closes the file.
+    const bytes = pipeline(fs.createReadStream('', { fd: opened.fd, autoClose: true }), strictBytes(source.fileName, hash), () => undefined);
     return {
       lines: readline.createInterface({ input: bytes, crlfDelay: Infinity }),
       contentSha256: () => hash.digest('hex'),
@@ -196,6 +208,16 @@ async function openSource(client: pg.PoolClient, source: EventsSource): Promise<
   };
 }
 
+/** An events file named outright: a regular file only (common/containedFile.ts); undefined when it does not exist. */
+function openEventFile(filePath: string): OpenedFile | undefined {
+  try {
+    return openNamedFile(filePath, 'The events file');
+  } catch (error) {
+    if (error instanceof FileRefused) throw inputFailure(ErrorType.InvalidDataset, `${error.message} Nothing of it was read.`);
+    throw error;
+  }
+}
+
 interface StagedRead {
   events: number;
   duplicatesInFile: number;
@@ -204,7 +226,9 @@ interface StagedRead {
 }
 
 /** Validates every line and COPYs the events, their products and touchpoints into the stage tables. */
-async function stageEvents(client: pg.PoolClient, lines: AsyncIterable<string>, onProgress: (rowsRead: number) => void): Promise<StagedRead> {
+async function stageEvents(
+  client: pg.PoolClient, lines: AsyncIterable<string>, onProgress: (rowsRead: number) => void, position: { line: number },
+): Promise<StagedRead> {
   const seen = new Map<string, { line: number; sha: string }>();
   const rejects: RejectedRow[] = [];
   let rejectedCount = 0;
@@ -215,11 +239,12 @@ async function stageEvents(client: pg.PoolClient, lines: AsyncIterable<string>, 
   /** One bad event counts once, each of its problems is shown. */
   const reject = (problems: RejectedRow[]) => {
     rejectedCount += 1;
-    for (const row of problems) if (rejects.length < SAMPLE_LIMIT) rejects.push(row);
+    for (const row of problems) if (rejects.length < SAMPLE_LIMIT) rejects.push({ ...row, value: row.value === undefined ? undefined : cutText(row.value) });
   };
 
   for await (const line of lines) {
     lineNumber += 1;
+    position.line = lineNumber;
     if (line.trim() === '') continue;
     events += 1;
     const parsed = parseEventLine(line);
@@ -276,7 +301,7 @@ async function copyChunk(client: pg.PoolClient, chunk: Chunk): Promise<void> {
   await copyRows(client, 'COPY stage_touchpoints FROM STDIN', chunk.touchpoints);
 }
 
-function copyRows(client: pg.PoolClient, sql: string, rows: string[]): Promise<void> {
+export function copyRows(client: pg.PoolClient, sql: string, rows: string[]): Promise<void> {
   if (rows.length === 0) return Promise.resolve();
   return new Promise<void>((resolve, reject) => {
     const copy = client.query(copyFrom(sql));
@@ -286,14 +311,14 @@ function copyRows(client: pg.PoolClient, sql: string, rows: string[]): Promise<v
   });
 }
 
-/** Events are billing: one bad event refuses the whole file (SPEC §3.3). */
+/** Events are billing: one bad event refuses the whole file (docs/decisions.md, "Input"). */
 function failIfAny(fileName: string, count: number, rejects: RejectedRow[]): void {
   if (count === 0) return;
   const shown = rejects.slice(0, SAMPLE_LIMIT).map((r) => `  ${describeReject(fileName, r)}`);
   const more = count > shown.length ? `\n  ... and ${count - shown.length} more` : '';
   throw inputFailure(
     ErrorType.InvalidInputFile,
-    `${fileName}: ${count} invalid event${count === 1 ? '' : 's'}. Events are billing data, so one bad event refuses the whole file; nothing of it was loaded.\n${shown.join('\n')}${more}`,
+    `${fileName}: ${count} invalid event${count === 1 ? '' : 's'}. Events are billing data, so one bad event refuses the whole file; nothing of it was loaded. Correct the events below and ingest the file again.\n${shown.join('\n')}${more}`,
     { fileName, invalidRows: count, samples: rejects.slice(0, SAMPLE_LIMIT) },
   );
 }
@@ -310,15 +335,26 @@ export interface EventFile {
  */
 export async function listEventFiles(target: string): Promise<EventFile[]> {
   if (!fs.existsSync(target)) throw inputFailure(ErrorType.InvalidDataset, `${target} does not exist; give an NDJSON file or a directory of them.`);
-  const files = fs.statSync(target).isDirectory()
-    ? fs.readdirSync(target).filter((f) => /\.(ndjson|jsonl)$/i.test(f)).sort().map((f) => path.join(target, f))
-    : [target];
-  if (files.length === 0) throw inputFailure(ErrorType.InvalidDataset, `${target} has no *.ndjson or *.jsonl files.`);
+  const isDir = fs.statSync(target).isDirectory();
+  const names = isDir ? fs.readdirSync(target).filter((f) => /\.(ndjson|jsonl)$/i.test(f)).sort() : [path.basename(target)];
+  if (names.length === 0) throw inputFailure(ErrorType.InvalidDataset, `${target} has no *.ndjson or *.jsonl files.`);
   const listed: EventFile[] = [];
-  for (const file of files) {
-    const fileName = path.basename(file);
+  for (const fileName of names) {
+    const file = isDir ? path.join(target, fileName) : target;
+    // In a directory, only files inside it (common/containedFile.ts); a file named outright may be a link to a regular file.
+    const opened = isDir ? openListedFile(target, fileName) : openEventFile(file);
+    if (!opened) throw inputFailure(ErrorType.InvalidDataset, `${file} does not exist.`);
     const dataset = `${path.basename(path.dirname(path.resolve(file)))}/${fileName}`;
-    listed.push({ source: { kind: 'file', path: path.resolve(file), dataset, fileName }, loadKey: eventsLoadKey(await sha256OfFile(file)) });
+    listed.push({ source: { kind: 'file', path: path.resolve(file), dataset, fileName }, loadKey: eventsLoadKey(await sha256OfOpened(opened)) });
   }
   return listed;
+}
+
+function openListedFile(dir: string, fileName: string): OpenedFile | undefined {
+  try {
+    return openContainedFile(dir, fileName, 'The events file');
+  } catch (error) {
+    if (error instanceof FileRefused) throw inputFailure(ErrorType.InvalidDataset, `${error.message} Nothing of it was read.`);
+    throw error;
+  }
 }

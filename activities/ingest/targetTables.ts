@@ -1,6 +1,6 @@
 // How staged CSV text becomes typed rows of the canonical input tables (SQL close to its caller).
 // The staging table holds each canonical column as text plus the line number.
-import type { CsvKind } from '../../ingest/fileSpecs';
+import { CSV_KINDS, FILE_SPECS, type CsvKind, type FieldSpec } from '../../ingest/fileSpecs';
 import { copyTextField } from './copyText';
 
 interface TargetTable {
@@ -10,50 +10,39 @@ interface TargetTable {
   columns: Record<string, string>;
 }
 
-export const TARGET_TABLES: Record<CsvKind, TargetTable> = {
-  workspaces: {
-    table: 'workspaces', idColumn: 'workspace_id',
-    columns: {
-      workspace_id: 's.workspace_id', owner_id: 's.owner_id',
-      member_ids: `coalesce(string_to_array(nullif(s.member_ids, ''), ';'), '{}'::text[])`,
-    },
-  },
-  payments: {
-    table: 'payments', idColumn: 'payment_id',
-    columns: { payment_id: 's.payment_id', user_id: 's.user_id', amount: 's.amount::numeric(18,4)', currency: 's.currency::char(3)', paid_at: 's.paid_at::timestamptz' },
-  },
-  refunds: {
-    table: 'refunds', idColumn: 'refund_id',
-    columns: {
-      refund_id: 's.refund_id', user_id: 's.user_id', amount: 's.amount::numeric(18,4)', currency: 's.currency::char(3)',
-      refunded_at: 's.refunded_at::timestamptz', payment_id: `nullif(s.payment_id, '')`,
-    },
-  },
-  integrations: {
-    table: 'integration_events', idColumn: 'event_id',
-    columns: { event_id: 's.event_id', user_id: 's.user_id', platform: 's.platform', action: 's.action', occurred_at: 's.occurred_at::timestamptz' },
-  },
-  calls: {
-    table: 'calls', idColumn: 'call_id',
-    columns: { call_id: 's.call_id', user_id: 's.user_id', platform: 's.platform', started_at: 's.started_at::timestamptz', duration_seconds: 's.duration::numeric(14,3)' },
-  },
-  sms: {
-    table: 'sms', idColumn: 'sms_id',
-    columns: { sms_id: 's.sms_id', user_id: 's.user_id', platform: 's.platform', sent_at: 's.sent_at::timestamptz', segments: 's.segments::integer' },
-  },
-};
+/** The SQL expression that turns a staged text cell into the stored value. */
+function sqlOf(f: FieldSpec): string {
+  const cell = `s.${f.name}`;
+  switch (f.store.as) {
+    case 'text': return cell;
+    case 'cast': return `${cell}::${f.store.type}`;
+    case 'emptyIsNull': return `nullif(${cell}, '')`;
+    case 'idList': return `coalesce(string_to_array(nullif(${cell}, ''), ';'), '{}'::text[])`;
+  }
+}
 
 /**
- * How a validated row (canonical text values in FILE_SPECS column order) is written as COPY text
- * straight into the target table by the direct load (directLoad.ts). Each formatter must give the
- * value that the merge path's SQL expression above gives for the same canonical text.
+ * How the direct load (directLoad.ts) writes a validated value as COPY text straight into the
+ * target table: it must give what the staging path's SQL expression gives for the same text.
  */
-export const DIRECT_FORMATTERS: Partial<Record<CsvKind, Record<number, (value: string) => string>>> = {
-  // member_ids: `a;b` → {"a","b"}; empty → {} (the merge path: string_to_array(nullif(..., ''), ';')).
-  workspaces: { 2: (v) => (v === '' ? '{}' : pgTextArray(v.split(';'))) },
-  // payment_id: empty → NULL (the merge path: nullif(s.payment_id, '')).
-  refunds: { 5: (v) => (v === '' ? '\\N' : copyTextField(v)) },
-};
+function directOf(f: FieldSpec): (value: string) => string {
+  switch (f.store.as) {
+    case 'text':
+    case 'cast': return copyTextField;
+    case 'emptyIsNull': return (v) => (v === '' ? '\\N' : copyTextField(v));
+    case 'idList': return (v) => (v === '' ? '{}' : pgTextArray(v.split(';')));
+  }
+}
+
+export const TARGET_TABLES: Record<CsvKind, TargetTable> = Object.fromEntries(CSV_KINDS.map((kind) => {
+  const spec = FILE_SPECS[kind];
+  return [kind, { table: spec.table, idColumn: spec.idColumn, columns: Object.fromEntries(spec.fields.map((f) => [f.column, sqlOf(f)])) }];
+})) as Record<CsvKind, TargetTable>;
+
+/** Per kind, in FILE_SPECS column order: the COPY text formatter of each value. */
+export const DIRECT_FORMATTERS = Object.fromEntries(
+  CSV_KINDS.map((kind) => [kind, FILE_SPECS[kind].fields.map(directOf)]),
+) as unknown as Record<CsvKind, ReadonlyArray<(value: string) => string>>;
 
 function pgTextArray(values: ReadonlyArray<string>): string {
   return copyTextField(`{${values.map((v) => `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`).join(',')}}`);

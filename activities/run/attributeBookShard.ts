@@ -1,4 +1,4 @@
-// attributeBookShard: one book over the accounts of one shard (SPEC §5–§7). Reads the stored
+// attributeBookShard: one book over the accounts of one shard (docs/decisions.md, "Books and allocation" and "Decisions"). Reads the stored
 // contexts and the shard's transactions of the period, decides each transaction, and writes the
 // ledger and the shard's result in one transaction. Idempotent: a shard with a result is done.
 import type pg from 'pg';
@@ -9,8 +9,10 @@ import { decideAccountBook, type AttributedPayment } from '../../domain/decision
 import { parseAmountUnits } from '../../domain/money';
 import { REASONS } from '../../domain/reasons';
 import { csvTransaction, type TransactionFacts } from '../../domain/transaction';
+import { pacer } from '../heartbeat';
 import { contextFromRow, type AccountContextRow } from './contextRows';
 import { readEventFacts } from './eventFacts';
+import { readLearnedModels } from './learnedModels';
 import { writeLedger, type LedgerDecision } from './ledgerWriter';
 import { inPeriod, loadRun, type RunRecord } from './runRecord';
 
@@ -43,10 +45,13 @@ export async function attributeBookShard(pool: pg.Pool, input: BookShardInput, p
   const transactions = await readShardTransactions(pool, run, input.shard);
   const withRefunds = [...transactions].filter(([, t]) => t.refunds.length > 0).map(([accountId]) => accountId);
   const prior = await readPriorAttributedPayments(pool, run, book, withRefunds);
+  const learned = await readLearnedModels(pool, run.runId);
 
   const decisions: LedgerDecision[] = [];
   let accounts = 0;
+  const pace = pacer(); // a book over a thousand accounts is seconds of CPU: let heartbeats out
   for (const row of contexts.rows) {
+    await pace();
     const ctx = contextFromRow(row, run.asOf);
     const own = transactions.get(ctx.accountId);
     if (!own) continue; // no transaction in this period
@@ -54,7 +59,7 @@ export async function attributeBookShard(pool: pg.Pool, input: BookShardInput, p
     const decided = decideAccountBook({
       ctx,
       book,
-      weigh: (tx) => weighTransaction(run.ruleset, book, ctx, tx),
+      weigh: (tx) => weighTransaction(run.ruleset, book, ctx, tx, learned),
       payments: own.payments,
       refunds: own.refunds,
       priorAttributedPayments: priorPayments,
@@ -62,7 +67,7 @@ export async function attributeBookShard(pool: pg.Pool, input: BookShardInput, p
     });
     for (const d of decided) decisions.push({ ...d, accountId: ctx.accountId, userId: own.userOf.get(`${d.kind}:${d.transactionId}`)! });
     accounts += 1;
-    if (accounts % 500 === 0) progress(accounts);
+    if (accounts % 100 === 0) progress(accounts);
   }
 
   const client = await pool.connect();

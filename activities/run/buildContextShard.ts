@@ -1,4 +1,4 @@
-// buildContextShard: builds the SPEC §4 contexts of the accounts of one shard, as of the run's
+// buildContextShard: builds the contexts (docs/decisions.md, "Contexts") of the accounts of one shard, as of the run's
 // cutoff, and stores them. Idempotent: a shard whose marker row exists is done; the contexts and
 // the marker commit together. Rows are read per shard, so memory is bounded by the shard size.
 import type pg from 'pg';
@@ -10,6 +10,7 @@ import {
 import type { Decimal } from 'decimal.js';
 import { ExactDecimal } from '../../domain/exactDecimal';
 import { parseAmountUnits } from '../../domain/money';
+import { pacer } from '../heartbeat';
 import { CONTEXT_COPY_COLUMNS, contextCopyLine } from './contextRows';
 import { assignShards } from './prepareRun';
 import { loadRun } from './runRecord';
@@ -42,7 +43,9 @@ export async function buildContextShard(pool: pg.Pool, input: ContextShardInput,
   const timelines: AccountTimeline[] = [];
   // Only the accounts with a transaction in the period: no book decides anything for the others.
   const inRunPeriod = (row: { at: number }) => (run.periodFrom === null || row.at >= run.periodFrom) && row.at < run.periodTo;
+  const pace = pacer(); // building a thousand timelines is CPU: let heartbeats out
   for (const account of inputs.values()) {
+    await pace();
     if (!account.payments.some(inRunPeriod) && !account.refunds.some(inRunPeriod)) continue;
     timelines.push(buildAccountTimeline(account, run.asOf, params));
   }
@@ -77,7 +80,7 @@ export async function buildContextShard(pool: pg.Pool, input: ContextShardInput,
 }
 
 /** The shard's users and their accounts, as prepareRun assigned them. */
-interface ShardMembers {
+export interface ShardMembers {
   userIds: string[];
   accountOf: Map<string, string>;
   usersOf: Map<string, string[]>;
@@ -98,14 +101,14 @@ async function readShardMembers(pool: pg.Pool, contextId: string, shardCount: nu
 }
 
 /** The rows before the cutoff that shape an account's timeline, grouped by account (usage is summed in SQL). */
-interface ShardAccountInput {
+export interface ShardAccountInput {
   accountId: string;
   payments: PaymentRow[];
   refunds: RefundRow[];
   integrationEvents: IntegrationEventRow[];
 }
 
-async function readShardInputs(pool: pg.Pool, members: ShardMembers, asOf: Date): Promise<Map<string, ShardAccountInput>> {
+export async function readShardInputs(pool: pg.Pool, members: ShardMembers, asOf: Date): Promise<Map<string, ShardAccountInput>> {
   // Each input table is read by its user_id index for exactly the shard's users. Joining each
   // table to the shard's users instead made the planner hash the whole usage table once per shard.
   const params = [members.userIds, asOf];
@@ -130,7 +133,7 @@ async function readShardInputs(pool: pg.Pool, members: ShardMembers, asOf: Date)
 }
 
 /**
- * Adds each account's counted usage (SPEC §4) to its timeline. The usage rows never reach Node:
+ * Adds each account's counted usage (docs/decisions.md, "Contexts") to its timeline. The usage rows never reach Node:
  * the counting windows go to Postgres, which sums the calls' seconds and the SMS segments that
  * fall inside them per user and platform, exactly (NUMERIC); the users' sums are added up per
  * account here, exactly (ExactDecimal). Reading ~150 rows per account
@@ -138,7 +141,7 @@ async function readShardInputs(pool: pg.Pool, members: ShardMembers, asOf: Date)
  * [start, end) of a window; the domain compares instants truncated to the millisecond, and as the
  * window bounds are whole milliseconds, comparing the exact instant gives the same answer.
  */
-async function withCountedUsage(pool: pg.Pool, members: ShardMembers, timelines: ReadonlyArray<AccountTimeline>, params: ContextParams): Promise<AccountContext[]> {
+export async function withCountedUsage(pool: pg.Pool, members: ShardMembers, timelines: ReadonlyArray<AccountTimeline>, params: ContextParams): Promise<AccountContext[]> {
   // One row per (user, platform, window): each user's rows are matched on (user_id, platform) in a
   // single join. With the account in between (usage → user → account → windows) the planner
   // joined usage to windows on the platform alone at times: 12M candidate pairs for one shard.

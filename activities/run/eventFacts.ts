@@ -1,4 +1,4 @@
-// What only events have (SPEC §3.2): the products, touchpoints, bundle and source of the event
+// What only events have (docs/decisions.md, "Events"): the products, touchpoints, bundle and source of the event
 // transactions of one shard and period, keyed by transaction id. CSV-shape transactions have
 // none of it, and books then use the account's context alone.
 import { Decimal } from 'decimal.js';
@@ -23,7 +23,21 @@ export async function readEventFacts(pool: pg.Pool, run: RunRecord, shard: numbe
                          LEFT JOIN refunds r ON e.kind = 'refund' AND r.refund_id = e.transaction_id
                         WHERE ${inPeriod('coalesce(p.paid_at, r.refunded_at)', '$4', '$5')}`;
   const params = [run.contextId, run.shardCount, shard, run.periodFrom === null ? null : new Date(run.periodFrom), new Date(run.periodTo)];
-  const events = await pool.query<{ transaction_id: string; customer_id: string; source: EventSource; bundle_id: string | null }>(shardEvents, params);
+  return factsOf(pool, shardEvents, params);
+}
+
+/** The same for the event transactions of some customers in [from, to) (a sensitivity sweep). */
+export async function readCustomersEventFacts(pool: pg.Pool, customerIds: ReadonlyArray<string>, from: Date | null, to: Date): Promise<Map<string, EventFacts>> {
+  const events = `SELECT e.transaction_id, e.customer_id, e.source, e.bundle_id
+                    FROM event_transactions e
+                    LEFT JOIN payments p ON e.kind = 'payment' AND p.payment_id = e.transaction_id
+                    LEFT JOIN refunds r ON e.kind = 'refund' AND r.refund_id = e.transaction_id
+                   WHERE e.customer_id = ANY($1::text[]) AND ${inPeriod('coalesce(p.paid_at, r.refunded_at)', '$2', '$3')}`;
+  return factsOf(pool, events, [[...customerIds], from, to]);
+}
+
+async function factsOf(pool: pg.Pool, eventsSql: string, params: unknown[]): Promise<Map<string, EventFacts>> {
+  const events = await pool.query<{ transaction_id: string; customer_id: string; source: EventSource; bundle_id: string | null }>(eventsSql, params);
   if (events.rows.length === 0) return new Map();
   const ids = events.rows.map((e) => e.transaction_id);
   const [products, touchpoints] = await Promise.all([

@@ -3,6 +3,7 @@
 import crypto from 'node:crypto';
 import type pg from 'pg';
 import { ErrorType, inputFailure } from '../../common/errors';
+import { learningPlan } from '../../domain/books';
 import { contextParamsFromRuleset } from '../../domain/context';
 import { canonicalJson, modelVersion as modelVersionOf, parseRuleset, RulesetError, type Ruleset } from '../../domain/ruleset';
 import { basisOf } from '../../common/period';
@@ -35,6 +36,8 @@ export interface PreparedRun {
   /** The data version the run computes from, and the inputs it covers (docs/operations.md, "Scope"). */
   dataVersion: number;
   inputs: InputSource[];
+  /** Whether a book of the run learns from the run's journeys first (learnRunModels). */
+  learnsModels: boolean;
 }
 
 // Shards bound a worker's memory (~1000 accounts × 4 activities at once: ~0.9 GiB peak RSS at
@@ -64,6 +67,7 @@ export async function prepareRun(pool: pg.Pool, input: PrepareRunInput): Promise
     return {
       runId: input.runId, modelVersion, contextId: context_id, shardCount: shard_count, dataVersion,
       accounts: await countAccounts(pool, context_id, input.from, input.to), inputs: await inputsUpTo(pool, dataVersion),
+      learnsModels: learnsModels(ruleset, input.books),
     };
   }
 
@@ -89,7 +93,15 @@ export async function prepareRun(pool: pg.Pool, input: PrepareRunInput): Promise
   await registerKeys(pool, modelVersion, basisOf(input.from, input.to, input.asOf), input.books);
   const stored = await pool.query<{ shard_count: number }>('SELECT shard_count FROM attribution_runs WHERE run_id = $1', [input.runId]);
   await assignShards(pool, contextId, stored.rows[0]!.shard_count);
-  return { runId: input.runId, modelVersion, contextId, shardCount: stored.rows[0]!.shard_count, accounts, dataVersion, inputs: await inputsUpTo(pool, dataVersion) };
+  return {
+    runId: input.runId, modelVersion, contextId, shardCount: stored.rows[0]!.shard_count, accounts, dataVersion,
+    inputs: await inputsUpTo(pool, dataVersion), learnsModels: learnsModels(ruleset, input.books),
+  };
+}
+
+function learnsModels(ruleset: Ruleset, books: ReadonlyArray<string>): boolean {
+  const plan = learningPlan(ruleset, books);
+  return plan.markovOrder !== null || plan.shapleyMaxChannels !== null;
 }
 
 function parseRulesetOrFail(yaml: string, source: string): Ruleset {

@@ -43,8 +43,8 @@ async function startPostgres(): Promise<void> {
 /** A database per layout, migrated and filled with `existing` lines (2 per entry) over three books. */
 async function prepare(layout: Layout): Promise<pg.Pool> {
   const name = `probe_${layout}`;
-  await ensureDatabase(port, name);
-  const pool = new pg.Pool({ connectionString: databaseUrl(port, name), max: 6 });
+  await ensureDatabase(home, port, name);
+  const pool = new pg.Pool({ connectionString: databaseUrl(home, port, name), max: 6 });
   await migrate(pool, layout === 'v1' ? { until: '009_basis_and_month_states.sql' } : {});
   const has = await pool.query<{ n: string }>(layout === 'v1' ? 'SELECT count(*)::text AS n FROM ledger_lines' : 'SELECT count(*)::text AS n FROM ledger_line_rows');
   if (Number(has.rows[0]!.n) > 0) return pool;

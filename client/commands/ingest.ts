@@ -20,7 +20,7 @@ export function parseNonNegativeInt(value: string): number {
 export function registerIngestCommand(program: Command): void {
   program
     .command('ingest')
-    .description('load a CSV dataset directory (SPEC §3.1) into Postgres; loading the same files again is a no-op')
+    .description('load a CSV dataset directory (docs/decisions.md, "Input") into Postgres; loading the same files again is a no-op')
     .argument('<dir>', 'directory with workspaces.csv, payments.csv, refunds.csv, integrations.csv, calls.csv, sms.csv and an optional dataset.yaml')
     .option('--max-rejects <n>', 'quarantine up to N bad rows per usage/integration file instead of refusing it (billing files stay strict)', parseNonNegativeInt)
     .action(async (dir: string, options: { maxRejects?: number }) => {

@@ -1,4 +1,4 @@
-// attribution ingest-events <file|dir>: loads NDJSON events of the multi-product shape (SPEC §3.2).
+// attribution ingest-events <file|dir>: loads NDJSON events of the multi-product shape (docs/decisions.md, "Events").
 import path from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
@@ -12,7 +12,7 @@ import { printFileTable } from './ingest';
 export function registerIngestEventsCommand(program: Command): void {
   program
     .command('ingest-events')
-    .description('load NDJSON billing events with products and touchpoints (SPEC §3.2); strict: one bad event refuses its file; repeats of stored events are skipped')
+    .description('load NDJSON billing events with products and touchpoints (docs/decisions.md, "Events"); strict: one bad event refuses its file; repeats of stored events are skipped')
     .argument('<file|dir>', 'an .ndjson/.jsonl file, or a directory of them (loaded in name order)')
     .action(async (target: string) => {
       const ok = await withSession((session) => ingestEventsAndReport(session, target), { worker: true });

@@ -4,6 +4,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { InvalidArgumentError, type Command } from 'commander';
 import { PROJECT_ROOT } from '../../common/config';
 import type { ReprocessChoice } from '../../common/monthStates';
+import { monthStart, nextMonth } from '../../common/period';
 import { workflowIds } from '../../common/temporalNames';
 import { backfill, type BackfillInput, type BackfillProgress } from '../../workflows/backfill';
 import { replay, type ReplayInput, type ReplayResult } from '../../workflows/replay';
@@ -13,6 +14,8 @@ import { rootCause } from '../failure';
 import { resultWithProgress, watchBackfill } from '../follow';
 import { followingWorkflow } from '../interrupt';
 import { emitJson } from '../output';
+import { writeReplayReport } from '../reports/replayReport';
+import { writeRunReport } from '../reports/runReport';
 import { backfillResultLine, printStatus, statusExitCode, workflowStatus } from '../status';
 import { withSession, workflowUrl, type Session } from '../session';
 import { DEFAULT_RULESET, loadRulesetFile } from './run';
@@ -32,6 +35,7 @@ interface BackfillOptions {
   dryRun?: boolean;
   reprocess?: ReprocessChoice[];
   failFast?: boolean;
+  out?: string;
 }
 
 export function backfillInput(options: BackfillOptions, kind: 'backfill' | 'replay'): { input: BackfillInput; workflowId: string } {
@@ -41,7 +45,7 @@ export function backfillInput(options: BackfillOptions, kind: 'backfill' | 'repl
     kind, fromMonth: options.from, toMonth: options.to,
     ...(options.reprocess ? { reprocess: options.reprocess } : {}),
     ...(options.failFast ? { failFast: true } : {}),
-    run: { rulesetYaml: loaded.yaml, rulesetSource: loaded.source, modelVersion: loaded.modelVersion, books: loaded.books, outDir: null },
+    run: { rulesetYaml: loaded.yaml, rulesetSource: loaded.source, modelVersion: loaded.modelVersion, books: loaded.books },
   };
   return { input, workflowId: workflowIds.backfill(kind, loaded.modelVersion, options.from, options.to, loaded.books) };
 }
@@ -59,12 +63,14 @@ export function registerOpsCommands(program: Command): void {
     .option('--dry-run', 'list each month, its state and whether it would run, and why; start and write nothing')
     .option('--reprocess <states>', 'month states to run: missing, failed, stale, all (comma-separated; default missing,failed,stale)', parseReprocess)
     .option('--fail-fast', 'stop at the first failed month (default: go on, and name the failed months at the end)')
+    .option('--out <dir>', 'when it finishes, write the range report here (CSVs per book, comparison.csv, revenue_by_month.csv, report.html, manifest.json)')
     .action(async (options: BackfillOptions) => {
       if (options.dryRun) {
         const { input } = backfillInput(options, 'backfill');
         await withSession(({ pool }) => printDryRun(pool, { ...input.run, fromMonth: input.fromMonth, toMonth: input.toMonth, reprocess: input.reprocess }), { worker: false });
         return;
       }
+      if (options.detach && options.out) throw new Error('--out needs the command to wait for the backfill: drop --detach, or run `attribution report` later.');
       await withSession(async (session) => {
         const { input, workflowId } = backfillInput(options, 'backfill');
         const handle = await session.client.workflow.start(backfill, {
@@ -77,7 +83,14 @@ export function registerOpsCommands(program: Command): void {
           emitJson({ workflowId, runId: handle.firstExecutionRunId, type: 'backfill', status: 'RUNNING', url: workflowUrl(session.endpoints, workflowId) ?? null });
           return;
         }
-        await follow(session, handle);
+        const finished = await follow(session, handle);
+        if (finished && options.out) {
+          const written = await writeRunReport(session.pool, {
+            modelVersion: input.run.modelVersion, basis: 'monthly', from: monthStart(options.from), to: monthStart(nextMonth(options.to)), asOf: null,
+            books: input.run.books, outDir: path.resolve(options.out), runId: null, months: { from: options.from, to: options.to },
+          });
+          console.log(`Reports in ${written.outDir}: ${written.files.join(', ')}`);
+        }
       }, { worker: true });
     });
 
@@ -89,13 +102,13 @@ export function registerOpsCommands(program: Command): void {
     .requiredOption('--to <month>', 'last month (included)', parseMonth)
     .option('--against <model-version>', 'the model version to compare with (default: the latest other model version in the ledger)')
     .option('--books <list>', 'comma-separated books')
-    .option('--out <dir>', 'where replay_diff.csv and replay_diff.txt go (default: out/replay-<model version>)')
+    .option('--out <dir>', 'where replay_diff.csv, replay_diff.txt, report.html and manifest.json go (default: out/replay-<model version>)')
     .action(async (options: BackfillOptions & { against?: string; out?: string }) => {
       await withSession(async (session) => {
         const { input, workflowId: backfillId } = backfillInput(options, 'replay');
         const against = options.against ?? (await latestOtherModelVersion(session, input.run.modelVersion));
         const outDir = path.resolve(options.out ?? path.join(PROJECT_ROOT, 'out', `replay-${input.run.modelVersion.replace('#', '-')}`));
-        const replayInput: ReplayInput = { oldModelVersion: against, backfill: input, outDir };
+        const replayInput: ReplayInput = { oldModelVersion: against, backfill: input };
         const workflowId = `${backfillId}/vs-${against}`;
         const handle = await session.client.workflow.start(replay, {
           workflowId, taskQueue: session.config.taskQueue, args: [replayInput], workflowIdConflictPolicy: 'USE_EXISTING',
@@ -113,13 +126,17 @@ export function registerOpsCommands(program: Command): void {
           return;
         }
         console.log(`Backfilled ${result.backfill.monthsDone} month(s); ${result.backfill.linesWritten} ledger lines written.`);
-        console.log(`Diff: ${result.diff.files.map((f) => path.join(result.diff.outDir, f)).join(', ')}`);
+        // The diff is written here, from the ledger, not by a worker.
+        const diff = await writeReplayReport(session.pool, {
+          oldModelVersion: against, newModelVersion: input.run.modelVersion, fromMonth: options.from, toMonth: options.to, books: input.run.books, outDir,
+        });
+        console.log(`Diff: ${diff.files.map((f) => path.join(diff.outDir, f)).join(', ')}`);
       }, { worker: true });
     });
 
   program
     .command('status')
-    .description('show the progress of a run, backfill or replay')
+    .description('show the progress of a running run, backfill or replay, or the result (or root cause of the failure) of a finished one; exit code 1 when it failed')
     .argument('<workflow-id>', 'as printed when it started (or found in the Temporal UI)')
     .option('--json', 'print the status as one JSON document (status, progress or result or error)')
     .action(async (workflowId: string) => {
@@ -159,18 +176,20 @@ async function latestOtherModelVersion(session: Session, newVersion: string): Pr
   return latest.rows[0].model_version;
 }
 
-/** Follows a backfill with its progress until it ends; a failure prints its root cause and exits 1. */
-async function follow(session: Session, handle: WorkflowHandle): Promise<void> {
+/** Follows a backfill with its progress until it ends; a failure prints its root cause and exits 1. False unless it completed. */
+async function follow(session: Session, handle: WorkflowHandle): Promise<boolean> {
   const base = { workflowId: handle.workflowId, type: 'backfill', url: workflowUrl(session.endpoints, handle.workflowId) ?? null };
   try {
     const result = await resultWithProgress<BackfillProgress>(handle, watchBackfill(session.client, handle.workflowId));
     console.log(`Backfill finished: ${backfillResultLine(result)}.`);
     emitJson({ ...base, status: 'COMPLETED', result });
+    return true;
   } catch (error) {
     const cause = rootCause(error);
     if (cause.cancelled) console.log('Backfill cancelled: every month that finished is complete in the ledger; later months did not start.');
     else console.error(`Backfill failed: ${cause.message}`);
     emitJson({ ...base, status: cause.cancelled ? 'CANCELLED' : 'FAILED', error: { message: cause.message, type: cause.type } });
     process.exitCode = 1;
+    return false;
   }
 }

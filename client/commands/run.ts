@@ -16,6 +16,7 @@ import { followingWorkflow } from '../interrupt';
 import { emitJson } from '../output';
 import { ingestAndReport, parseNonNegativeInt } from './ingest';
 import { readRulesetText } from '../rulesetFile';
+import { writeRunReport } from '../reports/runReport';
 import { withSession, workflowUrl, type Session } from '../session';
 
 export const DEFAULT_RULESET = path.join(PROJECT_ROOT, 'rulesets', 'default.yaml');
@@ -79,7 +80,6 @@ export function planRun(options: RunOptions, kind: RunKind, now: Date = new Date
   if (asOf < to) throw new Error(`--as-of ${asOf} must not be before --to ${to}: the cutoff has to see the whole period.`);
   const input: AttributionRunInput = {
     kind, rulesetYaml: yaml, rulesetSource: source, modelVersion: version, from, to, asOf, books,
-    outDir: options.out ? path.resolve(options.out) : null,
   };
   return { ruleset, input, workflowId: workflowIds.run(version, periodLabel(from, to), asOf, books) };
 }
@@ -89,7 +89,7 @@ export function registerRunCommand(program: Command): void {
     .command('run')
     .description('attribute the transactions of a period under a ruleset: writes the ledger, reconciles, and writes the reports')
     .option('--dataset <dir>', 'ingest this CSV dataset first (a no-op when it is already loaded)')
-    .option('--out <dir>', 'write first_touch_attribution.csv, usage_based_attribution.csv, chosen_attribution.csv and analysis_summary.txt here')
+    .option('--out <dir>', 'write the reports here (one CSV per book, chosen_attribution.csv, comparison.csv, analysis_summary.txt, report.html, manifest.json)')
     .option('--as-of <iso>', 'cutoff: only rows before it are seen (default: --to, else now)', parseInstant)
     .option('--from <iso>', 'start of the period (default: the beginning of time)', parseInstant)
     .option('--to <iso>', 'end of the period, exclusive (default: --as-of)', parseInstant)
@@ -135,7 +135,7 @@ export async function runAndReport(session: Session, options: RunOptions, kind: 
       { key: SEARCH_ATTRIBUTES.period, value: periodLabel(input.from, input.to) },
       { key: SEARCH_ATTRIBUTES.modelVersion, value: input.modelVersion },
     ],
-    memo: { ruleset: input.rulesetSource, outDir: input.outDir, dataset: options.dataset ? path.resolve(options.dataset) : null },
+    memo: { ruleset: input.rulesetSource, outDir: options.out ? path.resolve(options.out) : null, dataset: options.dataset ? path.resolve(options.dataset) : null },
     staticSummary: `Attribution ${periodLabel(input.from, input.to)} · ${input.modelVersion} · ${input.books.join(', ')}`,
   });
   followingWorkflow(workflowId, url); // Ctrl-C from here on detaches from it
@@ -143,7 +143,16 @@ export async function runAndReport(session: Session, options: RunOptions, kind: 
   try {
     const result = await resultWithProgress<AttributionRunResult>(handle, watchRun(session.client, workflowId));
     printRunResult(result);
-    emitJson({ ...base, status: 'COMPLETED', result });
+    let reports: { outDir: string; files: string[] } | null = null;
+    if (options.out) {
+      // Written here, from the ledger, wherever this command runs (a worker never writes reports).
+      reports = await writeRunReport(session.pool, {
+        modelVersion: result.modelVersion, basis: result.basis, from: input.from, to: input.to, asOf: input.asOf, books: input.books,
+        outDir: path.resolve(options.out), runId: result.runId,
+      });
+      console.log(`\nReports in ${reports.outDir}: ${reports.files.join(', ')}`);
+    }
+    emitJson({ ...base, status: 'COMPLETED', result, reports });
     return true;
   } catch (error) {
     const cause = rootCause(error);
@@ -159,7 +168,6 @@ export function printRunResult(result: AttributionRunResult): void {
   console.log(`Accounts: ${p.accounts} in ${p.shardCount} shard(s). Ledger: ${p.entriesWritten} entries and ${p.linesWritten} lines written by this run; drift ${p.drift}.`);
   console.log('\nReconciliation (billing = attributed + excluded):');
   printReconciliation(result.reconciliation);
-  if (result.reports) console.log(`\nReports in ${result.reports.outDir}: ${result.reports.files.join(', ')}`);
 }
 
 export function printReconciliation(rows: ReadonlyArray<ReconciliationRow>): void {

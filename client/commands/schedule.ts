@@ -1,5 +1,5 @@
 // attribution schedule create|describe|pause|unpause|delete|trigger: the monthly Temporal
-// Schedule that runs the previous UTC month (SPEC §9).
+// Schedule that runs the previous UTC month (docs/operations.md).
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type ScheduleDescription, type ScheduleOptions } from '@temporalio/client';
 import type { Command } from 'commander';
 import { previousMonthOf } from '../../common/period';
@@ -23,7 +23,7 @@ interface CreateOptions {
 export function scheduleOptions(session: Pick<Session, 'config'>, options: CreateOptions): ScheduleOptions {
   const loaded = loadRulesetFile(options.ruleset, options.books);
   const input: ScheduledMonthlyRunInput = {
-    run: { rulesetYaml: loaded.yaml, rulesetSource: loaded.source, modelVersion: loaded.modelVersion, books: loaded.books, outDir: null },
+    run: { rulesetYaml: loaded.yaml, rulesetSource: loaded.source, modelVersion: loaded.modelVersion, books: loaded.books },
   };
   return {
     scheduleId: options.id,

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../common/config';
 import { stackDown, stackStatus, stackUp, type ResidentWorkerView } from '../../stack';
+import { localPasswordFile, maskDatabaseUrl } from '../../stack/localPassword';
 import { waitForResidentWorker } from '../../stack/residentWorker';
 import { log } from '../session';
 
@@ -14,8 +15,9 @@ export function registerStackCommands(program: Command): void {
     .action(async () => {
       const config = loadConfig();
       const endpoints = await stackUp(config, log);
-      if (endpoints.residentWorker) await waitForResidentWorker(config, endpoints.residentWorker);
-      console.log(`Postgres:    ${endpoints.databaseUrl}`);
+      if (endpoints.residentWorker) await waitForResidentWorker(config);
+      console.log(`Postgres:    ${maskDatabaseUrl(endpoints.databaseUrl)}`);
+      if (!config.databaseUrl) console.log(`             (password in ${localPasswordFile(config.home)}, readable by you only)`);
       console.log(`Temporal:    ${endpoints.temporalAddress} (namespace ${endpoints.namespace})`);
       console.log(`Temporal UI: ${endpoints.uiUrl ?? '(not started by this project)'}`);
       console.log(`Worker:      ${workerLine((await stackStatus(config)).worker)}`);
@@ -38,7 +40,8 @@ export function registerStackCommands(program: Command): void {
       const status = await stackStatus(config);
       const pg = status.postgres;
       const t = status.temporal;
-      console.log(`Postgres:    ${pg ? `${pg.up ? 'up' : 'DOWN'}  ${pg.url}${pg.external ? ' (external)' : ''}` : 'not started (run `attribution stack up`)'}`);
+      console.log(`Postgres:    ${pg ? `${pg.up ? 'up' : 'DOWN'}  ${maskDatabaseUrl(pg.url)}${pg.external ? ' (external)' : ''}` : 'not started (run `attribution stack up`)'}`);
+      if (pg && !pg.external) console.log(`             (password in ${localPasswordFile(config.home)}, readable by you only)`);
       console.log(`Temporal:    ${t ? `${t.up ? 'up' : 'DOWN'}  ${t.address}${t.external ? ' (external)' : ''}` : 'not started (run `attribution stack up`)'}`);
       if (t?.uiUrl) console.log(`Temporal UI: ${t.uiUrl}`);
       console.log(`Worker:      ${workerLine(status.worker)}`);

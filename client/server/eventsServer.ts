@@ -2,21 +2,30 @@
 // attribution from the checkout path"). A batch of events is validated whole, stored durably in
 // Postgres (event_batches, committed) and only then acknowledged; ingestion into the canonical
 // tables runs asynchronously as an `ingestEvents` workflow. A batch is keyed by the sha256 of its
-// body: the same batch sent twice, even concurrently, is stored and loaded once.
+// body: the same batch sent twice, even concurrently, is stored and loaded once. Every request
+// but /healthz carries the server's token when it is bound beyond loopback (auth.ts), and each
+// client address is rate-limited (rateLimit.ts). docs/decisions.md, "serve".
 //
 //   POST /v1/events        body: NDJSON (one event per line) or a JSON array of events
 //     202 { batch, events, stored: true, ingestion: { workflowId, status } }
-//     400 { error, invalidEvents: [{ line, column, value, reason }] }   nothing is stored
-//   GET  /v1/batches/<sha256>   { batch, events, receivedAt, loaded, rowsLoaded, rowsDuplicate }
+//     400 { error, invalidEvents: [{ line, column, value, reason }] }   nothing is stored; never retry as is
+//     401 wrong or missing token · 413 too large · 429 too many requests (Retry-After)
+//     503 not stored (the database is away): retry later
+//   GET  /v1/batches/<sha256>   { batch, events, receivedAt, loaded, rowsLoaded, rowsDuplicate, bodyDeletedAt,
+//                                 ingestion: { workflowId, status, error? } }
 //   GET  /healthz
 import crypto from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import type pg from 'pg';
-import { batchName, eventsLoadKey } from '../../activities/ingest/loadEvents';
-import { SEARCH_ATTRIBUTES, workflowIds } from '../../common/temporalNames';
+import { batchName } from '../../activities/ingest/loadEvents';
+import { workflowIds } from '../../common/temporalNames';
 import { parseEventLine } from '../../ingest/eventSchema';
+import { checkToken, isLoopback } from './auth';
+import { applyRetention, batchStatus, isLoaded, pendingIngestions, startIngestion, type BatchContext } from './batches';
+import { asNdjson, decodeUtf8, readBody } from './body';
+import { rateLimiter, type RateLimitOptions } from './rateLimit';
 
 export interface EventsServerOptions {
   pool: pg.Pool;
@@ -24,16 +33,29 @@ export interface EventsServerOptions {
   taskQueue: string;
   port: number;
   host: string;
+  /** The bearer token; required on every request but /healthz when bound beyond loopback or with requireToken. */
+  token: string;
+  requireToken?: boolean;
+  /** Per client address (default 120 a minute, bursts of 30). */
+  rateLimit?: RateLimitOptions;
+  /** Bodies of loaded batches are deleted this many days after they arrived (default 30). */
+  retainDays?: number;
   /** Larger bodies get 413; split the stream into batches. */
   maxBodyBytes?: number;
+  /** How often batches acknowledged while Temporal was away are tried again (default 5 s). */
+  pendingRetryMs?: number;
 }
 
 export interface EventsServer {
   url: string;
+  tokenRequired: boolean;
   close(): Promise<void>;
 }
 
+export const DEFAULT_RETAIN_DAYS = 30;
+export const DEFAULT_RATE_LIMIT: RateLimitOptions = { perMinute: 120, burst: 30 };
 const DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024;
+const RETENTION_SWEEP_MS = 60 * 60 * 1000;
 
 interface InvalidEvent {
   line: number;
@@ -42,44 +64,95 @@ interface InvalidEvent {
   reason: string;
 }
 
+interface Server {
+  options: EventsServerOptions;
+  context: BatchContext;
+  pending: ReturnType<typeof pendingIngestions>;
+  limit: ReturnType<typeof rateLimiter>;
+  tokenRequired: boolean;
+}
+
 export async function startEventsServer(options: EventsServerOptions): Promise<EventsServer> {
-  const server = http.createServer((request, response) => {
-    handle(options, request, response).catch((error: unknown) => {
-      // Unexpected (database or Temporal down): the batch is not acknowledged, the sender retries.
-      send(response, 503, { error: `not stored, try again: ${error instanceof Error ? error.message : String(error)}` });
+  const context: BatchContext = { pool: options.pool, client: options.client, taskQueue: options.taskQueue };
+  const server: Server = {
+    options, context,
+    pending: pendingIngestions(context, options.pendingRetryMs ?? 5000),
+    limit: rateLimiter(options.rateLimit ?? DEFAULT_RATE_LIMIT),
+    tokenRequired: options.requireToken === true || !isLoopback(options.host),
+  };
+  const http1 = http.createServer((request, response) => {
+    handle(server, request, response).catch((error: unknown) => {
+      // Only storage can fail here (the database is away): the batch is not acknowledged, the sender retries.
+      send(response, 503, { error: `not stored, try again later: ${error instanceof Error ? error.message : String(error)}` });
     });
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => resolve());
+    http1.once('error', reject);
+    http1.listen(options.port, options.host, () => resolve());
   });
   // Batches stored but never handed to Temporal (it was down, or we stopped in between).
-  await startPendingIngestions(options).catch(() => undefined);
-  const address = server.address() as AddressInfo;
+  await server.pending.addUnloaded().catch(() => undefined);
+  const retain = () => void applyRetention(options.pool, options.retainDays ?? DEFAULT_RETAIN_DAYS).catch(() => undefined);
+  retain();
+  const sweep = setInterval(retain, RETENTION_SWEEP_MS);
+  sweep.unref();
+  const address = http1.address() as AddressInfo;
   return {
-    url: `http://${options.host}:${address.port}`,
+    url: `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${address.port}`,
+    tokenRequired: server.tokenRequired,
     close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
+      clearInterval(sweep);
+      server.pending.stop();
+      http1.close(() => resolve());
+      http1.closeAllConnections();
     }),
   };
 }
 
-async function handle(options: EventsServerOptions, request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
+/** Token and rate limit: what every request but /healthz passes before anything is read. */
+function admit(server: Server, request: http.IncomingMessage, response: http.ServerResponse): boolean {
+  const token = checkToken(request, server.options.token, server.tokenRequired);
+  if (!token.ok) {
+    send(response, token.status, { error: token.error });
+    return false;
+  }
+  const rate = server.limit(request.socket.remoteAddress ?? 'unknown');
+  if (!rate.ok) {
+    send(response, 429, { error: `too many requests from this address; try again in ${rate.retryAfterSeconds} s` }, { 'retry-after': String(rate.retryAfterSeconds) });
+    return false;
+  }
+  return true;
+}
+
+async function handle(server: Server, request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
   const url = new URL(request.url ?? '/', 'http://localhost');
   if (request.method === 'GET' && url.pathname === '/healthz') return send(response, 200, { ok: true });
+  if (!admit(server, request, response)) return;
   if (request.method === 'GET' && url.pathname.startsWith('/v1/batches/')) {
-    return sendBatchStatus(options.pool, url.pathname.slice('/v1/batches/'.length), response);
+    const sha256 = url.pathname.slice('/v1/batches/'.length);
+    const status = /^[0-9a-f]{64}$/.test(sha256) ? await batchStatus(server.context, sha256) : undefined;
+    return status ? send(response, 200, status) : send(response, 404, { error: `no batch ${sha256.slice(0, 80)}` });
   }
   if (url.pathname !== '/v1/events') return send(response, 404, { error: 'not found; POST events to /v1/events' });
   if (request.method !== 'POST') return send(response, 405, { error: 'POST a batch of events to /v1/events' });
+  await receiveBatch(server, request, response);
+}
 
-  const body = await readBody(request, options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
-  if (body === undefined) return send(response, 413, { error: `the batch is larger than ${options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES} bytes; send smaller batches` });
-  const ndjson = asNdjson(body, request.headers['content-type']);
-  if (typeof ndjson !== 'string') return send(response, 400, ndjson);
-
-  const checked = validateBatch(ndjson);
+/** Reads and checks the whole batch (every problem: 400/413, nothing stored), stores it, answers 202. */
+async function receiveBatch(server: Server, request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
+  const bytes = await readBody(request, server.options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
+  if (!Buffer.isBuffer(bytes)) return send(response, bytes.status, { error: bytes.error, invalidEvents: [] });
+  const text = decodeUtf8(bytes);
+  if (typeof text !== 'string') return send(response, text.status, { error: text.error, invalidEvents: [] });
+  const ndjson = asNdjson(text, request.headers['content-type']);
+  if (typeof ndjson !== 'string') return send(response, ndjson.status, { error: ndjson.error, invalidEvents: [] });
+  let checked: { events: number; invalid: InvalidEvent[] };
+  try {
+    checked = validateBatch(ndjson);
+  } catch (error) {
+    // Whatever the validator cannot digest will never load either: the sender's problem, not ours.
+    return send(response, 400, { error: `the batch could not be read (${error instanceof Error ? error.message.slice(0, 200) : 'unreadable'}); nothing was stored`, invalidEvents: [] });
+  }
   if (checked.invalid.length > 0) {
     return send(response, 400, {
       error: `batch rejected: ${checked.invalid.length} problem(s); nothing was stored. Fix the events and send the whole batch again.`,
@@ -90,45 +163,18 @@ async function handle(options: EventsServerOptions, request: http.IncomingMessag
 
   const sha256 = crypto.createHash('sha256').update(ndjson, 'utf8').digest('hex');
   // Autocommit: when this returns, the batch is durable, and only then is it acknowledged.
-  await options.pool.query(
+  await server.options.pool.query(
     'INSERT INTO event_batches (batch_sha256, body, events) VALUES ($1, $2, $3) ON CONFLICT (batch_sha256) DO NOTHING',
     [sha256, ndjson, checked.events],
   );
-  const ingestion = await startIngestion(options, sha256).catch((error: unknown) => ({
-    workflowId: workflowIds.ingestEvents(batchName(sha256)),
-    status: `pending (${error instanceof Error ? error.message : String(error)}); it starts when the server restarts`,
-  }));
-  send(response, 202, { batch: sha256, events: checked.events, stored: true, ingestion });
-}
-
-/** Starts (or finds) the batch's one ingestion workflow. */
-async function startIngestion(options: EventsServerOptions, sha256: string): Promise<{ workflowId: string; status: string }> {
   const workflowId = workflowIds.ingestEvents(batchName(sha256));
-  try {
-    await options.client.workflow.start('ingestEvents', {
-      workflowId,
-      taskQueue: options.taskQueue,
-      args: [{ batchSha256: sha256, loadKey: eventsLoadKey(sha256) }],
-      // Running: attach to it. Completed: the batch is in, do nothing. Failed: try again.
-      workflowIdConflictPolicy: 'USE_EXISTING',
-      workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
-      typedSearchAttributes: [{ key: SEARCH_ATTRIBUTES.kind, value: 'ingest' }],
-      staticSummary: `Ingest event batch ${sha256.slice(0, 12)}`,
-    });
-    return { workflowId, status: 'started' };
-  } catch (error) {
-    if (error instanceof WorkflowExecutionAlreadyStartedError) return { workflowId, status: 'already loaded' };
-    throw error;
-  }
-}
-
-async function startPendingIngestions(options: EventsServerOptions): Promise<void> {
-  const pending = await options.pool.query<{ batch_sha256: string }>('SELECT batch_sha256 FROM event_batches ORDER BY received_at');
-  const loaded = await options.pool.query<{ load_key: string }>("SELECT load_key FROM ingested_files WHERE kind = 'events'");
-  const loadedKeys = new Set(loaded.rows.map((r) => r.load_key));
-  for (const { batch_sha256 } of pending.rows) {
-    if (!loadedKeys.has(eventsLoadKey(batch_sha256))) await startIngestion(options, batch_sha256);
-  }
+  // A repeat of a loaded batch (its body may be gone after the retention period): nothing to start.
+  if (await isLoaded(server.options.pool, sha256)) return send(response, 202, { batch: sha256, events: checked.events, stored: true, ingestion: { workflowId, status: 'already loaded' } });
+  const ingestion = await startIngestion(server.context, sha256).catch((error: unknown) => {
+    server.pending.add(sha256);
+    return { workflowId, status: `pending (${error instanceof Error ? error.message : String(error)}); it starts as soon as Temporal answers` };
+  });
+  send(response, 202, { batch: sha256, events: checked.events, stored: true, ingestion });
 }
 
 /** Every event checked; a batch with any problem is refused whole. */
@@ -147,6 +193,12 @@ export function validateBatch(ndjson: string): { events: number; invalid: Invali
       return;
     }
     const canonical = JSON.stringify(parsed.event);
+    // Postgres text cannot hold U+0000: such an event could never load, so it is refused here.
+    const nul = Object.entries(parsed.event).find(([, value]) => holdsNul(value));
+    if (nul) {
+      invalid.push({ line, column: nul[0], value: undefined, reason: 'contains the character U+0000, which cannot be stored; remove it' });
+      return;
+    }
     const first = seen.get(parsed.event.transactionId);
     if (first && first.text !== canonical) {
       invalid.push({ line, column: 'transactionId', value: parsed.event.transactionId, reason: `appears with different content on line ${first.line} of this batch` });
@@ -155,47 +207,15 @@ export function validateBatch(ndjson: string): { events: number; invalid: Invali
   return { events, invalid };
 }
 
-/** NDJSON as sent, or a JSON array turned into NDJSON (one event per line, in order). */
-function asNdjson(body: string, contentType: string | undefined): string | { error: string; invalidEvents: InvalidEvent[] } {
-  const looksLikeArray = (contentType ?? '').includes('application/json') || body.trimStart().startsWith('[');
-  if (!looksLikeArray) return body;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body);
-  } catch (error) {
-    return { error: `the body is not valid JSON: ${(error as Error).message}`, invalidEvents: [] };
-  }
-  if (!Array.isArray(parsed)) return { error: 'a JSON body must be an array of events (or send NDJSON, one event per line)', invalidEvents: [] };
-  return parsed.map((e) => JSON.stringify(e)).join('\n');
+function holdsNul(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('\0');
+  if (Array.isArray(value)) return value.some(holdsNul);
+  if (value !== null && typeof value === 'object') return Object.entries(value).some(([k, v]) => k.includes('\0') || holdsNul(v));
+  return false;
 }
 
-async function readBody(request: http.IncomingMessage, limit: number): Promise<string | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    size += (chunk as Buffer).length;
-    if (size > limit) return undefined;
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-async function sendBatchStatus(pool: pg.Pool, sha256: string, response: http.ServerResponse): Promise<void> {
-  const batch = await pool.query<{ events: number; received_at: Date }>('SELECT events, received_at FROM event_batches WHERE batch_sha256 = $1', [sha256]);
-  const row = batch.rows[0];
-  if (!row) return send(response, 404, { error: `no batch ${sha256}` });
-  const file = await pool.query<{ rows_loaded: number; rows_duplicate: number }>(
-    'SELECT rows_loaded, rows_duplicate FROM ingested_files WHERE load_key = $1', [eventsLoadKey(sha256)],
-  );
-  const loaded = file.rows[0];
-  send(response, 200, {
-    batch: sha256, events: row.events, receivedAt: row.received_at.toISOString(), loaded: loaded !== undefined,
-    rowsLoaded: loaded?.rows_loaded ?? null, rowsDuplicate: loaded?.rows_duplicate ?? null,
-  });
-}
-
-function send(response: http.ServerResponse, status: number, body: unknown): void {
+function send(response: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   if (response.headersSent) return;
-  response.writeHead(status, { 'content-type': 'application/json' });
+  response.writeHead(status, { 'content-type': 'application/json', ...headers });
   response.end(`${JSON.stringify(body)}\n`);
 }

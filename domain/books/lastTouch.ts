@@ -1,11 +1,10 @@
 import { Decimal } from 'decimal.js';
 import { NO_INTEGRATION_CHANNEL } from '../channels';
-import { noParams } from '../rulesetValues';
-import { touchPathOf } from '../transaction';
+import { bookPath, pathBookParams, type PathBookParams } from './path';
 import type { BookDefinition } from './types';
 
 /** All credit to the channel of the last touch of the path. */
-export const lastTouch: BookDefinition<Record<string, never>> = {
-  params: noParams,
-  weights: ({ ctx, tx }) => [{ channel: touchPathOf(ctx.touchPath, tx).at(-1)?.channel ?? NO_INTEGRATION_CHANNEL, weight: new Decimal(1) }],
+export const lastTouch: BookDefinition<PathBookParams> = {
+  params: pathBookParams,
+  weights: ({ ctx, tx, params }) => [{ channel: bookPath(ctx, tx, params.lookback_days).at(-1)?.channel ?? NO_INTEGRATION_CHANNEL, weight: new Decimal(1) }],
 };

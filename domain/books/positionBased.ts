@@ -3,8 +3,7 @@ import type { z } from 'zod';
 import { NO_INTEGRATION_CHANNEL } from '../channels';
 import { ExactDecimal } from '../exactDecimal';
 import { decimalParam, strictMapping } from '../rulesetValues';
-import { touchPathOf } from '../transaction';
-import { distinctChannels } from './path';
+import { bookPath, distinctChannels, lookbackDaysParam } from './path';
 import type { BookDefinition, Weights } from './types';
 
 // Position-based (U-shaped) attribution of the KrispCall analysis: the first and the last distinct
@@ -19,6 +18,7 @@ export const positionBasedParams = strictMapping({
   first: share('0.4'),
   last: share('0.4'),
   middle: share('0.2'),
+  lookback_days: lookbackDaysParam,
 }).superRefine((p, ctx) => {
   // The sums are checked exactly: a float sum would reject 0.7 + 0.2 + 0.1.
   if (!new ExactDecimal(p.single).eq(1)) {
@@ -41,7 +41,7 @@ export type PositionBasedParams = z.output<typeof positionBasedParams>;
 
 export const positionBased: BookDefinition<PositionBasedParams> = {
   params: positionBasedParams,
-  weights: ({ ctx, tx, params }) => positionWeights(distinctChannels(touchPathOf(ctx.touchPath, tx)), params),
+  weights: ({ ctx, tx, params }) => positionWeights(distinctChannels(bookPath(ctx, tx, params.lookback_days)), params),
 };
 
 function positionWeights(channels: ReadonlyArray<string>, p: PositionBasedParams): Weights {

@@ -7,7 +7,7 @@ import { ExactDecimal, toPlainDecimal } from '../exactDecimal';
 import { strictMapping } from '../rulesetValues';
 import type { BookDefinition } from './types';
 
-// Pro rata over the price list (SPEC §5, the seed's "Bundle Pro-Rata"): each product line weighs
+// Pro rata over the price list (docs/decisions.md, "Books and allocation", the seed's "Bundle Pro-Rata"): each product line weighs
 // unitPrice × quantity; a product that is a bundle expands into its components by component
 // weight, recursively. Decisions where the spec is silent:
 // - All-zero basis (every line free): equal split over the product lines, bundles still expand.

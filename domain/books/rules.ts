@@ -3,7 +3,7 @@ import { InvariantError } from '../errors';
 import { labelParam, strictMapping, unwrapYamlNumber, YamlNumber } from '../rulesetValues';
 import type { BookDefinition } from './types';
 
-// The `rules` book (SPEC §5): the seed article's rule engine. This file holds the shape of its
+// The `rules` book (docs/decisions.md, "Books and allocation"): the seed article's rule engine. This file holds the shape of its
 // block; the ruleset checks each rule's model, parameters and CEL condition (it knows every book,
 // domain/ruleset.ts), and weighTransaction (books/index.ts) picks the rule and weighs with its
 // book. A rule whose `parameters` are omitted uses the ruleset's own block for that book, or the

@@ -4,10 +4,11 @@ import { NO_INTEGRATION_CHANNEL } from '../channels';
 import { InvalidInputError } from '../errors';
 import { ExactDecimal, toPlainDecimal } from '../exactDecimal';
 import { decimalParam, strictMapping } from '../rulesetValues';
-import { INTERACTION_TYPES, touchPathOf } from '../transaction';
+import { INTERACTION_TYPES } from '../transaction';
+import { bookPath, lookbackDaysParam } from './path';
 import type { BookDefinition, Weights } from './types';
 
-// Weighted touchpoints (SPEC §5, the seed's "Weighted Multi-Touch"): each touch of the path
+// Weighted touchpoints (docs/decisions.md, "Books and allocation", the seed's "Weighted Multi-Touch"): each touch of the path
 // weighs its own `weight` when the event gives one, else the ruleset's weight for its interaction
 // type, else 1 (a connection of the CSV shape has no type); weights are summed per channel.
 // Decision where the spec is silent: when every touch weighs 0 (explicit zero weights), each
@@ -24,6 +25,7 @@ export const weightedParams = strictMapping({
       }
     }),
   // The seed's only normalisation: shares are weight / sum of weights.
+  lookback_days: lookbackDaysParam,
   normalization: z.literal('sum_weights', { error: 'must be sum_weights (the only normalisation: each channel gets its weight / the sum of weights)' }).default('sum_weights'),
 });
 
@@ -32,7 +34,7 @@ export type WeightedParams = z.output<typeof weightedParams>;
 export const weighted: BookDefinition<WeightedParams> = {
   params: weightedParams,
   weights: ({ ctx, tx, params }) => {
-    const path = touchPathOf(ctx.touchPath, tx);
+    const path = bookPath(ctx, tx, params.lookback_days);
     if (path.length === 0) return [{ channel: NO_INTEGRATION_CHANNEL, weight: new Decimal(1) }];
     const weightOf = (t: (typeof path)[number]): Decimal => {
       if (t.weight !== null) {

@@ -1,11 +1,11 @@
-// One account's worth of CSV lines for the synthetic dataset (SPEC §3.1), shaped to exercise the
-// engine's per-account context (SPEC §4).
+// One account's worth of CSV lines for the synthetic dataset (docs/decisions.md, "Input"), shaped to exercise the
+// engine's per-account context (docs/decisions.md, "Contexts").
 //
 // An account is a workspace `w{n}` owned by `u{n}` with 0–4 members `u{n}m{k}`. Its owner (or, for
 // a few accounts, a member) pays a monthly subscription from a start month to the end of the range
 // or to a churn month; a few accounts never pay, some pay a one-off add-on, ~8 % get one or two
 // refunds (full or partial, with or without `payment_id`). About 0.5 % of workspaces also list a
-// member of the previous account (an ambiguous user, SPEC §3.1) and about 1 % of payments come from
+// member of the previous account (an ambiguous user, docs/decisions.md, "Input") and about 1 % of payments come from
 // a stray payer `u{n}x` that no workspace lists (an unmatched user). Integration platforms are
 // connected by the owner or members, sometimes before the first payment, some are disconnected and
 // reconnected, a few accounts carry an orphan `disconnected`. About K usage rows (80 % calls, 20 %
@@ -218,7 +218,7 @@ export class AccountGenerator {
       this.writeUser(b, k);
     }
     if (this.prevMemberCount > 0 && rng.chance(P_AMBIGUOUS_MEMBER)) {
-      // A member of the previous workspace is listed here too: ambiguous (SPEC §3.1).
+      // A member of the previous workspace is listed here too: ambiguous (docs/decisions.md, "Input").
       if (memberCount > 0) b.byte(SEMICOLON);
       b.byte(0x75); // u
       b.uint(account - 1);

@@ -1,4 +1,4 @@
-// Generates a whole synthetic CSV dataset directory (SPEC §3.1): workspaces, payments, refunds,
+// Generates a whole synthetic CSV dataset directory (docs/decisions.md, "Input"): workspaces, payments, refunds,
 // integrations, calls and SMS for N accounts, deterministically from a seed.
 //
 // Why it streams: benchmarks need 100k–1M accounts, i.e. 15–150 million usage rows and several

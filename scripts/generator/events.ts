@@ -1,4 +1,4 @@
-// The event-shape generator (SPEC §3.2): a deterministic NDJSON stream of multi-product billing
+// The event-shape generator (docs/decisions.md, "Events"): a deterministic NDJSON stream of multi-product billing
 // events for N customers over M months, plus the multi-product example's ruleset and bundles so
 // that the output directory can be ingested and run as it is:
 //

@@ -1,4 +1,4 @@
-// The six files of a CSV dataset directory (SPEC §3.1), in the order the generator writes them.
+// The six files of a CSV dataset directory (docs/decisions.md, "Input"), in the order the generator writes them.
 
 export const DATASET_FILES = [
   { key: 'workspaces', name: 'workspaces.csv', header: 'workspace_id,owner_id,member_ids' },

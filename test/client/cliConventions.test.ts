@@ -14,7 +14,7 @@ import { workflowIds } from '../../common/temporalNames';
 import { datasetKey } from '../../client/session';
 import { generateDataset } from '../../scripts/generator/dataset';
 import { parseGenerateOptions } from '../../scripts/generator/options';
-import { runCli, STACK_TRACE } from '../helpers/cli';
+import { runCli, STACK_TRACE, transactionsIn as countTransactions } from '../helpers/cli';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 import { connectTestTemporal, type TestTemporal } from '../helpers/temporal';
 
@@ -40,14 +40,7 @@ after(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-/** Payments and refunds of the generated dataset dated in [from, to): one decision each per book. */
-function transactionsIn(from: string, to: string): number {
-  const count = (file: string, column: number) =>
-    fs.readFileSync(path.join(dir, 'data', file), 'utf8').trim().split('\n').slice(1)
-      .map((line) => line.split(',')[column]!)
-      .filter((at) => at >= from && at < to).length;
-  return count('payments.csv', 4) + count('refunds.csv', 4);
-}
+const transactionsIn = (from: string, to: string) => countTransactions(path.join(dir, 'data'), `${from}-01T00:00:00Z`, `${to}-01T00:00:00Z`);
 
 const PLACEHOLDER = /\{[a-z]+\}/i;
 
@@ -93,6 +86,22 @@ describe('CLI conventions', () => {
     assert.ok(Date.now() - started < 15_000, 'answered at once');
   });
 
+  it('status of a running workflow that no worker serves says so within seconds instead of hanging', async () => {
+    const idle = { ...env, TEMPORAL_TASK_QUEUE: `${temporal.taskQueue}-nobody` };
+    const started = await runCli(idle, 'backfill', '--from', '2023-01', '--to', '2023-02', '--detach', '--json');
+    assert.equal(started.code, 0, started.stderr);
+    const { workflowId } = JSON.parse(started.stdout) as { workflowId: string };
+    try {
+      const began = Date.now();
+      const result = await runCli(idle, 'status', workflowId);
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stdout, /: RUNNING\nno progress: no worker answered within 5 s \(is one running\? `attribution stack status`\)\n$/);
+      assert.ok(Date.now() - began < 20_000, `took ${Date.now() - began} ms`);
+    } finally {
+      await temporal.client.workflow.getHandle(workflowId).terminate('test done');
+    }
+  });
+
   let runId = '';
   let runResult: unknown;
   it('run --json: one JSON document on stdout, human output and progress on stderr without placeholders', async () => {
@@ -128,7 +137,7 @@ describe('CLI conventions', () => {
     const result = await runCli(env, 'backfill', '--from', '2024-02', '--to', '2024-02');
     assert.equal(result.code, 0, result.stderr);
     const last = result.stdout.trim().split('\n').at(-1)!;
-    assert.match(last, new RegExp(`^Backfill finished: 1/1 month\\(s\\), ${3 * transactionsIn('2024-02', '2024-03')} entries and \\d+ lines written, drift 0\\.$`));
+    assert.match(last, new RegExp(`^Backfill finished: 1/1 month\\(s\\) run, 0 skipped \\(already done\\), ${3 * transactionsIn('2024-02', '2024-03')} entries and \\d+ lines written, drift 0\\.$`));
     assert.doesNotMatch(result.stderr, PLACEHOLDER);
     assert.doesNotMatch(result.stderr, /\r/);
 

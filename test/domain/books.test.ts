@@ -38,8 +38,8 @@ function ctx(path: string[], usage: Record<string, string> = {}): AccountContext
   };
 }
 
-test('the registry knows the eight books', () => {
-  assert.deepEqual(BOOK_NAMES, ['first_touch', 'last_touch', 'linear', 'position_based', 'pro_rata', 'rules', 'usage_share', 'weighted']);
+test('the registry knows the eleven books', () => {
+  assert.deepEqual(BOOK_NAMES, ['first_touch', 'last_touch', 'linear', 'markov', 'position_based', 'pro_rata', 'rules', 'shapley', 'time_decay', 'usage_share', 'weighted']);
 });
 
 describe('position_based', () => {

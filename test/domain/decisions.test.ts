@@ -213,7 +213,7 @@ describe('multi-currency accounts', () => {
   });
 });
 
-describe('property: a run over all time reproduces net revenue × weight share (SPEC §7)', () => {
+describe('property: a run over all time reproduces net revenue × weight share (docs/decisions.md, "Decisions")', () => {
   const ruleset = parseRuleset(readFileSync(new URL('../../rulesets/default.yaml', import.meta.url), 'utf8'), 'default.yaml');
   const params = contextParamsFromRuleset(ruleset);
   const platforms = ['hubspot', 'zapier', 'slack', 'pipedrive', 'web', 'mobile'];

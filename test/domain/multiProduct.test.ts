@@ -1,4 +1,4 @@
-// The multi-product books (SPEC §5): weighted touchpoints, pro rata with nested bundles, the rule
+// The multi-product books (docs/decisions.md, "Books and allocation"): weighted touchpoints, pro rata with nested bundles, the rule
 // engine with CEL conditions, and every ruleset/bundle error named. Amounts are hand-computed.
 import assert from 'node:assert/strict';
 import { Decimal } from 'decimal.js';
@@ -360,8 +360,8 @@ describe('errors name their place', () => {
   });
 
   test('unknown model, unknown parameter, negative and all-zero weights, duplicate names, missing priority', () => {
-    assert.deepEqual(problemsOf(rules(`{ name: A, priority: 1, condition: "true", model: shapley }`)), [
-      'books.rules.rules[0].model: unknown book "shapley" for rule "A" (a rule may pick: first_touch, last_touch, linear, position_based, pro_rata, usage_share, weighted)',
+    assert.deepEqual(problemsOf(rules(`{ name: A, priority: 1, condition: "true", model: bayesian }`)), [
+      'books.rules.rules[0].model: unknown book "bayesian" for rule "A" (a rule may pick: first_touch, last_touch, linear, markov, position_based, pro_rata, shapley, time_decay, usage_share, weighted)',
     ]);
     assert.deepEqual(problemsOf(rules(`{ name: A, priority: 1, condition: "true", model: weighted, parameters: { weights: { view: -1, hover: 2 } } }`)), [
       'books.rules.rules[0].parameters.weights.hover: unknown interaction type (known: click, support, trial, usage_spike, view)',

@@ -1,8 +1,11 @@
 // The `rules` book end to end in the domain: the seed's configuration template made valid, the CEL
 // variables a condition reads, where a bad condition is reported, and how rules meet the refund
-// cascade (SPEC §5, §7). Amounts are units of 0.0001, hand-computed in the comments.
+// cascade (docs/decisions.md, "Books and allocation"). Amounts are units of 0.0001, hand-computed in the comments.
 import assert from 'node:assert/strict';
+import { Environment } from '@marcbachmann/cel-js';
 import { Decimal } from 'decimal.js';
+import { estimateCost } from '../../domain/celCost';
+import { InvalidInputError } from '../../domain/errors';
 import { allocateExact } from '../../domain/allocation';
 import { weighTransaction } from '../../domain/books';
 import type { AccountContext } from '../../domain/context';
@@ -201,9 +204,9 @@ books:
       - { name: C, priority: 0, condition: "1 +", model: rules }
 `), [
       'books.rules.rules[0].condition: does not compile at column 7: No such key: amount (rule "A")',
-      'books.rules.rules[1].parameters.x: unknown key (this book takes no parameters)',
+      'books.rules.rules[1].parameters.x: unknown key (known: lookback_days)',
       'books.rules.rules[2].condition: does not compile at column 4: Unexpected token: EOF (rule "C")',
-      'books.rules.rules[2].model: unknown book "rules" for rule "C" (a rule may pick: first_touch, last_touch, linear, position_based, pro_rata, usage_share, weighted)',
+      'books.rules.rules[2].model: unknown book "rules" for rule "C" (a rule may pick: first_touch, last_touch, linear, markov, position_based, pro_rata, shapley, time_decay, usage_share, weighted)',
     ]);
   });
 
@@ -287,5 +290,38 @@ books:
       'r5 attributed refund_of_payment [Enterprise Bundle] crm -100000, sms -50000',
     ]);
     assert.equal(stored.reversed.length, 3, "the caller's record is not changed");
+  });
+});
+
+describe('the CEL cost budget (docs/rules-engine.md, "Cost budget")', () => {
+  const cost = (condition: string, size = 100) => estimateCost((new Environment().registerVariable('event', 'dyn').parse(condition) as unknown as { ast: unknown }).ast, () => size);
+
+  test('estimates by hand: a literal, a comprehension, two nested over event lists', () => {
+    assert.equal(cost('1 == 1'), 3); // == and its two values
+    // list [1,2,3]: 1 + 3 = 4; body x == 2: 3, plus 1 per element; 1 + 4 + 3 × 4 = 17
+    assert.equal(cost('[1,2,3].exists(x, x == 2)'), 17);
+    // event.products: 2 (id + field), size 10; inner per element: 1 + 2 + 10 × (3 + 1) = 43, plus 1;
+    // outer: 1 + 2 + 10 × 44 = 443
+    assert.equal(cost('event.products.exists(p, event.touchpoints.exists(t, t == p))', 10), 443);
+  });
+
+  test('a condition over the budget is refused when the ruleset loads, naming the rule and the estimate', () => {
+    const list = `[${Array.from({ length: 100 }, (_, i) => i).join(',')}]`;
+    const problems = problemsOf(`version: t\nbooks:\n  rules:\n    rules:\n      - { name: R, priority: 1, condition: "${list}.all(x, ${list}.all(y, ${list}.all(z, x + y + z >= 0)))", model: linear }\n`);
+    assert.equal(problems.length, 1);
+    assert.match(problems[0]!, /books\.rules\.rules\[0\]\.condition: .*may take up to \d+ steps per transaction, more than the budget of 1000000/);
+  });
+
+  test('an event whose lists are larger than assumed is refused at evaluation, at once, not evaluated for minutes', () => {
+    const rule = oneRule('event.products.exists(p, event.touchpoints.exists(t, t.productId == p.productId && t.interactionType == "view"))');
+    const many = event('big', {
+      products: Array.from({ length: 1000 }, (_, i) => product(`p${i}`, '1', '1')),
+      touchpoints: Array.from({ length: 1000 }, (_, i) => touch(`q${i}`, 'click', h(1))),
+    });
+    const started = Date.now();
+    assert.throws(() => weighTransaction(rule, 'rules', ctx(), many), (error: Error) =>
+      error instanceof InvalidInputError && /rule "R": condition .* would take up to \d+ steps on transaction big .*more than the budget of 1000000; simplify the condition/.test(error.message));
+    assert.ok(Date.now() - started < 1000);
+    assert.equal(matches('event.products.exists(p, event.touchpoints.exists(t, t.productId == p.productId))', event('small', { products: [product('crm', '1', '1')], touchpoints: [touch('crm', 'view', h(1))] })), true);
   });
 });

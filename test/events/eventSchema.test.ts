@@ -1,4 +1,4 @@
-// The event shape (SPEC §3.2): every field validated, problems named by JSON path, money exact.
+// The event shape (docs/decisions.md, "Events"): every field validated, problems named by JSON path, money exact.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseEventLine } from '../../ingest/eventSchema';

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Worker } from '@temporalio/worker';
 import { planRun } from '../../client/commands/run';
+import { writeRunReport } from '../../client/reports/runReport';
 import { PROJECT_ROOT } from '../../common/config';
 import type { AttributionRunResult } from '../../workflows/attributionRun';
 import type { IngestEventsResult } from '../../workflows/ingestEvents';
@@ -36,9 +37,12 @@ after(async () => {
   await db.drop();
 });
 
-function run(ruleset: string, out: string | null = null, books?: string, period: { from?: string; to?: string } = {}): Promise<AttributionRunResult> {
-  const plan = planRun({ ruleset, asOf: period.to ?? AS_OF, out: out ?? undefined, books, ...period }, 'run');
-  return temporal.client.workflow.execute('attributionRun', { workflowId: `${plan.workflowId}/${temporal.taskQueue}`, taskQueue: temporal.taskQueue, args: [plan.input] });
+/** The run as `attribution run --out` does it: the workflow, then the reports written here from the ledger. */
+async function run(ruleset: string, out: string | null = null, books?: string, period: { from?: string; to?: string } = {}): Promise<AttributionRunResult> {
+  const { input, workflowId } = planRun({ ruleset, asOf: period.to ?? AS_OF, books, ...period }, 'run');
+  const result: AttributionRunResult = await temporal.client.workflow.execute('attributionRun', { workflowId: `${workflowId}/${temporal.taskQueue}`, taskQueue: temporal.taskQueue, args: [input] });
+  if (out) await writeRunReport(db.pool, { modelVersion: input.modelVersion, from: input.from, to: input.to, asOf: input.asOf, books: input.books, outDir: out, runId: result.runId });
+  return result;
 }
 
 /** Σ lines per channel|currency of one book, as `channel|currency|amount`. */

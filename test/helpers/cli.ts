@@ -1,6 +1,7 @@
 // Runs the `attribution` CLI as a user does (client/bin.js in a process of its own) and collects
 // what it printed and how it exited.
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../../common/config';
 
@@ -55,3 +56,16 @@ export function runCli(env: NodeJS.ProcessEnv, ...args: string[]): Promise<CliRe
 
 /** A Node stack trace line ("    at fn (file:1:2)"): a user must never see one. */
 export const STACK_TRACE = /^\s+at .+[:(]/m;
+
+/**
+ * Payments and refunds of a CSV dataset (no quoted cells, offsets allowed) dated in [from, to):
+ * a run of that period writes one decision for each, per book.
+ */
+export function transactionsIn(datasetDir: string, from: string, to: string): number {
+  const [start, end] = [Date.parse(from), Date.parse(to)];
+  const count = (file: string) =>
+    fs.readFileSync(path.join(datasetDir, file), 'utf8').trim().split('\n').slice(1)
+      .map((line) => Date.parse(line.split(',')[4]!))
+      .filter((at) => at >= start && at < end).length;
+  return count('payments.csv') + count('refunds.csv');
+}

@@ -72,4 +72,31 @@ describe('ingestDataset workflow', () => {
     assert.equal(Number((await db.pool.query(`SELECT count(*) FROM payments WHERE payment_id = 'wf-p1'`)).rows[0].count), 0);
     assert.equal(Number((await db.pool.query(`SELECT count(*) FROM sms WHERE sms_id = 'wf-s1'`)).rows[0].count), 1);
   });
+
+  it('a dataset that names /etc/passwd or links to /dev/zero fails at once, typed, and nothing of those files reaches the history', async () => {
+    const cases: Array<{ files: Record<string, string>; link?: [string, string]; type: string; message: RegExp }> = [
+      { files: { 'dataset.yaml': 'files:\n  payments: ../../../../../../etc/passwd\n' }, type: 'InvalidDataset', message: /files\.payments: "\.\.\/.*passwd" climbs out of the directory/ },
+      { files: {}, link: ['payments.csv', '/etc/passwd'], type: 'InvalidDataset', message: /"payments\.csv" is a symbolic link that leads outside the directory/ },
+      { files: {}, link: ['calls.csv', '/dev/zero'], type: 'InvalidDataset', message: /"calls\.csv" is a symbolic link that leads outside the directory/ },
+    ];
+    for (const c of cases) {
+      const dir = datasetDir({ 'sms.csv': 'sms_id,user_id,platform,sent_at,segments\n', ...c.files });
+      if (c.link) fs.symlinkSync(c.link[1], path.join(dir, c.link[0]));
+      const id = `ingest-outside-${path.basename(dir)}`;
+      const started = Date.now();
+      const error = await ingest(dir, null, id).then(() => assert.fail('expected the workflow to fail'), (e: unknown) => e);
+      assert.ok(Date.now() - started < 20_000, 'refused at once, not retried and not hung');
+      assert.ok(error instanceof WorkflowFailedError);
+      const failure = error.cause?.cause ?? error.cause;
+      assert.ok(failure instanceof ApplicationFailure);
+      assert.equal(failure.type, c.type);
+      assert.equal(failure.nonRetryable, true);
+      assert.match(failure.message, c.message);
+      const history = JSON.stringify(await temporal.client.workflow.getHandle(id).fetchHistory());
+      // Failure messages are plain text in the history: the refusal is there, nothing of the file is.
+      assert.match(history, /leads outside the directory|climbs out of the directory/);
+      assert.doesNotMatch(history, /root:|nologin|\/bin\/(ba)?sh/);
+    }
+  });
 });
+

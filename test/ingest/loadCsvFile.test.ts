@@ -47,7 +47,7 @@ describe('strict billing files', () => {
   it('missing column: names the file, the column and what the header has', async () => {
     const dir = datasetDir({ 'payments.csv': csv('payment_id,user_id,amount,currency', 'p1,u1,10,USD') });
     const failure = await refusal(load(dir, 'payments'));
-    assert.match(failure.message, /^payments\.csv line 1: missing column\(s\) paid_at\. The header has: payment_id, user_id, amount, currency\./);
+    assert.match(failure.message, /^payments\.csv line 1: missing column\(s\) paid_at\. The header has: "payment_id", "user_id", "amount", "currency"\./);
   });
 
   it('wrong header (a data row where the header should be): every expected column is reported missing', async () => {

@@ -8,6 +8,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { CancelledFailure, ScheduleOverlapPolicy } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import { Decimal } from 'decimal.js';
+import { writeReplayReport } from '../../client/reports/replayReport';
 import { backfillInput } from '../../client/commands/ops';
 import { DEFAULT_RULESET, planRun } from '../../client/commands/run';
 import { scheduleOptions } from '../../client/commands/schedule';
@@ -112,9 +113,14 @@ describe('replay', () => {
     const oldModelVersion = planRun({ ruleset: DEFAULT_RULESET, asOf: '2024-07-01T00:00:00Z' }, 'run').input.modelVersion;
     assert.notEqual(input.run.modelVersion, oldModelVersion);
     const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'replay-out-'));
-    const replayInput: ReplayInput = { oldModelVersion, backfill: input, outDir };
+    const replayInput: ReplayInput = { oldModelVersion, backfill: input };
     const result = (await temporal.client.workflow.execute('replay', { workflowId: `${workflowId}/${backfilled.queue}`, taskQueue: backfilled.queue, args: [replayInput] })) as ReplayResult;
     assert.equal(result.backfill.monthsDone, 6);
+    assert.equal(result.diff, null, 'the worker writes no report');
+    // What `attribution replay` does once the workflow is done: the diff, from the ledger, in this process.
+    await writeReplayReport(backfilled.db.pool, {
+      oldModelVersion, newModelVersion: input.run.modelVersion, fromMonth: '2024-01', toMonth: '2024-06', books: input.run.books, outDir,
+    });
 
     const after = await ledgerSnapshot(backfilled.db.pool);
     const old = (rows: string[]) => rows.filter((r) => r.startsWith(`${oldModelVersion}|`));

@@ -1,4 +1,4 @@
-// The ledger v2 migration (db/migrations/010_ledger_v2.sql, docs/ledger.md): every row of the old
+// The ledger v2 migration (db/migrations/011_ledger_v2.sql, docs/ledger.md): every row of the old
 // wide tables is kept with every value, read back through the views under the old names; the
 // views refuse updates and deletes, and an insert through them keeps the ledger's
 // insert-if-absent semantics.

@@ -58,7 +58,7 @@ describe('migration 009 (basis in the ledger keys)', () => {
     await assert.rejects(db.pool.query("UPDATE ledger_lines SET amount = 1 WHERE transaction_id = 'p1'"), /append-only/);
     await assert.rejects(db.pool.query("DELETE FROM ledger_entries WHERE transaction_id = 'p2'"), /append-only/);
     // The same transaction under the other basis is a new row, not a conflict. (An insert into the
-    // ledger_entries view does nothing for a key that exists: db/migrations/010_ledger_v2.sql.)
+    // ledger_entries view does nothing for a key that exists: db/migrations/011_ledger_v2.sql.)
     const insert = () => db.pool.query(
       `INSERT INTO ledger_entries (model_version, basis, book, kind, transaction_id, account_id, user_id, currency, amount, event_at, status, reason, run_id)
        VALUES ('m#1', 'monthly', 'first_touch', 'payment', 'p1', 'a1', 'u1', 'USD', 10.1234, '2024-01-05Z', 'attributed', 'attributed', 'r-jan')`);

@@ -10,6 +10,8 @@ import type { Worker } from '@temporalio/worker';
 import { printDryRun } from '../../client/commands/months';
 import { backfillInput } from '../../client/commands/ops';
 import { DEFAULT_RULESET, planRun } from '../../client/commands/run';
+import { writeReplayReport } from '../../client/reports/replayReport';
+import { rootCauseMessage } from '../../common/rootCause';
 import { monthGrid } from '../../store/monthStates';
 import { monthDrift } from '../../store/runOutcomes';
 import { attributionRun } from '../../workflows/attributionRun';
@@ -82,7 +84,11 @@ describe('bases', () => {
     const { input, workflowId } = backfillInput({ from: '2024-01', to: '2024-06', ruleset }, 'replay');
     const outDir = path.join(tmp, 'replay-out');
     await temporal.client.workflow.execute(replay, {
-      workflowId: `${workflowId}/${env.queue}`, taskQueue: env.queue, args: [{ oldModelVersion: KEY().modelVersion, backfill: input, outDir }],
+      workflowId: `${workflowId}/${env.queue}`, taskQueue: env.queue, args: [{ oldModelVersion: KEY().modelVersion, backfill: input }],
+    });
+    // As `attribution replay` does: the diff is written by the command, from the ledger (monthly basis).
+    await writeReplayReport(env.db.pool, {
+      oldModelVersion: KEY().modelVersion, newModelVersion: input.run.modelVersion, fromMonth: '2024-01', toMonth: '2024-06', books: input.run.books, outDir,
     });
     const diff = fs.readFileSync(path.join(outDir, 'replay_diff.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
     for (const book of ['first_touch', 'usage_share']) {
@@ -90,6 +96,19 @@ describe('bases', () => {
       assert.ok(rows.length > 0 && rows.every((r) => r[5] === '0.0000'), `${book}: ${JSON.stringify(rows.filter((r) => r[5] !== '0.0000'))}`);
     }
     assert.ok(diff.some((r) => r[0] === 'position_based' && r[5] !== '0.0000'), 'position_based moved');
+  });
+});
+
+describe('scope', () => {
+  it('a run over a database with no input says so and fails (the CLI exits 1)', async () => {
+    const db = await createTestDatabase('empty');
+    databases.push(db);
+    const queue = `${temporal.taskQueue}-empty`;
+    workers.push(await temporal.startWorker(db.pool, queue));
+    const plan = planRun({ ruleset: DEFAULT_RULESET, asOf: '2024-07-01T00:00:00Z' }, 'run');
+    const error = await temporal.client.workflow.execute(attributionRun, { workflowId: `${plan.workflowId}/${queue}`, taskQueue: queue, args: [plan.input] })
+      .then(() => null, (e: unknown) => e);
+    assert.equal(rootCauseMessage(error), 'The database holds no input yet: nothing to attribute. Load a dataset first (attribution ingest <dir> or attribution ingest-events <file>).');
   });
 });
 

@@ -10,8 +10,8 @@ import { ActivityFailure, WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Worker } from '@temporalio/worker';
 import { Decimal } from 'decimal.js';
-import { writeRunReports } from '../../activities/reports/writeRunReports';
 import { planRun, DEFAULT_RULESET } from '../../client/commands/run';
+import { writeRunReport } from '../../client/reports/runReport';
 import { PROJECT_ROOT } from '../../common/config';
 import { SEARCH_ATTRIBUTES } from '../../common/temporalNames';
 import type { AttributionRunResult } from '../../workflows/attributionRun';
@@ -44,13 +44,19 @@ after(async () => {
   await db.drop();
 });
 
-function run(outDir: string | null, options: { ruleset?: string; suffix?: string } = {}): Promise<AttributionRunResult> {
-  const plan = planRun({ ruleset: options.ruleset ?? DEFAULT_RULESET, asOf: AS_OF, out: outDir ?? undefined }, 'run');
-  return temporal.client.workflow.execute('attributionRun', {
+/** The run as `attribution run --out` does it: the workflow, then the reports written here from the ledger. */
+async function run(outDir: string | null, options: { ruleset?: string; suffix?: string } = {}): Promise<AttributionRunResult> {
+  const plan = planRun({ ruleset: options.ruleset ?? DEFAULT_RULESET, asOf: AS_OF }, 'run');
+  const result: AttributionRunResult = await temporal.client.workflow.execute('attributionRun', {
     workflowId: `${plan.workflowId}/${temporal.taskQueue}${options.suffix ?? ''}`,
     taskQueue: temporal.taskQueue,
     args: [plan.input],
   });
+  if (outDir) {
+    const { input } = plan;
+    await writeRunReport(db.pool, { modelVersion: input.modelVersion, from: input.from, to: input.to, asOf: input.asOf, books: input.books, outDir, runId: result.runId });
+  }
+  return result;
 }
 
 describe('attributionRun on examples/krispcall-small', () => {
@@ -68,7 +74,11 @@ describe('attributionRun on examples/krispcall-small', () => {
       assert.deepEqual(got, want, book);
     }
     const summary = fs.readFileSync(path.join(out, 'analysis_summary.txt'), 'utf8');
-    assert.match(summary, /1\. Marketing & partnerships: focus acquisition on the first-touch winners — hubspot \(37\.83 % of USD\)/);
+    // Recommendations for every currency, not only the largest.
+    assert.match(summary, /1\. Marketing & partnerships: focus acquisition on the first-touch winners — in EUR: salesforce \(100\.00 %\); in USD: hubspot \(37\.83 %\), salesforce \(27\.87 %\), pipedrive \(15\.19 %\)\./);
+    assert.match(summary, /Excluded \(non_positive_net_revenue\): 5 transactions, -10\.0000\.\nAbout non_positive_net_revenue: /);
+    for (const file of ['comparison.csv', 'report.html', 'manifest.json']) assert.ok(fs.existsSync(path.join(out, file)), file);
+    assert.equal(fs.readFileSync(path.join(out, 'comparison.csv'), 'utf8'), fs.readFileSync(path.join(GOLDEN, 'comparison.csv'), 'utf8'));
     assert.match(summary, /\(no usage\) holds 94\.9900 USD \(2\.15 %\) from 2 accounts/);
     assert.deepEqual(
       result.reconciliation.filter((r) => r.book === 'position_based').map((r) => [r.currency, r.billingTotal, r.attributedTotal, r.excludedTotal, r.variance]),
@@ -81,7 +91,7 @@ describe('attributionRun on examples/krispcall-small', () => {
   it('`attribution report` rewrites the same outputs from the ledger alone', async () => {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'attribution-report-'));
     const plan = planRun({ ruleset: DEFAULT_RULESET, asOf: AS_OF }, 'run');
-    await writeRunReports(db.pool, { modelVersion: plan.input.modelVersion, basis: `as_of:${AS_OF}`, from: null, to: AS_OF, asOf: AS_OF, books: plan.input.books, outDir: out, runId: null });
+    await writeRunReport(db.pool, { modelVersion: plan.input.modelVersion, from: null, to: AS_OF, asOf: AS_OF, books: plan.input.books, outDir: out, runId: null });
     for (const file of ['first_touch_attribution.csv', 'usage_based_attribution.csv', 'chosen_attribution.csv']) {
       assert.equal(fs.readFileSync(path.join(out, file), 'utf8'), fs.readFileSync(path.join(GOLDEN, file), 'utf8'), file);
     }
@@ -135,7 +145,7 @@ describe('attributionRun on examples/krispcall-small', () => {
   it('the ledger is append-only: updates and deletes are refused by the database', async () => {
     await assert.rejects(db.pool.query(`UPDATE ledger_lines SET amount = amount + 1 WHERE channel = 'hubspot'`), /append-only: UPDATE on ledger_lines/);
     await assert.rejects(db.pool.query('DELETE FROM ledger_entries'), /append-only: DELETE on ledger_entries/);
-    // The views' raw tables (db/migrations/010_ledger_v2.sql) refuse a truncate; the views have none.
+    // The views' raw tables (db/migrations/011_ledger_v2.sql) refuse a truncate; the views have none.
     await assert.rejects(db.pool.query('TRUNCATE ledger_line_rows'), /append-only/);
     await assert.rejects(db.pool.query('TRUNCATE ledger_entry_rows'), /append-only/);
     await assert.rejects(db.pool.query(`UPDATE ledger_line_rows SET amount_units = amount_units + 1`), /append-only: UPDATE on ledger_line_rows/);
