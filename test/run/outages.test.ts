@@ -153,7 +153,8 @@ describe('attribution run through an outage', () => {
     const outcome = await runInto('temporal_restart', async () => {
       await stopProcessGroup(temporalPid(), 0); // SIGKILL at once
       await new Promise((r) => setTimeout(r, 5000));
-      const up = await cli(['stack', 'up']);
+      // With the run's own DATABASE_URL: the resident worker serves the database of the last command.
+      const up = await cli(['stack', 'up'], { DATABASE_URL: urlOf('temporal_restart') });
       assert.equal(up.code, 0, up.stderr);
     });
     await assertUnharmed('temporal_restart', outcome, clean);
