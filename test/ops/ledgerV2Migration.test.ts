@@ -46,11 +46,12 @@ async function checksum(): Promise<Record<string, string>> {
   return { ...result.rows[0]! };
 }
 
-describe('migration 010 (ledger v2)', () => {
+describe('migration 011 (ledger v2)', () => {
   it('keeps every row and value, read through the views under the old names', async () => {
     const before = await checksum();
     assert.deepEqual([before.entries, before.lines, before.amounts], ['5', '6', '100000000000018.2467']);
-    await migrate(db.pool);
+    // Up to the ledger migration itself: a later one (020) changes what the reader view shows.
+    await migrate(db.pool, { until: '011_ledger_v2.sql' });
     assert.deepEqual(await checksum(), before);
     const kinds = await db.pool.query<{ relname: string; relkind: string }>(
       "SELECT relname, relkind::text FROM pg_class WHERE relname IN ('ledger_entries', 'ledger_lines', 'ledger_entry_rows', 'ledger_line_rows') ORDER BY relname");
