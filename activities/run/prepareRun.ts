@@ -142,7 +142,7 @@ async function currentDataVersion(pool: pg.Pool): Promise<number> {
 }
 
 /**
- * SPEC §3.1: every workspace maps its owner and members to the account `owner_id`; an owner always
+ * docs/decisions.md, "Input": every workspace maps its owner and members to the account `owner_id`; an owner always
  * belongs to their own account; a non-owner listed under two different owners is ambiguous.
  */
 async function resolveUserAccounts(pool: pg.Pool, contextId: string): Promise<void> {

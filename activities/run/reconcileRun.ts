@@ -1,5 +1,5 @@
 // reconcileRun: per book and currency, the billing total of the period (all payments − all
-// refunds, matched or not) against the ledger's attributed and excluded totals (SPEC §8). The
+// refunds, matched or not) against the ledger's attributed and excluded totals (docs/decisions.md, "Ledger and runs"). The
 // invariant is attributed + excluded = billing exactly; a variance above 0.01 % fails the run
 // loudly. It also asserts that every attributed entry's lines sum to its amount.
 import { Decimal } from 'decimal.js';

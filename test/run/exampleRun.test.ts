@@ -1,6 +1,6 @@
 // The KrispCall analysis of examples/krispcall-small on a real Temporal dev server and Postgres:
 // outputs byte for byte, idempotent re-runs, the append-only ledger, a reconciliation that
-// cannot balance, and the lifetime consequence of SPEC §7.
+// cannot balance, and the lifetime consequence of docs/decisions.md, "Decisions".
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
