@@ -164,7 +164,7 @@ describe('month grid', () => {
     assert.equal((await monthDrift(env.db.pool, { modelVersion: KEY().modelVersion, month: '2024-01' })).length, 6);
   });
 
-  it('running and failed months come from the runs\' outcomes', async () => {
+  it('running and failed months come from the runs\' outcomes, and a backfill clears a failed one', async () => {
     await env.db.pool.query(
       `INSERT INTO attribution_runs (run_id, workflow_id, kind, model_version, basis, data_version, period_from, period_to, as_of, books, context_id, shard_count)
        VALUES ('r-apr', 'w-apr', 'backfill', $1, 'monthly', 1, '2024-04-01Z', '2024-05-01Z', '2024-05-01Z', $2, 'c', 1)`,
@@ -173,6 +173,10 @@ describe('month grid', () => {
     assert.equal((await states()).state, 'running');
     await env.db.pool.query(`INSERT INTO run_outcomes (run_id, status, entries_written, lines_written, drift, error) VALUES ('r-apr', 'failed', 0, 0, 0, 'Dataset directory /x does not exist.')`);
     assert.deepEqual([(await states()).state, (await states()).reason], ['failed', 'Dataset directory /x does not exist.']);
+    // A backfill runs the failed month again (the default reprocess choices), which clears it.
+    const rerun = await runBackfill(env.queue, '2024-04', '2024-04');
+    assert.deepEqual([rerun.monthsDone, rerun.monthsSkipped], [1, 0]);
+    assert.equal((await states()).state, 'done');
   });
 });
 
