@@ -214,6 +214,15 @@ export function parseEvent(value: unknown): EventParseResult {
 
 /** Parses and validates one NDJSON line (text without its newline). */
 export function parseEventLine(text: string): EventParseResult {
+  const line = parseObjectLine(text);
+  return line.ok ? parseEvent(line.value) : line;
+}
+
+/**
+ * One NDJSON line as a JSON object, or why it is not one: the checks every line shape shares
+ * (events, the journey stream) before its own schema.
+ */
+export function parseObjectLine(text: string): { ok: true; value: object } | { ok: false; problems: EventProblem[] } {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -227,7 +236,7 @@ export function parseEventLine(text: string): EventParseResult {
     // JSON may escape half of a UTF-16 pair (\ud800); stored as UTF-8 it would silently become U+FFFD.
     return { ok: false, problems: [{ column: '(line)', value: undefined, reason: 'holds an unpaired UTF-16 surrogate escape (like \\ud800); send whole characters' }] };
   }
-  return parseEvent(value);
+  return { ok: true, value };
 }
 
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;

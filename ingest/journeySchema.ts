@@ -3,7 +3,7 @@
 // as in events (productId, interactionType, timestamp, optional weight), and no money. Validated
 // like events: unknown keys are errors, every problem is reported with its column. Pure.
 import { z } from 'zod';
-import { describeIssue, genericMessage, id, touchpointSchema, type CanonicalTouchpoint, type EventProblem } from './eventSchema';
+import { describeIssue, genericMessage, id, parseObjectLine, touchpointSchema, type CanonicalTouchpoint, type EventProblem } from './eventSchema';
 
 export interface CanonicalJourney {
   customerId: string;
@@ -23,16 +23,9 @@ export function isJourneyStreamFile(fileName: string): boolean {
 }
 
 export function parseJourneyLine(text: string): JourneyParseResult {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    return { ok: false, problems: [{ column: '(line)', value: undefined, reason: `is not valid JSON: ${(error as Error).message}` }] };
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    return { ok: false, problems: [{ column: '(line)', value: undefined, reason: 'must be one JSON object per line' }] };
-  }
-  const parsed = journeySchema.safeParse(value, { error: genericMessage, reportInput: true });
+  const line = parseObjectLine(text);
+  if (!line.ok) return line;
+  const parsed = journeySchema.safeParse(line.value, { error: genericMessage, reportInput: true });
   if (!parsed.success) return { ok: false, problems: parsed.error.issues.flatMap((issue) => describeIssue(issue, 'a journey')) };
   return {
     ok: true,

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseEventLine } from '../../ingest/eventSchema';
+import { parseJourneyLine } from '../../ingest/journeySchema';
 
 const base = {
   transactionId: 'tx-1', timestamp: '2024-05-03T12:00:00+02:00', customerId: 'cust-1', grossAmount: 19.99, currency: 'usd',
@@ -80,5 +81,23 @@ describe('parseEventLine', () => {
   it('reports lines that are not JSON objects', () => {
     assert.match(problems('{"transactionId": ')[0]!, /^\(line\): is not valid JSON/);
     assert.deepEqual(problems('[1,2]'), ['(line): must be one JSON object per line']);
+  });
+});
+
+describe('the journey stream shares the line checks of events', () => {
+  const journey = (customerId: string) => `{"customerId":"${customerId}","touchpoints":[{"productId":"calls","interactionType":"view","timestamp":"2024-05-01T00:00:00Z"}]}`;
+
+  it('refuses an unpaired surrogate escape, which would be stored as U+FFFD', () => {
+    const result = parseJourneyLine(journey('c\\ud800'));
+    assert.equal(result.ok, false);
+    assert.deepEqual(!result.ok && result.problems.map((p) => `${p.column}: ${p.reason}`),
+      ['(line): holds an unpaired UTF-16 surrogate escape (like \\ud800); send whole characters']);
+  });
+
+  it('refuses lines that are not JSON objects, and accepts a whole pair', () => {
+    const notObject = parseJourneyLine('[1]');
+    assert.deepEqual(!notObject.ok && notObject.problems.map((p) => p.reason), ['must be one JSON object per line']);
+    const pair = parseJourneyLine(journey('c\\ud83d\\ude00'));
+    assert.ok(pair.ok && pair.journey.customerId === 'c😀', JSON.stringify(pair));
   });
 });
