@@ -20,6 +20,11 @@ export interface VersionKey {
   expectedLoadKey: string;
   /** The advisory lock that loads of this kind of source take, one at a time. */
   lockKey: string;
+  /**
+   * Advisory locks the body takes later (refundBalance.ts): taken here, before the body locks any
+   * table, so that two loads never wait on each other's table and lock at once (a deadlock).
+   */
+  laterLocks?: ReadonlyArray<string>;
 }
 
 export interface VersionCounts {
@@ -64,6 +69,7 @@ export async function loadFileVersion(
   try {
     await client.query('BEGIN');
     await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [key.lockKey]);
+    for (const lock of key.laterLocks ?? []) await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [lock]);
     const previous = await storedVersion(client, key.expectedLoadKey);
     if (previous) {
       await client.query('ROLLBACK');

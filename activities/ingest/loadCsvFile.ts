@@ -21,7 +21,7 @@ import { checkHeader, lineTooLong, MAX_LINE_BYTES, mergeProblems, type Header } 
 import { openCopy } from './copyStream';
 import { tryDirectLoad } from './directLoad';
 import { strictBytes } from './strictBytes';
-import { refundExcesses } from './refundBalance';
+import { REFUND_BALANCE_LOCK, refundExcesses } from './refundBalance';
 import { whileHeartbeating } from '../heartbeat';
 import { fileNameFor, loadKeyOf, openDatasetFile, readDatasetSettings, datasetName } from './datasetDir';
 import { assertListedContent, loadFileVersion, type FileVersion, type LoadedBody, type RejectedRow } from './fileVersion';
@@ -91,6 +91,7 @@ export async function loadCsvFile(pool: pg.Pool, input: LoadCsvFileInput, onProg
   const key = {
     dataset: datasetName(input.dir, settings), kind: input.kind, fileName, expectedLoadKey: input.expectedLoadKey,
     lockKey: `ingest:${datasetName(input.dir, settings)}:${input.kind}`,
+    laterLocks: input.kind === 'payments' || input.kind === 'refunds' ? [REFUND_BALANCE_LOCK] : [],
   };
   const result = await loadFileVersion(pool, key, (client, file) => loadRows(client, file, load), (error) => asInputFailure(error, fileName, load.position.line || undefined));
   const { rejects, ...counts } = result;

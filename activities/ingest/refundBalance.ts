@@ -7,6 +7,9 @@
 import type pg from 'pg';
 import { formatUnits, parseAmountUnits } from '../../domain/money';
 
+/** The advisory lock that serialises the loads of payments and refunds files. */
+export const REFUND_BALANCE_LOCK = 'ingest:refund-balance';
+
 export interface RefundExcess {
   /** the line of this file to blame */
   line: number;
@@ -21,7 +24,9 @@ export interface RefundExcess {
  * refunds file loading at the same time cannot both pass on what the other has not committed.
  */
 export async function refundExcesses(client: pg.PoolClient, fileId: string, amountColumn: string): Promise<RefundExcess[]> {
-  await client.query("SELECT pg_advisory_xact_lock(hashtext('ingest:refund-balance'))");
+  // Normally held already (fileVersion.ts laterLocks): a direct load locks its table exclusively,
+  // and a payments load that took this lock only now would wait on a refunds load reading payments.
+  await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [REFUND_BALANCE_LOCK]);
   // A cheap pass first: every payment whose refunds (in its currency) sum to more than it paid.
   // Every earlier load kept the rule, so any such payment is one this file touches; usually there
   // is none, and the row-by-row pass below is not needed. Its cost follows the refunds table.
