@@ -74,7 +74,7 @@ export interface ModeFigures {
   /** Ingest + lifetime run. */
   endToEndSeconds: number;
   memory: MemoryPeaks;
-  ledger: { entries: number; lines: number; entriesBytes: number; linesBytes: number; checksum: string };
+  ledger: { entries: number; lines: number; bytes: number; checksum: string };
   /** The lifetime run's ledger totals per (book, channel, currency), read when a peer runs. */
   channelTotals?: ChannelTotal[];
 }
@@ -241,7 +241,7 @@ async function ledgerFigures(pool: pg.Pool, modelVersion: string): Promise<ModeF
   const row = r.rows[0]!;
   const checksum = `${row.entries}/${row.lines}/${BigInt(row.entries_sum).toString(16).replace('-', 'm')}/${BigInt(row.lines_sum).toString(16).replace('-', 'm')}`;
   const bytes = await ledgerBytes(pool);
-  return { entries: Number(row.entries), lines: Number(row.lines), entriesBytes: bytes.entries, linesBytes: bytes.lines, checksum };
+  return { entries: Number(row.entries), lines: Number(row.lines), bytes: bytes.entries + bytes.dictionaries, checksum };
 }
 
 async function createDatabase(adminUrl: string, name: string): Promise<string> {

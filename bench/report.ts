@@ -89,8 +89,9 @@ function modeSummary(m: ModeFigures): string {
   const runs = m.runs.map((x: RunFigures) => `${x.label} ${int.format(x.accounts)} accounts in ${x.shards} shards, ` +
     `${int.format(x.entries)} entries, ${int.format(x.lines)} lines, reconciliation ${x.balanced ? 'balanced' : 'NOT balanced'} (${x.reconciliationRows} book×currency rows)`);
   return `- ${modeName(m)}: peak RSS ${m.mode === 'temporal' ? 'of the worker process(es)' : 'of the bench process'} **${mib(m.memory.workerPeakBytes)}**, ` +
-    `Postgres ${mib(m.memory.postgresPeakBytes)}; ledger ${int.format(m.ledger.entries)} entries (${mib(m.ledger.entriesBytes)}) + ` +
-    `${int.format(m.ledger.lines)} lines (${mib(m.ledger.linesBytes)}), checksum \`${m.ledger.checksum}\`; ${runs.join('; ')}`;
+    `Postgres ${mib(m.memory.postgresPeakBytes)}; ledger ${int.format(m.ledger.entries)} entries with ${int.format(m.ledger.lines)} lines in ` +
+    `${mib(m.ledger.bytes)} with its indexes (${int.format(Math.round(m.ledger.bytes / Math.max(1, m.ledger.lines)))} bytes per line), ` +
+    `checksum \`${m.ledger.checksum}\`; ${runs.join('; ')}`;
 }
 
 function peerLines(r: BenchResult): string[] {

@@ -42,7 +42,8 @@ export interface LedgerWriteResult {
   ledgerWrite: LedgerWriteTiming;
 }
 
-const ENTRY_COLUMNS = 'entry_id, amount_units, event_at, kind, transaction_id, currency, status, reason, account_id, user_id, rule_name';
+/** The columns a write supplies per entry (key_id and run_no follow: one value per write). */
+const ENTRY_COLUMNS = 'entry_id, amount_units, event_at, kind, status, reason_id, currency, transaction_id, account_id, user_id, rule_name, line_channels, line_units';
 
 /** Entry ids per block (the sequence ledger_entry_blocks steps by this): one block numbers one write. */
 const BLOCK = 16_777_216n;
@@ -50,18 +51,17 @@ const BLOCK = 16_777_216n;
 /** Writes a shard's decisions under `key`, in the caller's transaction; see the header. */
 export async function writeDecisions(client: pg.PoolClient, key: LedgerKey, decisions: ReadonlyArray<LedgerDecision>): Promise<LedgerWriteResult> {
   const startedAt = Date.now();
-  const keyId = await keyIdOf(client, key);
-  const channelIds = await channelIdsOf(client, [...new Set(decisions.flatMap((d) => d.lines.map((l) => l.channel)))]);
-  const rows = await numbered(client, decisions);
+  const ids = await surrogatesOf(client, key, decisions);
+  const rows = await numbered(client, decisions, ids);
   await client.query('SAVEPOINT ledger_direct');
   let written: Omit<LedgerWriteResult, 'ledgerWrite'>;
   try {
-    written = await copyStraight(client, key, keyId, channelIds, rows);
+    written = await copyStraight(client, ids, rows);
     await client.query('RELEASE SAVEPOINT ledger_direct');
   } catch (error) {
     if ((error as { code?: string }).code !== '23505') throw error;
     await client.query('ROLLBACK TO SAVEPOINT ledger_direct');
-    written = await writeThroughStaging(client, key, keyId, channelIds, rows);
+    written = await writeThroughStaging(client, key, ids, rows);
   }
   return { ...written, ledgerWrite: { startedAt, seconds: (Date.now() - startedAt) / 1000, lines: written.linesWritten } };
 }
@@ -74,125 +74,130 @@ export async function registerKeys(db: Db, modelVersion: string, basis: string, 
   );
 }
 
-async function keyIdOf(db: Db, key: LedgerKey): Promise<number> {
-  const r = await db.query<{ id: number }>('SELECT ledger_key_id($1, $2, $3) AS id', [key.modelVersion, key.basis, key.book]);
-  return r.rows[0]!.id;
+/** The integer surrogates a write needs: its key, its run, and the ids of its channels and reasons. */
+interface Surrogates {
+  keyId: number;
+  runNo: number;
+  channelIds: Map<string, number>;
+  reasonIds: Map<string, number>;
 }
 
-async function channelIdsOf(db: Db, channels: string[]): Promise<Map<string, number>> {
-  if (channels.length === 0) return new Map();
-  // Sorted, so that two writers adding the same new channels take their locks in the same order.
-  const r = await db.query<{ channel: string; id: number }>(
-    'SELECT c AS channel, ledger_channel_id(c) AS id FROM unnest($1::text[]) c ORDER BY c', [channels]);
-  return new Map(r.rows.map((row) => [row.channel, row.id]));
+/** One round trip; new channels and reasons are inserted sorted, so that two writers adding the same ones lock in the same order. */
+async function surrogatesOf(db: Db, key: LedgerKey, decisions: ReadonlyArray<LedgerDecision>): Promise<Surrogates> {
+  const channels = [...new Set(decisions.flatMap((d) => d.lines.map((l) => l.channel)))];
+  const reasons = [...new Set(decisions.map((d) => d.reason))];
+  const r = await db.query<{ key_id: number; run_no: number; channels: Record<string, number>; reasons: Record<string, number> }>(
+    `SELECT ledger_key_id($1, $2, $3) AS key_id, ledger_run_no($4) AS run_no,
+            (SELECT coalesce(json_object_agg(c, ledger_channel_id(c)), '{}') FROM (SELECT c FROM unnest($5::text[]) c ORDER BY c) s) AS channels,
+            (SELECT coalesce(json_object_agg(r, ledger_reason_id(r)), '{}') FROM (SELECT r FROM unnest($6::text[]) r ORDER BY r) s) AS reasons`,
+    [key.modelVersion, key.basis, key.book, key.runId, channels, reasons],
+  );
+  const row = r.rows[0]!;
+  return { keyId: row.key_id, runNo: row.run_no, channelIds: new Map(Object.entries(row.channels)), reasonIds: new Map(Object.entries(row.reasons)) };
 }
 
-/** A decision with its entry id. */
+/** A decision as one COPY line of ENTRY_COLUMNS, and how many lines it carries. */
 interface NumberedDecision {
   entryId: bigint;
-  decision: LedgerDecision;
+  copyLine: string;
+  lines: number;
 }
 
-/** Entry ids for a write from one block, in event-time order, so that the ledger grows in the order it is read by period. */
-async function numbered(db: Db, decisions: ReadonlyArray<LedgerDecision>): Promise<NumberedDecision[]> {
+/**
+ * Entry ids for a write from one block, in event-time order, so that the ledger grows in the order
+ * it is read by period; each decision formatted once.
+ */
+async function numbered(db: Db, decisions: ReadonlyArray<LedgerDecision>, ids: Surrogates): Promise<NumberedDecision[]> {
   if (BigInt(decisions.length) > BLOCK) throw new Error(`ledger: one write of ${decisions.length} decisions exceeds a block of ${BLOCK} entry ids; use smaller shards (--accounts-per-shard)`);
   const r = await db.query<{ block: string }>("SELECT nextval('ledger_entry_blocks')::text AS block");
   const base = BigInt(r.rows[0]!.block);
   const ordered = [...decisions].sort((a, b) => a.at - b.at || compare(a.kind, b.kind) || compare(a.transactionId, b.transactionId));
-  return ordered.map((decision, i) => ({ entryId: base + BigInt(i), decision }));
+  const instant = instantFormatter();
+  return ordered.map((d, i) => {
+    const entryId = base + BigInt(i);
+    const [channels, units] = lineArrays(d, ids.channelIds);
+    const copyLine = `${entryId}\t${d.amountUnits}\t${instant(d.at)}\t${d.kind}\t${d.status === 'attributed' ? 'a' : 'e'}\t` +
+      `${ids.reasonIds.get(d.reason)!}\t${d.currency}\t${text(d.transactionId)}\t${text(d.accountId)}\t${text(d.userId)}\t${text(d.ruleName)}\t${channels}\t${units}`;
+    return { entryId, copyLine, lines: d.status === 'attributed' ? d.lines.length : 0 };
+  });
 }
 
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 const text = (v: string | null) => (v === null ? '\\N' : copyTextField(v));
 
-/** Entry columns in ENTRY_COLUMNS order. */
-function entryFields(n: NumberedDecision): string {
-  const d = n.decision;
-  return `${n.entryId}\t${d.amountUnits}\t${new Date(d.at).toISOString()}\t${d.kind}\t${text(d.transactionId)}\t${d.currency}\t${d.status}\t` +
-    `${text(d.reason)}\t${text(d.accountId)}\t${text(d.userId)}\t${text(d.ruleName)}`;
+/** An attributed decision's lines as two array literals (channel ids ascending, amounts); NULL for none or when excluded. */
+function lineArrays(d: LedgerDecision, channelIds: Map<string, number>): [string, string] {
+  if (d.status !== 'attributed' || d.lines.length === 0) return ['\\N', '\\N'];
+  const lines = d.lines.map((l) => ({ id: channelIds.get(l.channel)!, units: l.amountUnits })).sort((a, b) => a.id - b.id);
+  return [`{${lines.map((l) => l.id).join(',')}}`, `{${lines.map((l) => l.units).join(',')}}`];
 }
 
-/** Line rows (entry_id, amount_units, channel_id) of a decision. */
-function lineRows(n: NumberedDecision, channelIds: Map<string, number>): string[] {
-  return n.decision.lines.map((l) => `${n.entryId}\t${l.amountUnits}\t${channelIds.get(l.channel)!}\n`);
+/**
+ * `Date#toISOString` for many instants that mostly share their day: the day's part is formatted
+ * once. A third of the formatting time of a write went into toISOString.
+ */
+function instantFormatter(): (ms: number) => string {
+  const DAY = 86_400_000;
+  const days = new Map<number, string>();
+  const pad = (n: number, width: number) => String(n).padStart(width, '0');
+  return (ms) => {
+    const day = Math.floor(ms / DAY);
+    let prefix = days.get(day);
+    if (prefix === undefined) days.set(day, (prefix = new Date(day * DAY).toISOString().slice(0, 11)));
+    const t = ms - day * DAY;
+    return `${prefix}${pad(Math.floor(t / 3_600_000), 2)}:${pad(Math.floor(t / 60_000) % 60, 2)}:${pad(Math.floor(t / 1000) % 60, 2)}.${pad(t % 1000, 3)}Z`;
+  };
 }
 
-async function copyStraight(client: pg.PoolClient, key: LedgerKey, keyId: number, channelIds: Map<string, number>, rows: NumberedDecision[]) {
-  const tail = `\t${keyId}\t${copyTextField(key.runId)}\n`;
-  const entries: string[] = [];
-  const lines: string[] = [];
-  for (const n of rows) {
-    entries.push(`${entryFields(n)}${tail}`);
-    if (n.decision.status === 'attributed') lines.push(...lineRows(n, channelIds));
-  }
-  await copyRows(client, `COPY ledger_entry_rows (${ENTRY_COLUMNS}, key_id, run_id) FROM STDIN`, entries);
-  await copyRows(client, 'COPY ledger_line_rows (entry_id, amount_units, channel_id) FROM STDIN', lines);
-  return { entriesWritten: entries.length, linesWritten: lines.length, drift: 0 };
+async function copyStraight(client: pg.PoolClient, ids: Surrogates, rows: NumberedDecision[]) {
+  const tail = `\t${ids.keyId}\t${ids.runNo}\n`;
+  await copyRows(client, `COPY ledger_entry_rows (${ENTRY_COLUMNS}, key_id, run_no) FROM STDIN`, rows.map((n) => `${n.copyLine}${tail}`));
+  return { entriesWritten: rows.length, linesWritten: rows.reduce((sum, n) => sum + n.lines, 0), drift: 0 };
 }
 
-async function writeThroughStaging(client: pg.PoolClient, key: LedgerKey, keyId: number, channelIds: Map<string, number>, rows: NumberedDecision[]) {
-  await client.query(`CREATE TEMP TABLE stage_entries (entry_id bigint, amount_units bigint, event_at timestamptz, kind text, transaction_id text,
-    currency char(3), status text, reason text, account_id text, user_id text, rule_name text) ON COMMIT DROP`);
-  await client.query('CREATE TEMP TABLE stage_lines (entry_id bigint, amount_units bigint, channel_id smallint) ON COMMIT DROP');
-  await copyRows(client, `COPY stage_entries (${ENTRY_COLUMNS}) FROM STDIN`, rows.map((n) => `${entryFields(n)}\n`));
-  await copyRows(client, 'COPY stage_lines (entry_id, amount_units, channel_id) FROM STDIN', rows.flatMap((n) => lineRows(n, channelIds)));
+async function writeThroughStaging(client: pg.PoolClient, key: LedgerKey, ids: Surrogates, rows: NumberedDecision[]) {
+  await client.query(`CREATE TEMP TABLE stage_entries (entry_id bigint, amount_units bigint, event_at timestamptz, kind text, status "char",
+    reason_id smallint, currency char(3), transaction_id text, account_id text, user_id text, rule_name text, line_channels smallint[],
+    line_units bigint[]) ON COMMIT DROP`);
+  await copyRows(client, `COPY stage_entries (${ENTRY_COLUMNS}) FROM STDIN`, rows.map((n) => `${n.copyLine}\n`));
   // Temp tables have no statistics until analysed; without them the planner scans the ledger.
-  await client.query('ANALYZE stage_entries, stage_lines');
-
-  // The inserted keys go through an analysed temp table rather than a CTE: joined straight to the
-  // CTE (which has no statistics) the planner chose a nested loop (~10k lines/s per writer).
-  await client.query('CREATE TEMP TABLE stage_inserted (entry_id bigint, status text) ON COMMIT DROP');
-  const inserted = await client.query(
+  await client.query('ANALYZE stage_entries');
+  const inserted = await client.query<{ entries: number; lines: number }>(
     `WITH inserted AS (
-       INSERT INTO ledger_entry_rows (${ENTRY_COLUMNS}, key_id, run_id)
+       INSERT INTO ledger_entry_rows (${ENTRY_COLUMNS}, key_id, run_no)
        SELECT ${ENTRY_COLUMNS}, $1, $2 FROM stage_entries ORDER BY entry_id
        ON CONFLICT (key_id, kind, transaction_id) DO NOTHING
-       RETURNING entry_id, status)
-     INSERT INTO stage_inserted SELECT * FROM inserted`,
-    [keyId, key.runId],
+       RETURNING coalesce(cardinality(line_channels), 0) AS lines)
+     SELECT count(*)::int AS entries, coalesce(sum(lines), 0)::int AS lines FROM inserted`,
+    [ids.keyId, ids.runNo],
   );
-  await client.query('ANALYZE stage_inserted');
-  const linesInserted = await client.query(
-    `INSERT INTO ledger_line_rows (entry_id, amount_units, channel_id)
-     SELECT l.entry_id, l.amount_units, l.channel_id
-       FROM stage_lines l JOIN stage_inserted i USING (entry_id)
-      WHERE i.status = 'attributed'
-      ORDER BY l.entry_id, l.channel_id
-     ON CONFLICT (entry_id, channel_id) DO NOTHING`,
-  );
-  const drift = await recordDrift(client, key, keyId);
-  return { entriesWritten: inserted.rowCount ?? 0, linesWritten: linesInserted.rowCount ?? 0, drift };
+  const drift = await recordDrift(client, key, ids);
+  return { entriesWritten: inserted.rows[0]!.entries, linesWritten: inserted.rows[0]!.lines, drift };
 }
 
 /**
  * Drift: staged decisions whose key another run already wrote with a different status, reason,
  * amount, account or lines. Each one is recorded with both sides (the stored row stays as it is),
- * so that `attribution drift` can list which transactions moved and how.
+ * so that `attribution drift` can list which transactions moved and how. Both sides keep their
+ * lines in channel id order, so the arrays compare exactly.
  */
-async function recordDrift(client: pg.PoolClient, key: LedgerKey, keyId: number): Promise<number> {
-  const signature = `string_agg(c.channel || '=' || (l.amount_units * 0.0001)::numeric(18,4)::text, ',' ORDER BY c.channel)`;
-  const side = (t: string, sig: string) => `jsonb_build_object('status', ${t}.status, 'reason', ${t}.reason,
-      'amount', (${t}.amount_units * 0.0001)::numeric(18,4)::text, 'account', ${t}.account_id, 'lines', coalesce(${sig}.sig, ''))`;
+async function recordDrift(client: pg.PoolClient, key: LedgerKey, ids: Surrogates): Promise<number> {
+  const side = (t: string) => `jsonb_build_object('status', CASE ${t}.status WHEN 'a' THEN 'attributed' ELSE 'excluded' END,
+      'reason', (SELECT reason FROM ledger_reasons WHERE reason_id = ${t}.reason_id),
+      'amount', (${t}.amount_units * 0.0001)::numeric(18,4)::text, 'account', ${t}.account_id,
+      'lines', coalesce((SELECT string_agg(c.channel || '=' || (l.units * 0.0001)::numeric(18,4)::text, ',' ORDER BY c.channel)
+                           FROM unnest(${t}.line_channels, ${t}.line_units) AS l(channel_id, units) JOIN ledger_channels c USING (channel_id)), ''))`;
   const recorded = await client.query(
-    `WITH stored AS MATERIALIZED (
-       SELECT s.entry_id AS staged_id, e.*
-         FROM stage_entries s JOIN ledger_entry_rows e ON e.key_id = $1 AND e.kind = s.kind AND e.transaction_id = s.transaction_id
-        WHERE e.run_id <> $2),
-     staged_lines AS (
-       SELECT l.entry_id, ${signature} AS sig FROM stage_lines l JOIN ledger_channels c USING (channel_id) GROUP BY l.entry_id),
-     stored_lines AS (
-       SELECT l.entry_id, ${signature} AS sig
-         FROM ledger_line_rows l JOIN stored e USING (entry_id) JOIN ledger_channels c USING (channel_id)
-        GROUP BY l.entry_id)
-     INSERT INTO ledger_drift (run_id, model_version, basis, book, kind, transaction_id, stored_run_id, stored, recomputed)
-     SELECT $2, $3, $4, $5, s.kind, s.transaction_id, e.run_id, ${side('e', 'el')}, ${side('s', 'sl')}
+    `INSERT INTO ledger_drift (run_id, model_version, basis, book, kind, transaction_id, stored_run_id, stored, recomputed)
+     SELECT $3, $4, $5, $6, s.kind, s.transaction_id,
+            (SELECT run_id FROM ledger_runs WHERE run_no = e.run_no), ${side('e')}, ${side('s')}
        FROM stage_entries s
-       JOIN stored e ON e.staged_id = s.entry_id
-       LEFT JOIN staged_lines sl ON sl.entry_id = s.entry_id
-       LEFT JOIN stored_lines el ON el.entry_id = e.entry_id
-      WHERE (e.status, e.reason, e.amount_units, e.account_id, el.sig) IS DISTINCT FROM (s.status, s.reason, s.amount_units, s.account_id, sl.sig)
+       JOIN ledger_entry_rows e ON e.key_id = $1 AND e.kind = s.kind AND e.transaction_id = s.transaction_id
+      WHERE e.run_no <> $2
+        AND (e.status, e.reason_id, e.amount_units, e.account_id, e.line_channels, e.line_units)
+            IS DISTINCT FROM (s.status, s.reason_id, s.amount_units, s.account_id, s.line_channels, s.line_units)
      ON CONFLICT DO NOTHING`,
-    [keyId, key.runId, key.modelVersion, key.basis, key.book],
+    [ids.keyId, ids.runNo, key.runId, key.modelVersion, key.basis, key.book],
   );
   return recorded.rowCount ?? 0;
 }
@@ -211,27 +216,27 @@ export interface UnattributableScope {
  * several (docs/decisions.md); idempotent through the entry key. Returns the entries written.
  */
 export async function writeUnattributable(client: pg.PoolClient, key: LedgerKey, scope: UnattributableScope): Promise<number> {
-  const keyId = await keyIdOf(client, key);
+  const ids = await surrogatesOf(client, key, []);
   const period = (column: string) => `($3::timestamptz IS NULL OR ${column} >= $3::timestamptz) AND ${column} < $4::timestamptz`;
-  const reason = 'CASE WHEN ua.ambiguous THEN $1 ELSE $2 END';
+  const reason = 'CASE WHEN ua.ambiguous THEN ledger_reason_id($1) ELSE ledger_reason_id($2) END';
   const unmatched = 'LEFT JOIN context_user_accounts ua ON ua.context_id = $5 AND ua.user_id';
   // One block of entry ids, numbered in event-time order like every write.
   const written = await client.query(
     `WITH block AS (SELECT nextval('ledger_entry_blocks') AS base),
      excluded AS (
        SELECT 'payment'::text AS kind, p.payment_id AS transaction_id, p.user_id, p.currency, (p.amount * 10000)::bigint AS amount_units,
-              p.paid_at AS event_at, ${reason} AS reason
+              p.paid_at AS event_at, ${reason} AS reason_id
          FROM payments p ${unmatched} = p.user_id WHERE ua.account_id IS NULL AND ${period('p.paid_at')}
        UNION ALL
        SELECT 'refund', r.refund_id, r.user_id, r.currency, -(r.amount * 10000)::bigint, r.refunded_at, ${reason}
          FROM refunds r ${unmatched} = r.user_id WHERE ua.account_id IS NULL AND ${period('r.refunded_at')})
-     INSERT INTO ledger_entry_rows (${ENTRY_COLUMNS}, key_id, run_id)
+     INSERT INTO ledger_entry_rows (${ENTRY_COLUMNS}, key_id, run_no)
      SELECT block.base + row_number() OVER (ORDER BY x.event_at, x.kind, x.transaction_id) - 1,
-            x.amount_units, x.event_at, x.kind, x.transaction_id, x.currency, 'excluded', x.reason, NULL, x.user_id, NULL, $6, $7
+            x.amount_units, x.event_at, x.kind, 'e', x.reason_id, x.currency, x.transaction_id, NULL, x.user_id, NULL, NULL, NULL, $6, $7
        FROM excluded x, block
       ORDER BY 1
      ON CONFLICT (key_id, kind, transaction_id) DO NOTHING`,
-    [scope.ambiguousReason, scope.unmatchedReason, scope.periodFrom, scope.periodTo, scope.contextId, keyId, key.runId],
+    [scope.ambiguousReason, scope.unmatchedReason, scope.periodFrom, scope.periodTo, scope.contextId, ids.keyId, ids.runNo],
   );
   return written.rowCount ?? 0;
 }
@@ -251,15 +256,14 @@ export interface UnbalancedEntry {
  */
 export async function unbalancedEntries(db: Db, key: Omit<LedgerKey, 'runId'>, from: Date | null, to: Date, limit = 5): Promise<UnbalancedEntry[]> {
   const r = await db.query<{ kind: string; transaction_id: string; amount: string; lines: string | null }>(
-    `SELECT e.kind, e.transaction_id, (e.amount_units * 0.0001)::numeric(18,4)::text AS amount,
-            (sum(l.amount_units) * 0.0001)::numeric(18,4)::text AS lines
+    `SELECT e.kind, e.transaction_id,
+            (e.amount_units * 0.0001)::numeric(18,4)::text AS amount, (s.units * 0.0001)::numeric(18,4)::text AS lines
        FROM ledger_keys k
        JOIN ledger_entry_rows e ON e.key_id = k.key_id
-       LEFT JOIN ledger_line_rows l ON l.entry_id = e.entry_id
-      WHERE k.model_version = $1 AND k.basis = $2 AND k.book = $3 AND e.status = 'attributed'
+      CROSS JOIN LATERAL (SELECT sum(u) AS units FROM unnest(e.line_units) u) s
+      WHERE k.model_version = $1 AND k.basis = $2 AND k.book = $3 AND e.status = 'a'
         AND ($4::timestamptz IS NULL OR e.event_at >= $4::timestamptz) AND e.event_at < $5::timestamptz
-      GROUP BY e.entry_id, e.kind, e.transaction_id, e.amount_units
-     HAVING sum(l.amount_units) IS DISTINCT FROM e.amount_units
+        AND s.units IS DISTINCT FROM e.amount_units
       LIMIT $6`,
     [key.modelVersion, key.basis, key.book, from, to, limit],
   );
@@ -268,14 +272,16 @@ export async function unbalancedEntries(db: Db, key: Omit<LedgerKey, 'runId'>, f
 
 /** Fresh statistics after a run's writes: without them the planner joins the new rows with nested loops. */
 export async function analyzeLedger(db: Db): Promise<void> {
-  await db.query('ANALYZE ledger_keys, ledger_channels, ledger_entry_rows, ledger_line_rows');
+  await db.query('ANALYZE ledger_keys, ledger_channels, ledger_runs, ledger_reasons, ledger_entry_rows');
   await db.query("SELECT brin_summarize_new_values('ledger_entry_rows_event_idx')");
 }
 
-/** The ledger's physical size: its raw tables with their indexes, and the transaction surrogates. */
-export async function ledgerBytes(db: Db): Promise<{ entries: number; lines: number }> {
-  const r = await db.query<{ entries: string; lines: string }>(
-    `SELECT pg_total_relation_size('ledger_entry_rows')::text AS entries, pg_total_relation_size('ledger_line_rows')::text AS lines`);
+/** The ledger's physical size: its raw table with its indexes (the lines live in the entries' rows), and the dictionaries. */
+export async function ledgerBytes(db: Db): Promise<{ entries: number; dictionaries: number }> {
+  const r = await db.query<{ entries: string; dictionaries: string }>(
+    `SELECT pg_total_relation_size('ledger_entry_rows')::text AS entries,
+            (pg_total_relation_size('ledger_keys') + pg_total_relation_size('ledger_channels') + pg_total_relation_size('ledger_runs')
+             + pg_total_relation_size('ledger_reasons'))::text AS dictionaries`);
   const row = r.rows[0]!;
-  return { entries: Number(row.entries), lines: Number(row.lines) };
+  return { entries: Number(row.entries), dictionaries: Number(row.dictionaries) };
 }

@@ -104,7 +104,7 @@ describe('attribution_reader', () => {
       await assert.rejects(readerRows(`SELECT * FROM ${view} LIMIT 1`), /permission denied for view/);
     });
   }
-  for (const table of ['ledger_line_rows', 'ledger_entry_rows', 'ledger_keys', 'payments', 'calls', 'account_contexts', 'context_user_accounts', 'reader_policy', 'event_batches']) {
+  for (const table of ['ledger_entry_rows', 'ledger_keys', 'ledger_runs', 'ledger_reasons', 'payments', 'calls', 'account_contexts', 'context_user_accounts', 'reader_policy', 'event_batches']) {
     it(`may not read ${table}`, async () => {
       await assert.rejects(readerRows(`SELECT * FROM ${table} LIMIT 1`), /permission denied for table/);
     });

@@ -145,10 +145,22 @@ describe('attributionRun on examples/krispcall-small', () => {
   it('the ledger is append-only: updates and deletes are refused by the database', async () => {
     await assert.rejects(db.pool.query(`UPDATE ledger_lines SET amount = amount + 1 WHERE channel = 'hubspot'`), /append-only: UPDATE on ledger_lines/);
     await assert.rejects(db.pool.query('DELETE FROM ledger_entries'), /append-only: DELETE on ledger_entries/);
-    // The views' raw tables (db/migrations/011_ledger_v2.sql) refuse a truncate; the views have none.
-    await assert.rejects(db.pool.query('TRUNCATE ledger_line_rows'), /append-only/);
+    // The views' raw tables (db/migrations/022_ledger_inline_lines.sql) refuse a truncate; the views have none.
     await assert.rejects(db.pool.query('TRUNCATE ledger_entry_rows'), /append-only/);
-    await assert.rejects(db.pool.query(`UPDATE ledger_line_rows SET amount_units = amount_units + 1`), /append-only: UPDATE on ledger_line_rows/);
+    await assert.rejects(db.pool.query('TRUNCATE ledger_runs'), /append-only/);
+    // The lines live in their entry's row (db/migrations/022_ledger_inline_lines.sql): changing one is refused.
+    await assert.rejects(db.pool.query(`UPDATE ledger_entry_rows SET line_units = array_replace(line_units, line_units[1], line_units[1] + 1) WHERE status = 'a'`),
+      /append-only: UPDATE on ledger_entry_rows/);
+    // Even under the setting the lines trigger uses: only adding a line is let through, not changing one.
+    const client = await db.pool.connect();
+    try {
+      await client.query("BEGIN; SET LOCAL ledger.appending_line = 'on'");
+      await assert.rejects(client.query(`UPDATE ledger_entry_rows SET line_units = array_replace(line_units, line_units[1], line_units[1] + 1) WHERE status = 'a'`),
+        /append-only: UPDATE on ledger_entry_rows/);
+    } finally {
+      await client.query('ROLLBACK');
+      client.release();
+    }
   });
 
   it('a run whose reconciliation cannot balance fails loudly, naming the book, currency and variance', async () => {

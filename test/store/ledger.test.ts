@@ -74,7 +74,7 @@ describe('the ledger store', () => {
     const snapshot = await write('r3', [paid('p1', 2, 50_000n, [['hubspot', 50_000n]])], { ...KEY, basis: 'as_of:2024-04-01T00:00:00.000Z' });
     assert.deepEqual([snapshot.entriesWritten, snapshot.linesWritten, snapshot.drift], [1, 1, 0]);
     const ids = await db.pool.query<{ later: boolean }>(
-      `SELECT (SELECT min(entry_id) FROM ledger_entry_rows WHERE run_id = 'r3') > (SELECT max(entry_id) FROM ledger_entry_rows WHERE run_id <> 'r3') AS later`);
+      `SELECT (SELECT min(entry_id) FROM ledger_entry_rows JOIN ledger_runs USING (run_no) WHERE run_id = 'r3') > (SELECT max(entry_id) FROM ledger_entry_rows JOIN ledger_runs USING (run_no) WHERE run_id <> 'r3') AS later`);
     assert.equal(ids.rows[0]!.later, true); // a later write appends after every earlier one
   });
 
