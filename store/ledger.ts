@@ -1,12 +1,12 @@
 // The ledger's store (docs/ledger.md): every statement that writes the ledger's raw tables
-// (ledger_keys, ledger_channels, ledger_entry_rows, ledger_line_rows, the entry id blocks) and
-// ledger_drift. Readers use the views ledger_entries and ledger_lines.
+// (ledger_keys, ledger_channels, ledger_runs, ledger_reasons, ledger_entry_rows with its lines
+// inline, the entry id blocks) and ledger_drift. Readers use the views ledger_entries and ledger_lines.
 //
 // Writes happen within the caller's transaction. A fresh run COPYs its decisions straight into
-// the raw tables in key order; an existing key (a re-run, a retry racing an earlier attempt, late
-// data) raises a unique violation, the savepoint is rolled back, and the staging path inserts
-// with ON CONFLICT DO NOTHING, keeps every stored row, writes lines only for the entries it
-// inserted (a stored decision is never mixed with a recomputed one) and records drift.
+// the entry table in key order; an existing key (a re-run, a retry racing an earlier attempt,
+// late data) raises a unique violation, the savepoint is rolled back, and the staging path
+// inserts with ON CONFLICT DO NOTHING, keeps every stored row (a stored decision is never mixed
+// with a recomputed one: its lines are in its row) and records drift.
 import type pg from 'pg';
 import { copyTextField } from '../activities/ingest/copyText';
 import type { Decision } from '../domain/decisions';
