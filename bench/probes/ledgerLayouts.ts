@@ -9,6 +9,7 @@
 //   v2-acct  v2 without the (key_id, account_id) index
 //   inline   lines as two arrays in the entry row (channel ids, amounts), no line table, no account index
 //   narrow   inline, and the run, reason and rule as integer surrogates, kind and status as "char"
+//   v3       what migration 022 chose: narrow with kind as text, and with the (key_id, account_id) index
 import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import os from 'node:os';
@@ -22,7 +23,7 @@ const existing = Number(existingArg);
 const perWrite = Number(perWriteArg);
 const home = '/var/tmp/attribution-probe-ledger-layouts';
 const port = 56434;
-const LAYOUTS = ['v2', 'v2-acct', 'inline', 'narrow'] as const;
+const LAYOUTS = ['v2', 'v2-acct', 'inline', 'narrow', 'v3'] as const;
 type Layout = (typeof LAYOUTS)[number];
 
 const COMMON = `entry_id bigint NOT NULL UNIQUE, amount_units bigint NOT NULL, event_at timestamptz NOT NULL, key_id integer NOT NULL,
@@ -43,11 +44,16 @@ const DDL: Record<Layout, string> = {
   'narrow': `CREATE TABLE e (${COMMON}, kind "char" NOT NULL, status "char" NOT NULL, reason_id smallint NOT NULL, rule_id smallint, run_no integer NOT NULL,
            line_channels smallint[], line_units bigint[], PRIMARY KEY (key_id, kind, transaction_id));
          CREATE INDEX ON e USING brin (key_id, event_at) WITH (pages_per_range = 16);`,
+  'v3': `CREATE TABLE e (${COMMON}, kind text NOT NULL, status "char" NOT NULL, reason_id smallint NOT NULL, rule_id smallint, run_no integer NOT NULL,
+           line_channels smallint[], line_units bigint[], PRIMARY KEY (key_id, kind, transaction_id));
+         CREATE INDEX ON e (key_id, account_id);
+         CREATE INDEX ON e USING brin (key_id, event_at) WITH (pages_per_range = 16);`,
 };
 
 interface Batch { entries: string[]; lines: string[] }
 
-let nextEntryId = 1;
+// Ids above those of earlier probe runs, whose tables persist in the probe's cluster.
+let nextEntryId = Date.now() * 100;
 /** `count` attributed payments of new transactions, formatted for `layout`. */
 function batch(layout: Layout, keyId: number, count: number): Batch {
   const base = Date.UTC(2024, 11, 1);
@@ -58,6 +64,7 @@ function batch(layout: Layout, keyId: number, count: number): Batch {
     const at = new Date(base + (i % 30) * 86_400_000 + i).toISOString();
     const head = `${id}\t1234560\t${at}\t${keyId}\tUSD\tpay_${crypto.randomUUID()}\tacct_${crypto.randomUUID().slice(0, 12)}\tuser_${crypto.randomUUID().slice(0, 12)}`;
     if (layout === 'narrow') entries.push(`${head}\tp\ta\t1\t\\N\t7\t{1,2}\t{1000000,234560}\n`);
+    else if (layout === 'v3') entries.push(`${head}\tpayment\ta\t1\t\\N\t7\t{1,2}\t{1000000,234560}\n`);
     else if (layout === 'inline') entries.push(`${head}\tpayment\tattributed\tattributed\t\\N\t${crypto.randomUUID()}\t{1,2}\t{1000000,234560}\n`);
     else {
       entries.push(`${head}\tpayment\tattributed\tattributed\t\\N\t${crypto.randomUUID()}\n`);
@@ -72,6 +79,7 @@ const ENTRY_COLUMNS: Record<Layout, string> = {
   'v2-acct': 'entry_id, amount_units, event_at, key_id, currency, transaction_id, account_id, user_id, kind, status, reason, rule_name, run_id',
   'inline': 'entry_id, amount_units, event_at, key_id, currency, transaction_id, account_id, user_id, kind, status, reason, rule_name, run_id, line_channels, line_units',
   'narrow': 'entry_id, amount_units, event_at, key_id, currency, transaction_id, account_id, user_id, kind, status, reason_id, rule_id, run_no, line_channels, line_units',
+  'v3': 'entry_id, amount_units, event_at, key_id, currency, transaction_id, account_id, user_id, kind, status, reason_id, rule_id, run_no, line_channels, line_units',
 };
 
 async function write(pool: pg.Pool, layout: Layout, b: Batch): Promise<void> {
