@@ -8,7 +8,7 @@
 // with ON CONFLICT DO NOTHING, keeps every stored row, writes lines only for the entries it
 // inserted (a stored decision is never mixed with a recomputed one) and records drift.
 import type pg from 'pg';
-import { copyTextField } from '../activities/ingest/copyText';
+import { copyTextField } from './copyText';
 import type { Decision } from '../domain/decisions';
 import { copyRows } from './sql';
 
