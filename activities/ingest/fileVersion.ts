@@ -44,13 +44,16 @@ export interface LoadedBody extends CompletedVersion {
 
 export type VersionResult = VersionCounts & { status: 'loaded' | 'unchanged'; version: number; rejects: RejectedRow[] };
 
+/** What the transaction found: the version loaded before with this load key, or the one it loaded. */
+type Outcome = { previous: VersionCounts & { version: number } } | { file: FileVersion; loaded: LoadedBody };
+
 export async function loadFileVersion(
   pool: pg.Pool, key: VersionKey,
   body: (client: pg.PoolClient, file: FileVersion) => Promise<LoadedBody>,
   describeFailure: (error: unknown) => unknown,
 ): Promise<VersionResult> {
   try {
-    const outcome = await inTransaction(pool, async (client): Promise<{ previous: VersionCounts & { version: number } } | { file: FileVersion; loaded: LoadedBody }> => {
+    const outcome = await inTransaction(pool, async (client): Promise<Outcome> => {
       await advisoryXactLocks(client, [key.lockKey, ...(key.laterLocks ?? [])]);
       // A load key seen before: nothing is written, so committing ends the transaction as a rollback would.
       const previous = await storedVersion(client, key.expectedLoadKey);
