@@ -8,7 +8,7 @@
 // inserts with ON CONFLICT DO NOTHING, keeps every stored row (a stored decision is never mixed
 // with a recomputed one: its lines are in its row) and records drift.
 import type pg from 'pg';
-import { copyTextField } from '../activities/ingest/copyText';
+import { copyTextField } from './copyText';
 import type { Decision } from '../domain/decisions';
 import { copyRows } from './sql';
 

@@ -9,6 +9,7 @@
 // its indexes are dropped and rebuilt after the COPY (a sorted build instead of 10M+ random
 // b-tree inserts); the rebuilt primary key is also the duplicate check. All of it happens inside
 // the caller's transaction, under a savepoint that the caller rolls back before falling back.
+// The statements are in store/inputs/csvDirect.ts.
 import type crypto from 'node:crypto';
 import fs from 'node:fs';
 import type pg from 'pg';
@@ -19,8 +20,8 @@ import type { DatasetSettings } from '../../ingest/datasetSettings';
 import { FILE_SPECS, rowParsers, validateRow, type CsvKind } from '../../ingest/fileSpecs';
 import { describeUtf8Problem, Utf8Checker } from '../../ingest/utf8';
 import { checkHeader, lineTooLong, MAX_LINE_BYTES, mergeProblems, type Header } from './csvRows';
-import { openCopy } from './copyStream';
-import { DIRECT_FORMATTERS, TARGET_TABLES } from './targetTables';
+import { copyIntoTarget, dropTargetIndexes, rebuildIndexes, targetIsEmpty } from '../../store/inputs/csvDirect';
+import { DIRECT_FORMATTERS } from '../../store/inputs/csvTables';
 
 export interface DirectLoadArgs {
   /** Opens the file (inside the dataset directory only). */
@@ -47,21 +48,16 @@ const READ_CHUNK = 64 * 1024; // small enough that a chunk's strings die young (
 class FallBack extends Error {}
 
 export async function tryDirectLoad(client: pg.PoolClient, a: DirectLoadArgs): Promise<DirectLoadOutcome> {
-  const table = TARGET_TABLES[a.kind].table;
   const opened = a.open();
   let counts: { rowsRead: number; rowsLoaded: number };
   try {
-    const bulk = opened.sizeBytes >= BULK_BYTES
-      && !(await client.query<{ any: boolean }>(`SELECT EXISTS (SELECT 1 FROM ${table}) AS any`)).rows[0]!.any;
-    const indexes = bulk ? await dropIndexes(client, table) : [];
+    const bulk = opened.sizeBytes >= BULK_BYTES && (await targetIsEmpty(client, a.kind));
+    const dropped = bulk ? await dropTargetIndexes(client, a.kind) : undefined;
     counts = await copyFile(client, a, opened);
-    if (bulk) {
+    if (dropped) {
       // A sorted build of 10M+ keys takes a while: keep the activity's heartbeat going.
       const rowsRead = counts.rowsRead;
-      await whileHeartbeating(async () => {
-        await client.query(`SET LOCAL maintenance_work_mem = '256MB'`);
-        for (const index of indexes) await client.query(index.create);
-      }, () => a.onProgress(rowsRead));
+      await whileHeartbeating(() => rebuildIndexes(client, dropped), () => a.onProgress(rowsRead));
     }
   } catch (error) {
     if (error instanceof FallBack) return { loaded: false, reason: error.message };
@@ -72,50 +68,18 @@ export async function tryDirectLoad(client: pg.PoolClient, a: DirectLoadArgs): P
   return { loaded: true, ...counts };
 }
 
-interface IndexDef {
-  create: string;
-}
-
-/** Drops the table's indexes (primary key included) and returns the statements that recreate them. */
-async function dropIndexes(client: pg.PoolClient, table: string): Promise<IndexDef[]> {
-  const found = await client.query<{ index_name: string; index_def: string; constraint_name: string | null; constraint_def: string | null }>(
-    `SELECT i.relname AS index_name, pg_get_indexdef(i.oid) AS index_def, c.conname AS constraint_name, pg_get_constraintdef(c.oid) AS constraint_def
-       FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
-       LEFT JOIN pg_constraint c ON c.conindid = x.indexrelid AND c.conrelid = x.indrelid
-      WHERE x.indrelid = $1::regclass
-      ORDER BY c.conname IS NULL, i.relname`,
-    [table],
-  );
-  const defs: IndexDef[] = [];
-  for (const r of found.rows) {
-    if (r.constraint_name) {
-      await client.query(`ALTER TABLE ${table} DROP CONSTRAINT ${r.constraint_name}`);
-      defs.push({ create: `ALTER TABLE ${table} ADD CONSTRAINT ${r.constraint_name} ${r.constraint_def}` });
-    } else {
-      await client.query(`DROP INDEX ${r.index_name}`);
-      defs.push({ create: r.index_def });
-    }
-  }
-  return defs;
-}
-
 /** Splits, validates and COPYs the file into the target table. Throws FallBack where it cannot be exact. */
 async function copyFile(client: pg.PoolClient, a: DirectLoadArgs, opened: OpenedFile): Promise<{ rowsRead: number; rowsLoaded: number }> {
-  const target = TARGET_TABLES[a.kind];
-  const copy = openCopy(client, `COPY ${target.table} (${Object.keys(target.columns).join(', ')}, file_id, line) FROM STDIN`);
   const rows = directRows(a);
-  try {
+  await copyIntoTarget(client, a.kind, async (send) => {
     await readLines(a, opened, async (lines) => {
       const out: string[] = [];
       for (const line of lines) rows.handle(line, out);
-      if (out.length > 0) await copy.send(out.join(''));
+      if (out.length > 0) await send(out.join(''));
       a.onProgress(rows.read());
     });
     if (!rows.sawHeader()) throw inputFailure(ErrorType.InvalidInputFile, `${a.fileName}: the file is empty; expected a header row (${FILE_SPECS[a.kind].columns.join(',')}).`);
-    await copy.finish();
-  } catch (error) {
-    throw await copy.abort(error);
-  }
+  });
   a.onProgress(rows.read());
   return { rowsRead: rows.read(), rowsLoaded: rows.written() };
 }

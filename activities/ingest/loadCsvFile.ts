@@ -4,7 +4,7 @@
 // staging path runs: parse (csv-parse) → validate each row → COPY into a staging table → INSERT
 // into the target with ON CONFLICT DO NOTHING, telling repeats from contradictions. Both end by
 // recording the file version. A retry after a crash either finds the committed file version (and
-// returns its counts) or starts from scratch.
+// returns its counts) or starts from scratch. The statements on the tables are in store/inputs/.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { pipeline } from 'node:stream/promises';
@@ -16,16 +16,16 @@ import { asInputFailure, ErrorType, inputFailure } from '../../common/errors';
 import { cutText } from '../../ingest/cutValue';
 import type { DatasetSettings } from '../../ingest/datasetSettings';
 import { FILE_SPECS, rowParsers, validateRow, type CsvKind } from '../../ingest/fileSpecs';
-import { copyTextField } from './copyText';
+import { createStage, mergeStage, openStageCopy, stageCollisions, stageRow, TARGET_TABLES } from '../../store/inputs/csvTables';
+import { REFUND_BALANCE_LOCK } from '../../store/inputs/refundBalance';
+import { underSavepoint } from '../../store/sql';
 import { checkHeader, lineTooLong, MAX_LINE_BYTES, mergeProblems, type Header } from './csvRows';
-import { openCopy } from './copyStream';
 import { tryDirectLoad } from './directLoad';
 import { strictBytes } from './strictBytes';
-import { REFUND_BALANCE_LOCK, refundExcesses } from './refundBalance';
+import { refundExcesses } from './refundBalance';
 import { whileHeartbeating } from '../heartbeat';
 import { fileNameFor, loadKeyOf, openDatasetFile, readDatasetSettings, datasetName } from './datasetDir';
 import { assertListedContent, loadFileVersion, type FileVersion, type LoadedBody, type RejectedRow } from './fileVersion';
-import { collisionSql, mergeSql, TARGET_TABLES } from './targetTables';
 
 export interface LoadCsvFileInput {
   dir: string;
@@ -101,7 +101,6 @@ export async function loadCsvFile(pool: pg.Pool, input: LoadCsvFileInput, onProg
 /** Reads, validates and writes the file's rows into its table; refuses it when it has too many bad rows. */
 async function loadRows(client: pg.PoolClient, file: FileVersion, load: CsvLoad): Promise<LoadedBody> {
   const { input, fileName, strict, maxRejects } = load;
-  const spec = FILE_SPECS[input.kind];
   let rejects: RejectedRow[] = [];
   let rejectedCount = 0;
   const reject = (row: RejectedRow) => {
@@ -112,20 +111,17 @@ async function loadRows(client: pg.PoolClient, file: FileVersion, load: CsvLoad)
 
   let hash = crypto.createHash('sha256');
   const args = { open: load.open, fileName, kind: input.kind, settings: load.settings, hash, reject, onProgress: load.onProgress, position: load.position };
-  await client.query('SAVEPOINT direct_load');
-  const direct = await tryDirectLoad(client, { ...args, fileId: file.fileId });
+  const direct = await underSavepoint(client, 'direct_load', () => tryDirectLoad(client, { ...args, fileId: file.fileId }), (outcome) => outcome.loaded);
   let rowsRead: number;
   let rowsLoaded: number | undefined;
   if (direct.loaded) {
     ({ rowsRead, rowsLoaded } = direct);
-    await client.query('RELEASE SAVEPOINT direct_load');
   } else {
     // The staging path starts from scratch: what the direct load counted was rolled back with it.
-    await client.query('ROLLBACK TO SAVEPOINT direct_load');
     rejects = [];
     rejectedCount = 0;
     hash = crypto.createHash('sha256');
-    await client.query(`CREATE TEMP TABLE stage (line integer NOT NULL, ${spec.columns.map((c) => `${c} text`).join(', ')}) ON COMMIT DROP`);
+    await createStage(client, input.kind);
     rowsRead = await streamIntoStage(client, { ...args, hash });
   }
   const contentSha256 = hash.digest('hex');
@@ -155,12 +151,11 @@ async function mergeStaged(
   client: pg.PoolClient, fileId: string, kind: CsvKind, staged: number, beat: () => void, reject: (row: RejectedRow) => void,
 ): Promise<{ rowsLoaded: number; rowsDuplicate: number }> {
   const idColumn = FILE_SPECS[kind].idColumn;
-  const merged = await whileHeartbeating(() => client.query(mergeSql(kind), [fileId]), beat);
-  const rowsLoaded = merged.rowCount ?? 0;
+  const rowsLoaded = await whileHeartbeating(() => mergeStage(client, kind, fileId), beat);
   let rowsDuplicate = 0;
   if (rowsLoaded < staged) {
-    const collisions = await whileHeartbeating(() => client.query<Collision>(collisionSql(kind), [fileId]), beat);
-    for (const c of collisions.rows) {
+    const collisions = await whileHeartbeating(() => stageCollisions(client, kind, fileId), beat);
+    for (const c of collisions) {
       if (c.same) rowsDuplicate += 1;
       else {
         const where = c.same_file ? `line ${c.stored_line} of this file` : `${c.stored_file} version ${c.stored_version}, line ${c.stored_line}`;
@@ -169,16 +164,6 @@ async function mergeStaged(
     }
   }
   return { rowsLoaded, rowsDuplicate };
-}
-
-interface Collision {
-  line: number;
-  id: string;
-  stored_line: number;
-  stored_file: string;
-  stored_version: number;
-  same_file: boolean;
-  same: boolean;
 }
 
 export function describeReject(fileName: string, r: RejectedRow): string {
@@ -217,7 +202,7 @@ async function streamIntoStage(client: pg.PoolClient, a: StageArgs): Promise<num
   const { fileName } = a;
   const parser = parse({ bom: true, relax_column_count: true, skip_empty_lines: true, info: true, max_record_size: MAX_LINE_BYTES });
   const opened = a.open(); // before the COPY starts: a refusal here must not leave a COPY open
-  const copy = openCopy(client, `COPY stage (line, ${FILE_SPECS[a.kind].columns.join(', ')}) FROM STDIN`);
+  const copy = openStageCopy(client, a.kind);
   // Settles with the read/parse error instead of rejecting, so that an error raised by our own
   // loop (a bad header) is the one reported, not the abort it causes upstream.
   const reading = pipeline(fs.createReadStream('', { fd: opened.fd, autoClose: true }), strictBytes(fileName, a.hash), parser).then(
@@ -273,7 +258,7 @@ function stagedRows(a: StageArgs) {
       for (const problem of mergeProblems(result.problems)) a.reject({ line, ...problem });
       return;
     }
-    batch.push(`${line}\t${result.values.map(copyTextField).join('\t')}\n`);
+    batch.push(stageRow(line, result.values));
   };
   return { handle, read: () => rows, sawHeader: () => header !== undefined };
 }

@@ -5,20 +5,23 @@
 // like every transaction; products and touchpoints to their own tables; each customer becomes its
 // own account through a workspace `customer:<id>`.
 // Sources: a file (`attribution ingest-events`) or a batch stored by `attribution serve`.
+// The statements on the tables are in store/inputs/events.ts.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import { pipeline, Readable } from 'node:stream';
 import type pg from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
 import { FileRefused, openContainedFile, openNamedFile, type OpenedFile } from '../../common/containedFile';
 import { asInputFailure, ErrorType, inputFailure } from '../../common/errors';
 import { canonicalJson } from '../../domain/canonicalJson';
 import { cutText } from '../../ingest/cutValue';
-import { parseEventLine, type CanonicalEvent } from '../../ingest/eventSchema';
-import { copyTextField } from './copyText';
+import { parseEventLine } from '../../ingest/eventSchema';
 import { isJourneyStreamFile } from '../../ingest/journeySchema';
+import { batchBody } from '../../store/inputs/eventBatches';
+import {
+  addEventToChunk, copyEventChunk, createEventStage, emptyEventChunk, EVENT_TABLES, insertStagedEvents, stagedCsvTransactions, takeStoredEvents,
+} from '../../store/inputs/events';
 import { sha256OfOpened } from './datasetDir';
 import { assertListedContent, loadFileVersion, type FileVersion, type LoadedBody, type RejectedRow } from './fileVersion';
 import { describeReject, SAMPLE_LIMIT, type LoadCsvFileResult } from './loadCsvFile';
@@ -41,8 +44,6 @@ export type LoadEventsResult = Omit<LoadCsvFileResult, 'kind'> & { kind: 'events
 
 /** Events per COPY round: bounds the memory a large file needs. */
 const CHUNK_EVENTS = 5000;
-/** The prefix of the workspace that makes a customer its own account. */
-export const CUSTOMER_WORKSPACE_PREFIX = 'customer:';
 
 export function eventsLoadKey(contentSha256: string): string {
   return crypto.createHash('sha256').update(`events\n${contentSha256}`).digest('hex');
@@ -78,7 +79,7 @@ interface EventsLoad {
 /** Validates and stages every event, sorts out ids already stored, then writes the new events. */
 async function loadEventRows(client: pg.PoolClient, file: FileVersion, load: EventsLoad): Promise<LoadedBody> {
   const { input, fileName } = load;
-  await createStageTables(client);
+  await createEventStage(client);
   const opened = await openSource(client, input.source);
   const read = await stageEvents(client, opened.lines, load.onProgress, load.position);
   const contentSha256 = opened.contentSha256();
@@ -97,17 +98,8 @@ async function loadEventRows(client: pg.PoolClient, file: FileVersion, load: Eve
   failIfAny(fileName, rejectedCount, rejects);
   return {
     contentSha256, loadKey: input.expectedLoadKey, rowsRead: read.events, rowsLoaded, rowsDuplicate: read.duplicatesInFile + stored.duplicates,
-    rowsRejected: 0, rejects: [], analyze: 'event_transactions, event_products, event_touchpoints, payments, refunds, workspaces',
+    rowsRejected: 0, rejects: [], analyze: EVENT_TABLES,
   };
-}
-
-async function createStageTables(client: pg.PoolClient): Promise<void> {
-  await client.query(`CREATE TEMP TABLE stage_events (line integer, transaction_id text, kind text, customer_id text, source text,
-    bundle_id text, refund_of text, content_sha256 text, amount numeric(18,4), currency char(3), at timestamptz) ON COMMIT DROP`);
-  await client.query(`CREATE TEMP TABLE stage_products (transaction_id text, position integer, product_id text, quantity numeric,
-    unit_price numeric, metadata jsonb) ON COMMIT DROP`);
-  await client.query(`CREATE TEMP TABLE stage_touchpoints (transaction_id text, position integer, product_id text,
-    interaction_type text, occurred_at timestamptz, weight numeric) ON COMMIT DROP`);
 }
 
 /**
@@ -116,62 +108,20 @@ async function createStageTables(client: pg.PoolClient): Promise<void> {
  * one too. Contradictions are added to `rejects`.
  */
 async function sortOutStoredIds(client: pg.PoolClient, rejects: RejectedRow[]): Promise<{ duplicates: number; rejectedCount: number }> {
-  await client.query('ANALYZE stage_events');
-  const stored = await client.query<{ line: number; transaction_id: string; same: boolean; stored_file: string; stored_version: number; stored_line: number }>(
-    `SELECT s.line, s.transaction_id, t.content_sha256 = s.content_sha256 AS same, f.file_name AS stored_file, f.version AS stored_version, t.line AS stored_line
-       FROM stage_events s JOIN event_transactions t USING (transaction_id) JOIN ingested_files f ON f.file_id = t.file_id
-      ORDER BY s.line`,
-  );
   let duplicates = 0;
   let rejectedCount = 0;
-  for (const r of stored.rows) {
+  for (const r of await takeStoredEvents(client)) {
     if (r.same) duplicates += 1;
     else {
       rejectedCount += 1;
-      rejects.push({ line: r.line, column: 'transactionId', value: r.transaction_id, reason: `was already loaded with different content (${r.stored_file} version ${r.stored_version}, line ${r.stored_line})` });
+      rejects.push({ line: r.line, column: 'transactionId', value: r.transactionId, reason: `was already loaded with different content (${r.storedFile} version ${r.storedVersion}, line ${r.storedLine})` });
     }
   }
-  await client.query('DELETE FROM stage_events s USING event_transactions t WHERE t.transaction_id = s.transaction_id');
-  const csv = await client.query<{ line: number; transaction_id: string; stored_file: string; stored_version: number; stored_line: number }>(
-    `SELECT s.line, s.transaction_id, f.file_name AS stored_file, f.version AS stored_version, x.line AS stored_line
-       FROM stage_events s
-       JOIN (SELECT payment_id AS id, file_id, line FROM payments UNION ALL SELECT refund_id, file_id, line FROM refunds) x ON x.id = s.transaction_id
-       JOIN ingested_files f ON f.file_id = x.file_id
-      ORDER BY s.line`,
-  );
-  for (const r of csv.rows) {
+  for (const r of await stagedCsvTransactions(client)) {
     rejectedCount += 1;
-    rejects.push({ line: r.line, column: 'transactionId', value: r.transaction_id, reason: `is already a transaction of ${r.stored_file} version ${r.stored_version}, line ${r.stored_line}` });
+    rejects.push({ line: r.line, column: 'transactionId', value: r.transactionId, reason: `is already a transaction of ${r.storedFile} version ${r.storedVersion}, line ${r.storedLine}` });
   }
   return { duplicates, rejectedCount };
-}
-
-/** Writes the staged (new) events: money to payments/refunds, products, touchpoints, one workspace per customer. */
-async function insertStagedEvents(client: pg.PoolClient, fileId: string): Promise<number> {
-  const loaded = await client.query(
-    `INSERT INTO event_transactions (transaction_id, kind, customer_id, source, bundle_id, refund_of, content_sha256, file_id, line)
-     SELECT transaction_id, kind, customer_id, source, bundle_id, refund_of, content_sha256, $1, line FROM stage_events`,
-    [fileId],
-  );
-  await client.query(`INSERT INTO event_products SELECT p.* FROM stage_products p JOIN stage_events s USING (transaction_id)`);
-  await client.query(`INSERT INTO event_touchpoints SELECT t.* FROM stage_touchpoints t JOIN stage_events s USING (transaction_id)`);
-  await client.query(
-    `INSERT INTO payments (payment_id, user_id, amount, currency, paid_at, file_id, line)
-     SELECT transaction_id, customer_id, amount, currency, at, $1, line FROM stage_events WHERE kind = 'payment'`,
-    [fileId],
-  );
-  await client.query(
-    `INSERT INTO refunds (refund_id, user_id, amount, currency, refunded_at, payment_id, file_id, line)
-     SELECT transaction_id, customer_id, amount, currency, at, refund_of, $1, line FROM stage_events WHERE kind = 'refund'`,
-    [fileId],
-  );
-  await client.query(
-    `INSERT INTO workspaces (workspace_id, owner_id, member_ids, file_id, line)
-     SELECT $2 || customer_id, customer_id, '{}', $1, min(line) FROM stage_events GROUP BY customer_id
-     ON CONFLICT (workspace_id) DO NOTHING`,
-    [fileId, CUSTOMER_WORKSPACE_PREFIX],
-  );
-  return loaded.rowCount ?? 0;
 }
 
 /** Where the source is recorded in ingested_files: versions count per (dataset, kind). */
@@ -199,8 +149,7 @@ export async function openSource(client: pg.PoolClient, source: EventsSource): P
       contentSha256: () => hash.digest('hex'),
     };
   }
-  const batch = await client.query<{ body: string }>('SELECT body FROM event_batches WHERE batch_sha256 = $1', [source.sha256]);
-  const body = batch.rows[0]?.body;
+  const body = await batchBody(client, source.sha256);
   if (body === undefined) throw inputFailure(ErrorType.InvalidDataset, `Event batch ${source.sha256} is not stored in event_batches.`);
   return {
     lines: readline.createInterface({ input: Readable.from([body]), crlfDelay: Infinity }),
@@ -234,7 +183,7 @@ async function stageEvents(
   let rejectedCount = 0;
   let events = 0;
   let duplicatesInFile = 0;
-  let chunk = emptyChunk();
+  let chunk = emptyEventChunk();
   let lineNumber = 0;
   /** One bad event counts once, each of its problems is shown. */
   const reject = (problems: RejectedRow[]) => {
@@ -262,53 +211,16 @@ async function stageEvents(
     }
     seen.set(event.transactionId, { line: lineNumber, sha });
     if (rejectedCount > 0) continue; // the file is refused anyway: only keep validating
-    addToChunk(chunk, lineNumber, event, sha);
+    addEventToChunk(chunk, lineNumber, event, sha);
     if (chunk.events.length >= CHUNK_EVENTS) {
-      await copyChunk(client, chunk);
-      chunk = emptyChunk();
+      await copyEventChunk(client, chunk);
+      chunk = emptyEventChunk();
       onProgress(events);
     }
   }
-  if (rejectedCount === 0) await copyChunk(client, chunk);
+  if (rejectedCount === 0) await copyEventChunk(client, chunk);
   onProgress(events);
   return { events, duplicatesInFile, rejectedCount, rejects };
-}
-
-interface Chunk {
-  events: string[];
-  products: string[];
-  touchpoints: string[];
-}
-
-const emptyChunk = (): Chunk => ({ events: [], products: [], touchpoints: [] });
-const text = (v: string | null) => (v === null ? '\\N' : copyTextField(v));
-
-function addToChunk(chunk: Chunk, line: number, e: CanonicalEvent, sha: string): void {
-  const id = copyTextField(e.transactionId);
-  chunk.events.push([line, id, e.kind, text(e.customerId), e.source, text(e.bundleId), text(e.refundOf), sha, e.grossAmount, e.currency, e.timestamp].join('\t') + '\n');
-  e.products.forEach((p, i) => {
-    const metadata = p.metadata === null ? null : JSON.stringify(p.metadata);
-    chunk.products.push([id, i, text(p.productId), p.quantity, p.unitPrice, text(metadata)].join('\t') + '\n');
-  });
-  e.touchpoints.forEach((t, i) => {
-    chunk.touchpoints.push([id, i, text(t.productId), t.interactionType, t.timestamp, t.weight ?? '\\N'].join('\t') + '\n');
-  });
-}
-
-async function copyChunk(client: pg.PoolClient, chunk: Chunk): Promise<void> {
-  await copyRows(client, 'COPY stage_events FROM STDIN', chunk.events);
-  await copyRows(client, 'COPY stage_products FROM STDIN', chunk.products);
-  await copyRows(client, 'COPY stage_touchpoints FROM STDIN', chunk.touchpoints);
-}
-
-export function copyRows(client: pg.PoolClient, sql: string, rows: string[]): Promise<void> {
-  if (rows.length === 0) return Promise.resolve();
-  return new Promise<void>((resolve, reject) => {
-    const copy = client.query(copyFrom(sql));
-    copy.once('finish', resolve);
-    copy.once('error', reject);
-    copy.end(rows.join(''));
-  });
 }
 
 /** Events are billing: one bad event refuses the whole file (docs/decisions.md, "Input"). */

@@ -4,7 +4,7 @@
 import { Decimal } from 'decimal.js';
 import type { AccountContext } from '../../domain/context';
 import { formatUnits, parseAmountUnits } from '../../domain/money';
-import { copyTextField } from '../ingest/copyText';
+import { copyTextField } from '../../store/copyText';
 
 export interface AccountContextRow {
   account_id: string;

@@ -3,6 +3,7 @@
 import type pg from 'pg';
 import { InvalidArgumentError, type Command } from 'commander';
 import { monthsBetween } from '../../common/period';
+import { billingMonthSpan } from '../../store/inputs/billing';
 import { monthGrid, type MonthRow } from '../../store/monthStates';
 import { monthDrift, type DriftRow } from '../../store/runOutcomes';
 import { DEFAULT_REPROCESS, REPROCESS_CHOICES, wouldRun, type ReprocessChoice } from '../../common/monthStates';
@@ -95,11 +96,9 @@ async function gridKey(pool: pg.Pool, options: GridOptions): Promise<{ modelVers
 
 /** The months asked for, or the ones with billing data. */
 async function monthRange(pool: pg.Pool, options: GridOptions): Promise<string[]> {
-  const span = await pool.query<{ first: string | null; last: string | null }>(
-    `SELECT to_char(min(at) AT TIME ZONE 'UTC', 'YYYY-MM') AS first, to_char(max(at) AT TIME ZONE 'UTC', 'YYYY-MM') AS last
-       FROM (SELECT paid_at AS at FROM payments UNION ALL SELECT refunded_at FROM refunds) t`);
-  const from = options.from ?? span.rows[0]?.first;
-  const to = options.to ?? span.rows[0]?.last;
+  const span = await billingMonthSpan(pool);
+  const from = options.from ?? span.first;
+  const to = options.to ?? span.last;
   if (!from || !to) throw new Error('The database holds no billing data yet, so there are no months to show: pass --from and --to, or ingest a dataset first.');
   if (from > to) throw new Error(`--from ${from} is after --to ${to}.`);
   return monthsBetween(from, to);

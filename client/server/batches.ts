@@ -1,10 +1,12 @@
 // Stored batches after the answer: their ingestion (started now, or as soon as Temporal answers
-// again), their status (with the error of an ingestion that failed), and the retention of their
-// bodies (a loaded batch's body is deleted after the retention period; its row and sha256 stay).
+// again) and their status (with the error of an ingestion that failed). The batches' table, and
+// the retention of their bodies, are store/inputs/eventBatches.ts.
 import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type pg from 'pg';
 import { batchName, eventsLoadKey } from '../../activities/ingest/loadEvents';
 import { SEARCH_ATTRIBUTES, workflowIds } from '../../common/temporalNames';
+import { storedBatch, unloadedBatches } from '../../store/inputs/eventBatches';
+import { isLoaded as isLoadKeyLoaded, storedVersion } from '../../store/inputs/fileVersions';
 
 export interface BatchContext {
   pool: pg.Pool;
@@ -36,7 +38,7 @@ export async function startIngestion(context: BatchContext, sha256: string): Pro
 }
 
 export async function isLoaded(pool: pg.Pool, sha256: string): Promise<boolean> {
-  return (await pool.query('SELECT 1 FROM ingested_files WHERE load_key = $1', [eventsLoadKey(sha256)])).rowCount! > 0;
+  return isLoadKeyLoaded(pool, eventsLoadKey(sha256));
 }
 
 /**
@@ -67,12 +69,7 @@ export function pendingIngestions(context: BatchContext, intervalMs: number) {
     size: () => waiting.size,
     /** Every stored batch that is not loaded (at start: ones left by a stop or a crash). */
     async addUnloaded(): Promise<void> {
-      const rows = await context.pool.query<{ batch_sha256: string }>(
-        `SELECT b.batch_sha256 FROM event_batches b
-          WHERE NOT EXISTS (SELECT 1 FROM ingested_files f WHERE f.load_key = encode(sha256(convert_to(E'events\\n' || b.batch_sha256, 'UTF8')), 'hex'))
-          ORDER BY b.received_at`,
-      );
-      for (const r of rows.rows) waiting.add(r.batch_sha256);
+      for (const sha256 of await unloadedBatches(context.pool)) waiting.add(sha256);
       await retry();
     },
     stop: () => clearInterval(timer),
@@ -81,17 +78,13 @@ export function pendingIngestions(context: BatchContext, intervalMs: number) {
 
 /** What GET /v1/batches/<sha256> shows: storage, load counts, and the ingestion's state in Temporal. */
 export async function batchStatus(context: BatchContext, sha256: string): Promise<Record<string, unknown> | undefined> {
-  const batch = await context.pool.query<{ events: number; received_at: Date; body_deleted_at: Date | null }>(
-    'SELECT events, received_at, body_deleted_at FROM event_batches WHERE batch_sha256 = $1', [sha256]);
-  const row = batch.rows[0];
+  const row = await storedBatch(context.pool, sha256);
   if (!row) return undefined;
-  const file = await context.pool.query<{ rows_loaded: number; rows_duplicate: number }>(
-    'SELECT rows_loaded, rows_duplicate FROM ingested_files WHERE load_key = $1', [eventsLoadKey(sha256)]);
-  const loaded = file.rows[0];
+  const loaded = await storedVersion(context.pool, eventsLoadKey(sha256));
   return {
-    batch: sha256, events: row.events, receivedAt: row.received_at.toISOString(), loaded: loaded !== undefined,
-    rowsLoaded: loaded?.rows_loaded ?? null, rowsDuplicate: loaded?.rows_duplicate ?? null,
-    bodyDeletedAt: row.body_deleted_at?.toISOString() ?? null,
+    batch: sha256, events: row.events, receivedAt: row.receivedAt.toISOString(), loaded: loaded !== undefined,
+    rowsLoaded: loaded?.rowsLoaded ?? null, rowsDuplicate: loaded?.rowsDuplicate ?? null,
+    bodyDeletedAt: row.bodyDeletedAt?.toISOString() ?? null,
     ingestion: loaded ? { workflowId: workflowIds.ingestEvents(batchName(sha256)), status: 'completed' } : await ingestionState(context, sha256),
   };
 }
@@ -114,15 +107,4 @@ async function ingestionState(context: BatchContext, sha256: string): Promise<{ 
     if (error instanceof WorkflowNotFoundError) return { workflowId, status: 'not started yet (it starts as soon as Temporal answers)' };
     return { workflowId, status: `unknown: Temporal does not answer (${message(error)})` };
   }
-}
-
-/** Deletes the bodies of loaded batches received more than `retainDays` ago; returns how many. */
-export async function applyRetention(pool: pg.Pool, retainDays: number): Promise<number> {
-  const result = await pool.query(
-    `UPDATE event_batches b SET body = NULL, body_deleted_at = now()
-      WHERE b.body IS NOT NULL AND b.received_at < now() - make_interval(days => $1)
-        AND EXISTS (SELECT 1 FROM ingested_files f WHERE f.load_key = encode(sha256(convert_to(E'events\\n' || b.batch_sha256, 'UTF8')), 'hex'))`,
-    [retainDays],
-  );
-  return result.rowCount ?? 0;
 }

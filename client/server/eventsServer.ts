@@ -22,8 +22,9 @@ import type pg from 'pg';
 import { batchName } from '../../activities/ingest/loadEvents';
 import { workflowIds } from '../../common/temporalNames';
 import { parseEventLine } from '../../ingest/eventSchema';
+import { deleteLoadedBodies, storeBatch } from '../../store/inputs/eventBatches';
 import { checkToken, isLoopback } from './auth';
-import { applyRetention, batchStatus, isLoaded, pendingIngestions, startIngestion, type BatchContext } from './batches';
+import { batchStatus, isLoaded, pendingIngestions, startIngestion, type BatchContext } from './batches';
 import { asNdjson, decodeUtf8, readBody } from './body';
 import { rateLimiter, type RateLimitOptions } from './rateLimit';
 
@@ -92,7 +93,7 @@ export async function startEventsServer(options: EventsServerOptions): Promise<E
   });
   // Batches stored but never handed to Temporal (it was down, or we stopped in between).
   await server.pending.addUnloaded().catch(() => undefined);
-  const retain = () => void applyRetention(options.pool, options.retainDays ?? DEFAULT_RETAIN_DAYS).catch(() => undefined);
+  const retain = () => void deleteLoadedBodies(options.pool, options.retainDays ?? DEFAULT_RETAIN_DAYS).catch(() => undefined);
   retain();
   const sweep = setInterval(retain, RETENTION_SWEEP_MS);
   sweep.unref();
@@ -163,10 +164,7 @@ async function receiveBatch(server: Server, request: http.IncomingMessage, respo
 
   const sha256 = crypto.createHash('sha256').update(ndjson, 'utf8').digest('hex');
   // Autocommit: when this returns, the batch is durable, and only then is it acknowledged.
-  await server.options.pool.query(
-    'INSERT INTO event_batches (batch_sha256, body, events) VALUES ($1, $2, $3) ON CONFLICT (batch_sha256) DO NOTHING',
-    [sha256, ndjson, checked.events],
-  );
+  await storeBatch(server.options.pool, { sha256, body: ndjson, events: checked.events });
   const workflowId = workflowIds.ingestEvents(batchName(sha256));
   // A repeat of a loaded batch (its body may be gone after the retention period): nothing to start.
   if (await isLoaded(server.options.pool, sha256)) return send(response, 202, { batch: sha256, events: checked.events, stored: true, ingestion: { workflowId, status: 'already loaded' } });

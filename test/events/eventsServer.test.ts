@@ -9,7 +9,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import { startEventsServer, type EventsServer, type EventsServerOptions } from '../../client/server/eventsServer';
 import { readOrCreateServeToken, serveTokenFile } from '../../client/server/auth';
-import { applyRetention } from '../../client/server/batches';
+import { deleteLoadedBodies } from '../../store/inputs/eventBatches';
 import { MAX_NESTING } from '../../client/server/body';
 import { rateLimiter } from '../../client/server/rateLimit';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
@@ -286,8 +286,8 @@ describe('events HTTP endpoint: after the answer', () => {
       // An old batch that never loaded keeps its body: it is still to be ingested.
       await db.pool.query("INSERT INTO event_batches (batch_sha256, body, events, received_at) VALUES ($1, 'x', 1, now() - interval '40 days')", ['e'.repeat(64)]);
       await db.pool.query("UPDATE event_batches SET received_at = now() - interval '31 days' WHERE batch_sha256 = $1", [loaded.body.batch]);
-      assert.equal(await applyRetention(db.pool, 30), 1);
-      assert.equal(await applyRetention(db.pool, 30), 0);
+      assert.equal(await deleteLoadedBodies(db.pool, 30), 1);
+      assert.equal(await deleteLoadedBodies(db.pool, 30), 0);
       const row = (await db.pool.query('SELECT body, body_deleted_at FROM event_batches WHERE batch_sha256 = $1', [loaded.body.batch])).rows[0];
       assert.equal(row.body, null);
       assert.ok(row.body_deleted_at instanceof Date);
