@@ -189,7 +189,7 @@ async function runFigures(pool: pg.Pool, label: RunFigures['label'], period: str
   const lines = perBook.reduce((s, b) => s + Number(b.lines), 0);
   const accounts = Number(run?.accounts ?? 0);
   const unitOf: Record<string, [number, string]> = {
-    prepare: [accounts, 'accounts'], contexts: [accounts, 'accounts'], reconcile: [entries, 'entries'], reports: [lines, 'lines'],
+    prepare: [accounts, 'accounts'], contexts: [accounts, 'accounts'], learn: [accounts, 'accounts'], reconcile: [entries, 'entries'], reports: [lines, 'lines'],
   };
   for (const b of perBook) unitOf[`book ${b.book}`] = [Number(b.entries), 'decisions'];
   const phases: Phase[] = [...groupSpans(outcome.spans)].map(([name, seconds]) => {
@@ -210,7 +210,7 @@ async function runFigures(pool: pg.Pool, label: RunFigures['label'], period: str
 function groupSpans(spans: Span[]): Map<string, number> {
   const byPhase = new Map<string, Span[]>();
   for (const s of spans) byPhase.set(s.phase, [...(byPhase.get(s.phase) ?? []), s]);
-  const order = ['prepare', 'contexts', ...[...byPhase.keys()].filter((k) => k.startsWith('book ')), 'reconcile', 'reports'];
+  const order = ['prepare', 'contexts', 'learn', ...[...byPhase.keys()].filter((k) => k.startsWith('book ')), 'reconcile', 'reports'];
   return new Map(order.filter((p) => byPhase.has(p)).map((p) => [p, unionSeconds(byPhase.get(p)!)]));
 }
 
