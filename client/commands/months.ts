@@ -3,8 +3,10 @@
 import type pg from 'pg';
 import { InvalidArgumentError, type Command } from 'commander';
 import { monthsBetween } from '../../common/period';
+import { billingMonthSpan } from '../../store/inputReads';
 import { monthGrid, type MonthRow } from '../../store/monthStates';
 import { monthDrift, type DriftRow } from '../../store/runOutcomes';
+import { latestRun } from '../../store/runs';
 import { DEFAULT_REPROCESS, REPROCESS_CHOICES, wouldRun, type ReprocessChoice } from '../../common/monthStates';
 import { withSession } from '../session';
 import { parseMonth } from './ops';
@@ -86,20 +88,17 @@ async function gridKey(pool: pg.Pool, options: GridOptions): Promise<{ modelVers
     const loaded = loadRulesetFile(options.ruleset, options.books);
     return { modelVersion: loaded.modelVersion, books: loaded.books };
   }
-  const stored = await pool.query<{ books: string[] }>(
-    'SELECT books FROM attribution_runs WHERE model_version = $1 ORDER BY created_at DESC LIMIT 1', [options.modelVersion]);
-  if (!stored.rows[0]) throw new Error(`No run with model version ${options.modelVersion} in the ledger (see the ModelVersion search attribute in the Temporal UI).`);
-  const books = options.books ? options.books.split(',').map((b) => b.trim()).filter(Boolean) : stored.rows[0].books;
+  const stored = await latestRun(pool, options.modelVersion);
+  if (!stored) throw new Error(`No run with model version ${options.modelVersion} in the ledger (see the ModelVersion search attribute in the Temporal UI).`);
+  const books = options.books ? options.books.split(',').map((b) => b.trim()).filter(Boolean) : stored.books;
   return { modelVersion: options.modelVersion, books };
 }
 
 /** The months asked for, or the ones with billing data. */
 async function monthRange(pool: pg.Pool, options: GridOptions): Promise<string[]> {
-  const span = await pool.query<{ first: string | null; last: string | null }>(
-    `SELECT to_char(min(at) AT TIME ZONE 'UTC', 'YYYY-MM') AS first, to_char(max(at) AT TIME ZONE 'UTC', 'YYYY-MM') AS last
-       FROM (SELECT paid_at AS at FROM payments UNION ALL SELECT refunded_at FROM refunds) t`);
-  const from = options.from ?? span.rows[0]?.first;
-  const to = options.to ?? span.rows[0]?.last;
+  const span = await billingMonthSpan(pool);
+  const from = options.from ?? span.first;
+  const to = options.to ?? span.last;
   if (!from || !to) throw new Error('The database holds no billing data yet, so there are no months to show: pass --from and --to, or ingest a dataset first.');
   if (from > to) throw new Error(`--from ${from} is after --to ${to}.`);
   return monthsBetween(from, to);
