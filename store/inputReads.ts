@@ -41,3 +41,52 @@ export async function billingMonthSpan(db: Db): Promise<{ first: string | null; 
        FROM (SELECT paid_at AS at FROM payments UNION ALL SELECT refunded_at FROM refunds) t`);
   return span.rows[0] ?? { first: null, last: null };
 }
+
+/**
+ * Users → accounts as a run resolves them (an owner is their own account; a member listed under
+ * one owner belongs to that owner; a member under two owners is ambiguous and left out), for the
+ * accounts with a payment or refund before `before`, in (account, user) order.
+ */
+export async function payingUserAccounts(db: Db, before: Date): Promise<Array<{ userId: string; accountId: string }>> {
+  const rows = await db.query<{ user_id: string; account_id: string }>(
+    `WITH resolved AS (
+       SELECT user_id, CASE WHEN bool_or(is_owner) THEN user_id WHEN count(DISTINCT owner_id) = 1 THEN min(owner_id) END AS account_id
+         FROM (SELECT owner_id AS user_id, owner_id, true AS is_owner FROM workspaces
+               UNION ALL SELECT unnest(member_ids), owner_id, false FROM workspaces) m
+        GROUP BY user_id),
+     paying AS (
+       SELECT DISTINCT r.account_id FROM resolved r
+         JOIN (SELECT user_id FROM payments WHERE paid_at < $1 UNION SELECT user_id FROM refunds WHERE refunded_at < $1) t USING (user_id)
+        WHERE r.account_id IS NOT NULL)
+     SELECT r.user_id, r.account_id FROM resolved r JOIN paying USING (account_id) ORDER BY r.account_id, r.user_id`,
+    [before],
+  );
+  return rows.rows.map((r) => ({ userId: r.user_id, accountId: r.account_id }));
+}
+
+export interface PaymentRecord {
+  user_id: string;
+  payment_id: string;
+  amount: string;
+  currency: string;
+  paid_at: Date;
+}
+
+export interface RefundRecord {
+  user_id: string;
+  refund_id: string;
+  amount: string;
+  currency: string;
+  refunded_at: Date;
+  payment_id: string | null;
+}
+
+/** The payments and refunds of some users before an instant, as stored (amounts as exact text). */
+export async function billingOfUsersBefore(db: Db, userIds: ReadonlyArray<string>, before: Date): Promise<{ payments: PaymentRecord[]; refunds: RefundRecord[] }> {
+  const params = [[...userIds], before];
+  const [payments, refunds] = await Promise.all([
+    db.query<PaymentRecord>('SELECT user_id, payment_id, amount, currency, paid_at FROM payments WHERE user_id = ANY($1::text[]) AND paid_at < $2', params),
+    db.query<RefundRecord>('SELECT user_id, refund_id, amount, currency, refunded_at, payment_id FROM refunds WHERE user_id = ANY($1::text[]) AND refunded_at < $2', params),
+  ]);
+  return { payments: payments.rows, refunds: refunds.rows };
+}

@@ -14,6 +14,7 @@ import { parseAmountUnits } from '../../domain/money';
 import type { Ruleset } from '../../domain/ruleset';
 import { csvTransaction, type TransactionFacts } from '../../domain/transaction';
 import type { ChannelRevenue } from '../../reporting/attributionCsv';
+import { billingOfUsersBefore, payingUserAccounts } from '../../store/inputReads';
 
 /** Accounts per batch: bounds the rows held in memory, as a run's shard size does. */
 export const SWEEP_ACCOUNTS_PER_BATCH = 1000;
@@ -78,22 +79,10 @@ function channelRows(totals: Totals): ChannelRevenue[] {
  * accounts with a payment or refund before the cutoff. Read-only: nothing is stored.
  */
 async function payingMembers(pool: pg.Pool, asOf: Date): Promise<ShardMembers> {
-  const rows = await pool.query<{ user_id: string; account_id: string }>(
-    `WITH resolved AS (
-       SELECT user_id, CASE WHEN bool_or(is_owner) THEN user_id WHEN count(DISTINCT owner_id) = 1 THEN min(owner_id) END AS account_id
-         FROM (SELECT owner_id AS user_id, owner_id, true AS is_owner FROM workspaces
-               UNION ALL SELECT unnest(member_ids), owner_id, false FROM workspaces) m
-        GROUP BY user_id),
-     paying AS (
-       SELECT DISTINCT r.account_id FROM resolved r
-         JOIN (SELECT user_id FROM payments WHERE paid_at < $1 UNION SELECT user_id FROM refunds WHERE refunded_at < $1) t USING (user_id)
-        WHERE r.account_id IS NOT NULL)
-     SELECT r.user_id, r.account_id FROM resolved r JOIN paying USING (account_id) ORDER BY r.account_id, r.user_id`,
-    [asOf],
-  );
+  const rows = await payingUserAccounts(pool, asOf);
   const usersOf = new Map<string, string[]>();
-  for (const r of rows.rows) usersOf.set(r.account_id, [...(usersOf.get(r.account_id) ?? []), r.user_id]);
-  return { userIds: rows.rows.map((r) => r.user_id), accountOf: new Map(rows.rows.map((r) => [r.user_id, r.account_id])), usersOf };
+  for (const r of rows) usersOf.set(r.accountId, [...(usersOf.get(r.accountId) ?? []), r.userId]);
+  return { userIds: rows.map((r) => r.userId), accountOf: new Map(rows.map((r) => [r.userId, r.accountId])), usersOf };
 }
 
 function subset(members: ShardMembers, accountIds: ReadonlyArray<string>): ShardMembers {
@@ -109,10 +98,8 @@ interface AccountTransactions {
 
 /** The batch's payments and refunds before the cutoff, per account, with what events add to them. */
 async function readTransactions(pool: pg.Pool, members: ShardMembers, asOf: Date): Promise<Map<string, AccountTransactions>> {
-  const params = [members.userIds, asOf];
-  const [payments, refunds, events] = await Promise.all([
-    pool.query('SELECT user_id, payment_id, amount, currency, paid_at FROM payments WHERE user_id = ANY($1::text[]) AND paid_at < $2', params),
-    pool.query('SELECT user_id, refund_id, amount, currency, refunded_at, payment_id FROM refunds WHERE user_id = ANY($1::text[]) AND refunded_at < $2', params),
+  const [{ payments, refunds }, events] = await Promise.all([
+    billingOfUsersBefore(pool, members.userIds, asOf),
     readCustomersEventFacts(pool, members.userIds, null, asOf),
   ]);
   const withEvent = (tx: TransactionFacts): TransactionFacts => {
@@ -126,10 +113,10 @@ async function readTransactions(pool: pg.Pool, members: ShardMembers, asOf: Date
     if (!t) byAccount.set(accountId, (t = { payments: [], refunds: [] }));
     return t;
   };
-  for (const r of payments.rows) {
+  for (const r of payments) {
     of(r.user_id).payments.push(withEvent(csvTransaction({ id: r.payment_id, kind: 'payment', amountUnits: parseAmountUnits(r.amount), currency: r.currency, at: r.paid_at.getTime() })));
   }
-  for (const r of refunds.rows) {
+  for (const r of refunds) {
     of(r.user_id).refunds.push(withEvent(csvTransaction({ id: r.refund_id, kind: 'refund', amountUnits: parseAmountUnits(r.amount), currency: r.currency, at: r.refunded_at.getTime(), refundOf: r.payment_id })));
   }
   return byAccount;
