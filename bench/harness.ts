@@ -10,6 +10,8 @@ import { DEFAULT_RULESET, planRun } from '../client/commands/run';
 import { migrate } from '../db/migrate';
 import { createPool } from '../db/pool';
 import { ledgerBytes } from '../store/ledger';
+import { ledgerChecksum } from '../store/ledgerReads';
+import { runWriteTotals } from '../store/runResults';
 import { benchDataset, type BenchDataset } from './dataset';
 import type { ChannelTotal } from './peer/duckdb';
 import { engineChannelTotals } from './peer/engineTotals';
@@ -178,31 +180,26 @@ async function runMode(mode: BenchMode, o: BenchOptions, stack: BenchStack, data
 const peakText = (p: MemoryPeaks) => `; peak RSS worker ${Math.round(p.workerPeakBytes / 2 ** 20)} MiB, Postgres ${Math.round(p.postgresPeakBytes / 2 ** 20)} MiB`;
 
 async function runFigures(pool: pg.Pool, label: RunFigures['label'], period: string, outcome: RunOutcome): Promise<RunFigures> {
-  const q = async <T extends pg.QueryResultRow>(sql: string) => (await pool.query<T>(sql, [outcome.runId])).rows;
-  const [run] = await q<{ shard_count: number; accounts: string }>(
-    `SELECT r.shard_count, (SELECT coalesce(sum(accounts), 0) FROM context_shards c WHERE c.context_id = r.context_id AND c.shard_count = r.shard_count)::text AS accounts
-       FROM attribution_runs r WHERE run_id = $1`);
-  const perBook = await q<{ book: string; entries: string; lines: string }>(
-    'SELECT book, sum(entries_written)::text AS entries, sum(lines_written)::text AS lines FROM run_shard_results WHERE run_id = $1 GROUP BY book');
-  const recon = await q<{ variance: string }>('SELECT variance::text FROM run_reconciliations WHERE run_id = $1');
-  const entries = perBook.reduce((s, b) => s + Number(b.entries), 0);
-  const lines = perBook.reduce((s, b) => s + Number(b.lines), 0);
-  const accounts = Number(run?.accounts ?? 0);
+  const totals = await runWriteTotals(pool, outcome.runId);
+  const perBook = totals.perBook;
+  const entries = perBook.reduce((s, b) => s + b.entries, 0);
+  const lines = perBook.reduce((s, b) => s + b.lines, 0);
+  const accounts = totals.accounts;
   const unitOf: Record<string, [number, string]> = {
-    prepare: [accounts, 'accounts'], contexts: [accounts, 'accounts'], reconcile: [entries, 'entries'], reports: [lines, 'lines'],
+    prepare: [accounts, 'accounts'], contexts: [accounts, 'accounts'], learn: [accounts, 'accounts'], reconcile: [entries, 'entries'], reports: [lines, 'lines'],
   };
-  for (const b of perBook) unitOf[`book ${b.book}`] = [Number(b.entries), 'decisions'];
+  for (const b of perBook) unitOf[`book ${b.book}`] = [b.entries, 'decisions'];
   const phases: Phase[] = [...groupSpans(outcome.spans)].map(([name, seconds]) => {
     const [count, unit] = unitOf[name] ?? [0, ''];
     return { name, seconds, count, unit };
   });
   const writeIntervals = outcome.ledgerWrites.map((w) => ({ phase: 'ledger', start: w.startedAt, end: w.startedAt + w.seconds * 1000 }));
   return {
-    label, period, wallSeconds: outcome.wallSeconds, phases, accounts, shards: run?.shard_count ?? 0, entries, lines,
+    label, period, wallSeconds: outcome.wallSeconds, phases, accounts, shards: totals.shardCount, entries, lines,
     ledgerWriteSeconds: outcome.ledgerWrites.reduce((s, w) => s + w.seconds, 0),
     ledgerWriteWallSeconds: unionSeconds(writeIntervals),
-    balanced: recon.length > 0 && recon.every((r) => Number(r.variance) === 0),
-    reconciliationRows: recon.length,
+    balanced: totals.variances.length > 0 && totals.variances.every((v) => Number(v) === 0),
+    reconciliationRows: totals.variances.length,
   };
 }
 
@@ -210,7 +207,7 @@ async function runFigures(pool: pg.Pool, label: RunFigures['label'], period: str
 function groupSpans(spans: Span[]): Map<string, number> {
   const byPhase = new Map<string, Span[]>();
   for (const s of spans) byPhase.set(s.phase, [...(byPhase.get(s.phase) ?? []), s]);
-  const order = ['prepare', 'contexts', ...[...byPhase.keys()].filter((k) => k.startsWith('book ')), 'reconcile', 'reports'];
+  const order = ['prepare', 'contexts', 'learn', ...[...byPhase.keys()].filter((k) => k.startsWith('book ')), 'reconcile', 'reports'];
   return new Map(order.filter((p) => byPhase.has(p)).map((p) => [p, unionSeconds(byPhase.get(p)!)]));
 }
 
@@ -228,20 +225,8 @@ function unionSeconds(spans: Span[]): number {
 
 /** Ledger size (its raw tables with their indexes, docs/ledger.md), and a checksum of its content without run ids and creation times (order-independent). */
 async function ledgerFigures(pool: pg.Pool, modelVersion: string): Promise<ModeFigures['ledger']> {
-  const r = await pool.query<{ entries: string; lines: string; entries_sum: string; lines_sum: string }>(
-    `SELECT (SELECT count(*) FROM ledger_entries)::text AS entries, (SELECT count(*) FROM ledger_lines)::text AS lines,
-            (SELECT coalesce(sum(hashtextextended(concat_ws('|', book, kind, transaction_id, account_id, user_id, currency, amount::text,
-                     extract(epoch FROM event_at)::text, status, reason, rule_name), 0)::numeric), 0)::text
-               FROM ledger_entries WHERE model_version = $1) AS entries_sum,
-            (SELECT coalesce(sum(hashtextextended(concat_ws('|', book, kind, transaction_id, channel, amount::text, currency, account_id,
-                     extract(epoch FROM event_at)::text), 0)::numeric), 0)::text
-               FROM ledger_lines WHERE model_version = $1) AS lines_sum`,
-    [modelVersion],
-  );
-  const row = r.rows[0]!;
-  const checksum = `${row.entries}/${row.lines}/${BigInt(row.entries_sum).toString(16).replace('-', 'm')}/${BigInt(row.lines_sum).toString(16).replace('-', 'm')}`;
-  const bytes = await ledgerBytes(pool);
-  return { entries: Number(row.entries), lines: Number(row.lines), bytes: bytes.entries + bytes.dictionaries, checksum };
+  const [counted, bytes] = await Promise.all([ledgerChecksum(pool, modelVersion), ledgerBytes(pool)]);
+  return { ...counted, bytes: bytes.entries + bytes.dictionaries };
 }
 
 async function createDatabase(adminUrl: string, name: string): Promise<string> {

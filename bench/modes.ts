@@ -1,7 +1,7 @@
 // The two ways the bench drives the engine over the same data, with the same phases and the same
 // activity code: `temporal` (the ingestDataset and attributionRun workflows on a Temporal server,
 // activities in separate worker processes) and `direct` (the activity functions called in-process
-// in the order and with the concurrency the workflow uses). Each returns the time spans of its
+// by the workflow's own sequence, workflows/runSequence.ts, with its order and concurrency). Each returns the time spans of its
 // activities, named by phase, from which harness.ts derives the figures.
 import crypto from 'node:crypto';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
@@ -9,12 +9,12 @@ import type pg from 'pg';
 import type { LedgerWriteTiming } from '../store/ledger';
 import { listDatasetFiles } from '../activities/ingest/datasetDir';
 import { loadCsvFile } from '../activities/ingest/loadCsvFile';
-import { attributeBookShard, buildContextShard, excludeUnattributable, prepareRun, reconcileRun } from '../activities/run';
+import { attributeBookShard, buildContextShard, excludeUnattributable, learnRunModels, prepareRun, reconcileRun } from '../activities/run';
+import { recordRunOutcome } from '../store/runOutcomes';
 import { writeRunReport } from '../client/reports/runReport';
 import type { IngestDatasetResult } from '../workflows/ingestDataset';
-import {
-  DEFAULT_ACCOUNTS_PER_SHARD, DEFAULT_SHARD_CONCURRENCY, type AttributionRunInput, type AttributionRunResult, type RunProgress,
-} from '../workflows/attributionRun';
+import type { AttributionRunInput, AttributionRunResult, RunProgress } from '../workflows/attributionRun';
+import { newRunProgress, runSequence, type RunSteps } from '../workflows/runSequence';
 
 export interface Span {
   phase: string;
@@ -44,7 +44,7 @@ export interface Driver {
 
 const seconds = (fromMs: number) => (Date.now() - fromMs) / 1000;
 
-/** In-process: the activity functions, with the workflow's order and concurrency. */
+/** In-process: the activity functions, driven by the workflow's sequence. */
 export function directDriver(pool: pg.Pool, benchId: string): Driver {
   return {
     async ingest(dir) {
@@ -62,40 +62,30 @@ export function directDriver(pool: pg.Pool, benchId: string): Driver {
         spans.push({ phase, start, end: Date.now() });
         return result;
       };
-      const runId = `bench-${benchId}-direct-${label}`;
-      const none = () => undefined;
-      const prepared = await timed('prepare', () => prepareRun(pool, {
-        runId, workflowId: runId, kind: input.kind, rulesetYaml: input.rulesetYaml, rulesetSource: input.rulesetSource,
-        modelVersion: input.modelVersion, from: input.from, to: input.to, asOf: input.asOf, books: input.books,
-        accountsPerShard: input.accountsPerShard ?? DEFAULT_ACCOUNTS_PER_SHARD,
-      }));
-      const shards = Array.from({ length: prepared.shardCount }, (_, i) => i);
-      const concurrency = input.shardConcurrency ?? DEFAULT_SHARD_CONCURRENCY;
-      await forEachBounded(shards, concurrency, (shard) => timed('contexts', () => buildContextShard(pool, { runId, shard }, none)));
-      const tasks = input.books.flatMap((book) => [{ book, shard: null as number | null }, ...shards.map((shard) => ({ book, shard }))]);
       const ledgerWrites: LedgerWriteTiming[] = [];
-      await forEachBounded(tasks, concurrency, async ({ book, shard }) => {
-        const result = await timed(`book ${book}`, () => (shard === null
-          ? excludeUnattributable(pool, { runId, book })
-          : attributeBookShard(pool, { runId, book, shard }, none)));
+      const wrote = <T>(result: T): T => {
         const timing = ledgerWriteOf(result);
         if (timing) ledgerWrites.push(timing);
-      });
-      await timed('reconcile', () => reconcileRun(pool, { runId }));
+        return result;
+      };
+      const runId = `bench-${benchId}-direct-${label}`;
+      const none = () => undefined;
+      // The workflow's own sequence (workflows/runSequence.ts), its steps the activity functions, timed.
+      const steps: RunSteps = {
+        prepareRun: (i) => timed('prepare', () => prepareRun(pool, i)),
+        buildContextShard: (i) => timed('contexts', () => buildContextShard(pool, i, none)),
+        learnRunModels: (i) => timed('learn', () => learnRunModels(pool, i)),
+        excludeUnattributable: async (i) => wrote(await timed(`book ${i.book}`, () => excludeUnattributable(pool, i))),
+        attributeBookShard: async (i) => wrote(await timed(`book ${i.book}`, () => attributeBookShard(pool, i, none))),
+        reconcileRun: (i) => timed('reconcile', () => reconcileRun(pool, i)),
+        recordRunOutcome: (i) => recordRunOutcome(pool, i),
+      };
+      await runSequence(steps, { ...input, runId, workflowId: runId }, { progress: newRunProgress(), recordsOutcome: () => true });
       if (outDir) await timed('reports', () => writeReports(pool, input, outDir, runId));
       return { runId, wallSeconds: seconds(started), spans, ledgerWrites };
     },
     async close() {},
   };
-}
-
-/** Same lanes as workflows/attributionRun.ts forEachBounded. */
-async function forEachBounded<T>(items: ReadonlyArray<T>, limit: number, work: (item: T) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  const lanes = Array.from({ length: Math.min(Math.max(1, limit), items.length) }, async () => {
-    while (next < items.length) await work(items[next++]!);
-  });
-  await Promise.all(lanes);
 }
 
 /** The reports of a run, as `attribution run --out` writes them. */
@@ -149,7 +139,7 @@ export async function temporalDriver(
 }
 
 const PHASE_OF: Record<string, string> = {
-  prepareRun: 'prepare', buildContextShard: 'contexts', reconcileRun: 'reconcile',
+  prepareRun: 'prepare', buildContextShard: 'contexts', learnRunModels: 'learn', reconcileRun: 'reconcile',
 };
 
 /** The timing a book shard's result carries when the shard wrote the ledger (not when a retry found it done). */

@@ -12,9 +12,13 @@ import { csvTransaction, type TransactionFacts } from '../../domain/transaction'
 import { pacer } from '../heartbeat';
 import { contextFromRow, type AccountContextRow } from './contextRows';
 import { readEventFacts } from './eventFacts';
-import { readLearnedModels } from './learnedModels';
-import { writeLedger, type LedgerDecision } from './ledgerWriter';
-import { inPeriod, loadRun, type RunRecord } from './runRecord';
+import { attributedPaymentLines, reversedBefore } from '../../store/ledgerReads';
+import { writeDecisions, type LedgerDecision } from '../../store/ledger';
+import { readLearnedModels } from '../../store/learnedModelReads';
+import { inPeriod } from '../../store/predicates';
+import { recordShardResult, storedShardResult } from '../../store/runResults';
+import { loadRun, type RunRecord } from '../../store/runs';
+import { inTransaction } from '../../store/sql';
 
 export interface BookShardInput {
   runId: string;
@@ -70,33 +74,20 @@ export async function attributeBookShard(pool: pg.Pool, input: BookShardInput, p
     if (accounts % 100 === 0) progress(accounts);
   }
 
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    const written = await writeLedger(client, { runId: run.runId, modelVersion: run.modelVersion, basis: run.basis, book }, decisions);
-    await client.query(
-      `INSERT INTO run_shard_results (run_id, book, shard, accounts, entries_written, lines_written, drift)
-       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
-      [run.runId, book, input.shard, accounts, written.entriesWritten, written.linesWritten, written.drift],
-    );
-    await client.query('COMMIT');
-    progress(accounts);
+  // The ledger rows and the shard's result commit together: the result marks the shard done.
+  const result = await inTransaction(pool, async (client) => {
+    const written = await writeDecisions(client, { runId: run.runId, modelVersion: run.modelVersion, basis: run.basis, book }, decisions);
+    await recordShardResult(client, { runId: run.runId, book, shard: input.shard, accounts, ...written });
     return { book, shard: input.shard, accounts, ...written };
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
+  progress(accounts);
+  return result;
 }
 
+/** The result of a book shard that is done. */
 export async function storedResult(pool: pg.Pool, input: BookShardInput): Promise<BookShardResult | undefined> {
-  const done = await pool.query<{ accounts: number; entries_written: number; lines_written: number; drift: number }>(
-    'SELECT accounts, entries_written, lines_written, drift FROM run_shard_results WHERE run_id = $1 AND book = $2 AND shard = $3',
-    [input.runId, input.book, input.shard],
-  );
-  const r = done.rows[0];
-  return r && { book: input.book, shard: input.shard, accounts: r.accounts, entriesWritten: r.entries_written, linesWritten: r.lines_written, drift: r.drift };
+  const r = await storedShardResult(pool, { runId: input.runId, book: input.book, shard: input.shard });
+  return r && { book: r.book, shard: r.shard, accounts: r.accounts, entriesWritten: r.entriesWritten, linesWritten: r.linesWritten, drift: r.drift };
 }
 
 interface AccountTransactions {
@@ -149,41 +140,23 @@ async function readShardTransactions(pool: pg.Pool, run: RunRecord, shard: numbe
 async function readPriorAttributedPayments(pool: pg.Pool, run: RunRecord, book: string, accountIds: ReadonlyArray<string>): Promise<Map<string, Map<string, AttributedPayment>>> {
   const byAccount = new Map<string, Map<string, AttributedPayment>>();
   if (accountIds.length === 0) return byAccount;
-  const params = [run.modelVersion, book, accountIds, run.basis];
+  const key = { modelVersion: run.modelVersion, basis: run.basis, book };
   const [lines, reversals] = await Promise.all([
-    pool.query<{ account_id: string; transaction_id: string; currency: string; rule_name: string | null; channel: string; amount: string }>(
-      `SELECT e.account_id, e.transaction_id, e.currency, e.rule_name, l.channel, l.amount
-         FROM ledger_entries e
-         JOIN ledger_lines l USING (model_version, basis, book, kind, transaction_id)
-        WHERE e.model_version = $1 AND e.book = $2 AND e.basis = $4 AND e.kind = 'payment' AND e.status = 'attributed' AND e.account_id = ANY($3::text[])
-        ORDER BY e.account_id, e.transaction_id, l.channel`,
-      params,
-    ),
-    run.periodFrom === null
-      ? Promise.resolve({ rows: [] as Array<{ payment_id: string; channel: string; amount: string }> })
-      : pool.query<{ payment_id: string; channel: string; amount: string }>(
-        `SELECT r.payment_id, l.channel, sum(l.amount)::text AS amount
-           FROM ledger_entries e
-           JOIN refunds r ON r.refund_id = e.transaction_id
-           JOIN ledger_lines l USING (model_version, basis, book, kind, transaction_id)
-          WHERE e.model_version = $1 AND e.book = $2 AND e.basis = $4 AND e.kind = 'refund' AND e.reason = $6 AND e.account_id = ANY($3::text[])
-            AND r.refunded_at < $5
-          GROUP BY r.payment_id, l.channel`,
-        [...params, new Date(run.periodFrom), REASONS.refundOfPayment],
-      ),
+    attributedPaymentLines(pool, key, accountIds),
+    run.periodFrom === null ? Promise.resolve([]) : reversedBefore(pool, key, accountIds, new Date(run.periodFrom), REASONS.refundOfPayment),
   ]);
   const payments = new Map<string, AttributedPayment & { lines: AllocationLine[]; reversed: AllocationLine[] }>();
-  for (const r of lines.rows) {
-    let account = byAccount.get(r.account_id);
-    if (!account) byAccount.set(r.account_id, (account = new Map()));
-    let payment = payments.get(r.transaction_id);
+  for (const r of lines) {
+    let account = byAccount.get(r.accountId);
+    if (!account) byAccount.set(r.accountId, (account = new Map()));
+    let payment = payments.get(r.transactionId);
     if (!payment) {
-      payment = { currency: r.currency, ruleName: r.rule_name, lines: [], reversed: [] };
-      payments.set(r.transaction_id, payment);
-      account.set(r.transaction_id, payment);
+      payment = { currency: r.currency, ruleName: r.ruleName, lines: [], reversed: [] };
+      payments.set(r.transactionId, payment);
+      account.set(r.transactionId, payment);
     }
     payment.lines.push({ channel: r.channel, amountUnits: parseAmountUnits(r.amount) });
   }
-  for (const r of reversals.rows) payments.get(r.payment_id)?.reversed.push({ channel: r.channel, amountUnits: parseAmountUnits(r.amount) });
+  for (const r of reversals) payments.get(r.paymentId)?.reversed.push({ channel: r.channel, amountUnits: parseAmountUnits(r.amount) });
   return byAccount;
 }

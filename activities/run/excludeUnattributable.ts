@@ -4,9 +4,10 @@
 import type pg from 'pg';
 import { REASONS } from '../../domain/reasons';
 import { writeUnattributable } from '../../store/ledger';
+import { recordShardResult } from '../../store/runResults';
+import { loadRun } from '../../store/runs';
 import { inTransaction } from '../../store/sql';
 import { storedResult, type BookShardResult } from './attributeBookShard';
-import { loadRun } from './runRecord';
 
 /** The shard number under which this step records its result. */
 export const UNATTRIBUTABLE_SHARD = -1;
@@ -21,11 +22,7 @@ export async function excludeUnattributable(pool: pg.Pool, input: { runId: strin
       contextId: run.contextId, periodFrom: run.periodFrom === null ? null : new Date(run.periodFrom), periodTo: new Date(run.periodTo),
       ambiguousReason: REASONS.ambiguousUser, unmatchedReason: REASONS.unmatchedUser,
     });
-    await client.query(
-      `INSERT INTO run_shard_results (run_id, book, shard, accounts, entries_written, lines_written, drift)
-       VALUES ($1, $2, $3, 0, $4, 0, 0) ON CONFLICT DO NOTHING`,
-      [run.runId, input.book, UNATTRIBUTABLE_SHARD, written],
-    );
+    await recordShardResult(client, { ...key, accounts: 0, entriesWritten: written, linesWritten: 0, drift: 0 });
     return written;
   });
   return { book: input.book, shard: UNATTRIBUTABLE_SHARD, accounts: 0, entriesWritten, linesWritten: 0, drift: 0 };

@@ -6,10 +6,12 @@
 // same rows its context holds); an account that never paid contributes its connected events
 // before the cutoff; event customers their events' touchpoints; the optional journey stream its
 // touchpoints. A journey converts when the account has attributed revenue in the run: a payment
-// in the run's period in a currency whose net revenue as of the cutoff is positive.
+// in the run's period in a currency whose net revenue as of the cutoff is positive. The tables'
+// aggregates are in store/learnedModels.ts; this statement reads the contexts' user map and the
+// inputs, and moves with the contexts' store.
 import type pg from 'pg';
-import type { RunRecord } from './runRecord';
-import { inPeriod } from './runRecord';
+import { inPeriod } from '../../store/predicates';
+import type { RunRecord } from '../../store/runs';
 
 export async function materialiseJourneys(client: pg.PoolClient, run: RunRecord): Promise<void> {
   const params = [run.contextId, new Date(run.asOf), run.ruleset.stop_at_first_refund, run.periodFrom === null ? null : new Date(run.periodFrom), new Date(run.periodTo)];
@@ -63,14 +65,3 @@ export async function materialiseJourneys(client: pg.PoolClient, run: RunRecord)
   );
   await client.query('ANALYZE run_touches');
 }
-
-/**
- * Touches in journey order (instant, then channel and user in code order, as the domain sorts
- * paths), consecutive repeats of a channel collapsed, numbered from 1 per journey.
- */
-export const COLLAPSED_TOUCHES = `
-  SELECT account_id, channel, row_number() OVER (PARTITION BY account_id ORDER BY at, channel COLLATE "C", tiebreak COLLATE "C") AS i
-    FROM (SELECT account_id, at, channel, tiebreak,
-                 lag(channel) OVER (PARTITION BY account_id ORDER BY at, channel COLLATE "C", tiebreak COLLATE "C") AS previous
-            FROM run_touches) t
-   WHERE previous IS DISTINCT FROM channel`;

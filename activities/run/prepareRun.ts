@@ -1,5 +1,6 @@
-// prepareRun: records the run and its ruleset, resolves users to accounts once for the run's
-// context, and decides the number of account shards. Idempotent: a retry finds the stored run.
+// prepareRun: records the run and its ruleset (store/runs.ts), resolves users to accounts once for
+// the run's context, and decides the number of account shards. Idempotent: a retry finds the
+// stored run. The statements on the context tables stay here until the contexts have their store.
 import crypto from 'node:crypto';
 import type pg from 'pg';
 import { ErrorType, inputFailure } from '../../common/errors';
@@ -7,9 +8,11 @@ import { learningPlan } from '../../domain/books';
 import { contextParamsFromRuleset } from '../../domain/context';
 import { canonicalJson, modelVersion as modelVersionOf, parseRuleset, RulesetError, type Ruleset } from '../../domain/ruleset';
 import { basisOf } from '../../common/period';
-import { inputsUpTo, type InputSource } from '../../store/inputs';
+
+import { currentDataVersion, inputsUpTo, type InputSource } from '../../store/inputs';
 import { registerKeys } from '../../store/ledger';
-import { inPeriod, shardOf } from './runRecord';
+import { inPeriod, shardOf } from '../../store/predicates';
+import { recordRuleset, recordRun, storedRunShape } from '../../store/runs';
 
 export interface PrepareRunInput {
   runId: string;
@@ -56,26 +59,20 @@ export async function prepareRun(pool: pg.Pool, input: PrepareRunInput): Promise
     }
   }
 
-  const existing = await pool.query<{ context_id: string; shard_count: number; data_version: string }>(
-    'SELECT context_id, shard_count, data_version::text FROM attribution_runs WHERE run_id = $1',
-    [input.runId],
-  );
-  if (existing.rows[0]) {
-    const { context_id, shard_count } = existing.rows[0];
-    const dataVersion = Number(existing.rows[0].data_version);
-    await assignShards(pool, context_id, shard_count); // a retry after a crash between the two
+  const existing = await storedRunShape(pool, input.runId);
+  if (existing) {
+    const { contextId, shardCount, dataVersion } = existing;
+    await assignShards(pool, contextId, shardCount); // a retry after a crash between the two
     return {
-      runId: input.runId, modelVersion, contextId: context_id, shardCount: shard_count, dataVersion,
-      accounts: await countAccounts(pool, context_id, input.from, input.to), inputs: await inputsUpTo(pool, dataVersion),
+      runId: input.runId, modelVersion, contextId, shardCount, dataVersion,
+      accounts: await countAccounts(pool, contextId, input.from, input.to), inputs: await inputsUpTo(pool, dataVersion),
       learnsModels: learnsModels(ruleset, input.books),
     };
   }
 
-  await pool.query(
-    `INSERT INTO rulesets (model_version, version, source_name, yaml, effective) VALUES ($1, $2, $3, $4, $5::jsonb)
-     ON CONFLICT (model_version) DO NOTHING`,
-    [modelVersion, ruleset.version, input.rulesetSource, input.rulesetYaml, canonicalJson(ruleset)],
-  );
+  await recordRuleset(pool, {
+    modelVersion, version: ruleset.version, sourceName: input.rulesetSource, yaml: input.rulesetYaml, effectiveJson: canonicalJson(ruleset),
+  });
   const dataVersion = await currentDataVersion(pool);
   if (dataVersion === 0) {
     throw inputFailure(ErrorType.InvalidRun, 'The database holds no input yet: nothing to attribute. Load a dataset first (attribution ingest <dir> or attribution ingest-events <file>).');
@@ -84,17 +81,16 @@ export async function prepareRun(pool: pg.Pool, input: PrepareRunInput): Promise
   await resolveUserAccounts(pool, contextId);
   const accounts = await countAccounts(pool, contextId, input.from, input.to);
   const shardCount = Math.min(MAX_SHARDS, Math.max(1, Math.ceil(accounts / input.accountsPerShard)));
-  await pool.query(
-    `INSERT INTO attribution_runs (run_id, workflow_id, kind, model_version, basis, data_version, period_from, period_to, as_of, books, context_id, shard_count)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (run_id) DO NOTHING`,
-    [input.runId, input.workflowId, input.kind, modelVersion, basisOf(input.from, input.to, input.asOf), dataVersion,
-      input.from, input.to, input.asOf, input.books, contextId, shardCount],
-  );
-  await registerKeys(pool, modelVersion, basisOf(input.from, input.to, input.asOf), input.books);
-  const stored = await pool.query<{ shard_count: number }>('SELECT shard_count FROM attribution_runs WHERE run_id = $1', [input.runId]);
-  await assignShards(pool, contextId, stored.rows[0]!.shard_count);
+  const basis = basisOf(input.from, input.to, input.asOf);
+  // A concurrent attempt may have stored the run first: its shard count is the one that counts.
+  const storedShards = await recordRun(pool, {
+    runId: input.runId, workflowId: input.workflowId, kind: input.kind, modelVersion, basis, dataVersion,
+    from: input.from, to: input.to, asOf: input.asOf, books: input.books, contextId, shardCount,
+  });
+  await registerKeys(pool, modelVersion, basis, input.books);
+  await assignShards(pool, contextId, storedShards);
   return {
-    runId: input.runId, modelVersion, contextId, shardCount: stored.rows[0]!.shard_count, accounts, dataVersion,
+    runId: input.runId, modelVersion, contextId, shardCount: storedShards, accounts, dataVersion,
     inputs: await inputsUpTo(pool, dataVersion), learnsModels: learnsModels(ruleset, input.books),
   };
 }
@@ -133,12 +129,6 @@ function contextIdFor(ruleset: Ruleset, run: Pick<PrepareRunInput, 'asOf' | 'fro
     accountsWithTransactionsIn: [run.from === null ? null : new Date(run.from).toISOString(), new Date(run.to).toISOString()],
   });
   return crypto.createHash('sha256').update(key).digest('hex').slice(0, 16);
-}
-
-/** The data version: the newest ingested file version (file ids only grow), 0 for an empty database. */
-async function currentDataVersion(pool: pg.Pool): Promise<number> {
-  const data = await pool.query<{ version: string }>('SELECT coalesce(max(file_id), 0)::text AS version FROM ingested_files');
-  return Number(data.rows[0]!.version);
 }
 
 /**

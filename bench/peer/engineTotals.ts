@@ -1,21 +1,16 @@
 // The engine's side of the peer comparison: its ledger's channel totals for one run's decisions,
-// read from `ledger_lines` (the readable names, whatever the physical layout underneath). Not
-// through the reader view: that one folds cells of few accounts into '(other channels)'.
+// read by the ledger's store (store/ledgerReads.ts). Not through the reader view: that one folds
+// cells of few accounts into '(other channels)'.
 import type pg from 'pg';
 import { basisOf } from '../../common/period';
+import { channelTotals } from '../../store/ledgerReads';
 import type { ChannelTotal } from './duckdb';
 
 export async function engineChannelTotals(
   pool: pg.Pool, run: { modelVersion: string; from: string | null; to: string; asOf: string },
 ): Promise<ChannelTotal[]> {
-  const result = await pool.query<{ book: string; channel: string; currency: string; revenue: string }>(
-    `SELECT book, channel, currency::text AS currency, sum(amount)::text AS revenue
-       FROM ledger_lines
-      WHERE model_version = $1 AND basis = $2
-      GROUP BY book, channel, currency`,
-    [run.modelVersion, basisOf(run.from, run.to, run.asOf)],
-  );
-  return result.rows.map((r) => ({ book: r.book, channel: r.channel, currency: r.currency, amountUnits: numericToUnits(r.revenue) }));
+  const rows = await channelTotals(pool, run.modelVersion, basisOf(run.from, run.to, run.asOf));
+  return rows.map((r) => ({ book: r.book, channel: r.channel, currency: r.currency, amountUnits: numericToUnits(r.revenue) }));
 }
 
 /** A NUMERIC with at most 4 decimals (`-12.5`, `3.0000`) as integer units of 0.0001. */

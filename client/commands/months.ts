@@ -6,6 +6,7 @@ import { monthsBetween } from '../../common/period';
 import { billingMonthSpan } from '../../store/inputs/billing';
 import { monthGrid, type MonthRow } from '../../store/monthStates';
 import { monthDrift, type DriftRow } from '../../store/runOutcomes';
+import { latestRun } from '../../store/runs';
 import { DEFAULT_REPROCESS, REPROCESS_CHOICES, wouldRun, type ReprocessChoice } from '../../common/monthStates';
 import { withSession } from '../session';
 import { parseMonth } from './ops';
@@ -87,10 +88,9 @@ async function gridKey(pool: pg.Pool, options: GridOptions): Promise<{ modelVers
     const loaded = loadRulesetFile(options.ruleset, options.books);
     return { modelVersion: loaded.modelVersion, books: loaded.books };
   }
-  const stored = await pool.query<{ books: string[] }>(
-    'SELECT books FROM attribution_runs WHERE model_version = $1 ORDER BY created_at DESC LIMIT 1', [options.modelVersion]);
-  if (!stored.rows[0]) throw new Error(`No run with model version ${options.modelVersion} in the ledger (see the ModelVersion search attribute in the Temporal UI).`);
-  const books = options.books ? options.books.split(',').map((b) => b.trim()).filter(Boolean) : stored.rows[0].books;
+  const stored = await latestRun(pool, options.modelVersion);
+  if (!stored) throw new Error(`No run with model version ${options.modelVersion} in the ledger (see the ModelVersion search attribute in the Temporal UI).`);
+  const books = options.books ? options.books.split(',').map((b) => b.trim()).filter(Boolean) : stored.books;
   return { modelVersion: options.modelVersion, books };
 }
 

@@ -8,6 +8,7 @@ import { monthStart, nextMonth } from '../../common/period';
 import { workflowIds } from '../../common/temporalNames';
 import { backfill, type BackfillInput, type BackfillProgress } from '../../workflows/backfill';
 import { replay, type ReplayInput, type ReplayResult } from '../../workflows/replay';
+import { latestOtherModelVersion } from '../../store/runs';
 import { identityAttributes } from '../../workflows/runAttributes';
 import { parseReprocess, printDryRun } from './months';
 import { rootCause } from '../failure';
@@ -106,7 +107,7 @@ export function registerOpsCommands(program: Command): void {
     .action(async (options: BackfillOptions & { against?: string; out?: string }) => {
       await withSession(async (session) => {
         const { input, workflowId: backfillId } = backfillInput(options, 'replay');
-        const against = options.against ?? (await latestOtherModelVersion(session, input.run.modelVersion));
+        const against = options.against ?? (await againstModelVersion(session, input.run.modelVersion));
         const outDir = path.resolve(options.out ?? path.join(PROJECT_ROOT, 'out', `replay-${input.run.modelVersion.replace('#', '-')}`));
         const replayInput: ReplayInput = { oldModelVersion: against, backfill: input };
         const workflowId = `${backfillId}/vs-${against}`;
@@ -167,13 +168,10 @@ function announce(session: Session, workflowId: string): void {
   followingWorkflow(workflowId, url); // Ctrl-C from here on detaches from it
 }
 
-async function latestOtherModelVersion(session: Session, newVersion: string): Promise<string> {
-  const latest = await session.pool.query<{ model_version: string }>(
-    'SELECT model_version FROM attribution_runs WHERE model_version <> $1 ORDER BY created_at DESC LIMIT 1',
-    [newVersion],
-  );
-  if (!latest.rows[0]) throw new Error('No other model version in the ledger to compare with: run the old ruleset first, or pass --against.');
-  return latest.rows[0].model_version;
+async function againstModelVersion(session: Session, newVersion: string): Promise<string> {
+  const latest = await latestOtherModelVersion(session.pool, newVersion);
+  if (!latest) throw new Error('No other model version in the ledger to compare with: run the old ruleset first, or pass --against.');
+  return latest;
 }
 
 /** Follows a backfill with its progress until it ends; a failure prints its root cause and exits 1. False unless it completed. */

@@ -7,7 +7,9 @@ import {
 } from '../../reporting/replayReport';
 import { reportHeader, renderSections } from '../../reporting/runReport';
 import { writeReportFiles, type WrittenReports } from './files';
-import * as ledger from './ledgerQueries';
+import { fileVersionsUpTo } from '../../store/inputs';
+import * as ledger from '../../store/ledgerReports';
+import { runsOf, type RunRow } from '../../store/runs';
 import { REPORT_FILE_NAME } from './runReport';
 
 export interface ReplayReportInput {
@@ -30,11 +32,11 @@ export async function writeReplayReport(pool: pg.Pool, input: ReplayReportInput)
   const [channels, movers, dataVersions, newRuns, oldRuns] = await Promise.all([
     ledger.replayChannels(pool, input.oldModelVersion, scope),
     ledger.replayMovers(pool, input.oldModelVersion, scope, input.topAccounts ?? 10),
-    ledger.inputDataVersions(pool),
-    ledger.runsOf(pool, input.newModelVersion),
-    ledger.runsOf(pool, input.oldModelVersion),
+    fileVersionsUpTo(pool),
+    runsOf(pool, input.newModelVersion),
+    runsOf(pool, input.oldModelVersion),
   ]);
-  const inRange = (r: ledger.RunRow) => r.from !== null && r.from >= from && r.to <= to;
+  const inRange = (r: RunRow) => r.from !== null && r.from >= from && r.to <= to;
   const data: ReplayReportData = {
     oldModelVersion: input.oldModelVersion, newModelVersion: input.newModelVersion, from, to, books: input.books,
     rows: channels.map(replayDiffRow), movers,

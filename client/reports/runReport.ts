@@ -12,7 +12,11 @@ import { defaultBasis, renderRunReport, type RunReportData } from '../../reporti
 import { renderSummary } from '../../reporting/summary';
 import { writeReportFiles, type WrittenReports } from './files';
 import { learnedModelReports } from './learnedModels';
-import * as ledger from './ledgerQueries';
+import { fileVersionsUpTo } from '../../store/inputs';
+import { reconcileBook } from '../../store/ledgerReads';
+import * as ledger from '../../store/ledgerReports';
+import { readReconciliation, type ReconciliationRow } from '../../store/runResults';
+import { dataVersionOf, loadRuleset, runsOf } from '../../store/runs';
 
 export const SUMMARY_FILE_NAME = 'analysis_summary.txt';
 export const REPORT_FILE_NAME = 'report.html';
@@ -33,7 +37,7 @@ export interface RunReportInput {
 }
 
 export async function writeRunReport(pool: pg.Pool, input: RunReportInput): Promise<WrittenReports> {
-  const ruleset = await ledger.loadRuleset(pool, input.modelVersion);
+  const ruleset = await loadRuleset(pool, input.modelVersion);
   const from = input.months ? monthStart(input.months.from) : input.from;
   const to = input.months ? monthStart(nextMonth(input.months.to)) : input.to;
   const basis = input.basis ?? (input.months ? MONTHLY_BASIS : defaultBasis(from, to, input.asOf));
@@ -41,8 +45,8 @@ export async function writeRunReport(pool: pg.Pool, input: RunReportInput): Prom
   // report.chosen may name a book this report does not hold (--books): the first book stands in, and the report says so.
   const chosen = input.books.includes(ruleset.report.chosen) ? ruleset.report.chosen : input.books[0]!;
   const [revenue, decisions, reconciliation, accounts, dataVersions, learned] = await Promise.all([
-    ledger.channelRevenue(pool, scope), ledger.decisionCounts(pool, scope), ledger.reconciliation(pool, scope, input.months ? null : input.runId),
-    ledger.attributedAccounts(pool, scope, chosen), ledger.inputDataVersions(pool, input.runId ? await ledger.dataVersionOf(pool, [input.runId]) : null),
+    ledger.channelRevenue(pool, scope), ledger.decisionCounts(pool, scope), reconciliationOf(pool, scope, input.months ? null : input.runId),
+    ledger.attributedAccounts(pool, scope, chosen), fileVersionsUpTo(pool, input.runId ? await dataVersionOf(pool, [input.runId]) : null),
     learnedModelReports(pool, input.months ? null : input.runId, input.modelVersion),
   ]);
   const runs = input.months ? await monthRuns(pool, input.modelVersion, input.months.from, input.months.to) : null;
@@ -75,11 +79,18 @@ export async function writeRunReport(pool: pg.Pool, input: RunReportInput): Prom
   });
 }
 
+/** The stored reconciliation of a run, or (no run) recomputed from billing and the ledger. */
+async function reconciliationOf(pool: pg.Pool, s: ledger.LedgerScope, runId: string | null): Promise<ReconciliationRow[]> {
+  if (runId) return readReconciliation(pool, runId);
+  const from = s.from === null ? null : new Date(s.from);
+  return (await Promise.all(s.books.map((book) => reconcileBook(pool, { modelVersion: s.modelVersion, basis: s.basis, book }, from, new Date(s.to))))).flat();
+}
+
 /** Month → the runs recorded for it under the model version (a month is done when it has one). */
 async function monthRuns(pool: pg.Pool, modelVersion: string, fromMonth: string, toMonth: string): Promise<Map<string, string[]>> {
   const byMonth = new Map<string, string[]>();
   for (const month of monthsBetween(fromMonth, toMonth)) {
-    const runs = await ledger.runsOf(pool, modelVersion, { from: monthStart(month), to: monthStart(nextMonth(month)) });
+    const runs = await runsOf(pool, modelVersion, { from: monthStart(month), to: monthStart(nextMonth(month)) });
     if (runs.length) byMonth.set(month, runs.map((r) => r.runId));
   }
   return byMonth;

@@ -9,7 +9,7 @@ import { reportHeader, renderSections } from '../../reporting/runReport';
 import { renderSensitivityCsv, sensitivityRows, sensitivitySections, SENSITIVITY_FILE_NAME, type SensitivityRow } from '../../reporting/sensitivityReport';
 import { sweepBookTotals } from '../sensitivity/bookTotals';
 import { writeReportFiles, type WrittenReports } from './files';
-import { inputDataVersions } from './ledgerQueries';
+import { fileVersionsUpTo } from '../../store/inputs';
 import { REPORT_FILE_NAME } from './runReport';
 
 export interface SensitivityInput {
@@ -41,7 +41,7 @@ export async function writeSensitivityReport(pool: pg.Pool, input: SensitivityIn
   ]);
   const written = writeReportFiles(input.outDir, files, {
     kind: 'sensitivity', modelVersion: modelVersion(parseRuleset(input.rulesetYaml, input.rulesetSource)),
-    basis, period: { from: null, to: input.asOf }, cutoff: input.asOf, books: input.books, runIds: [], inputDataVersions: await inputDataVersions(pool),
+    basis, period: { from: null, to: input.asOf }, cutoff: input.asOf, books: input.books, runIds: [], inputDataVersions: await fileVersionsUpTo(pool),
     // The ruleset as given; each value's own model version is under `values`.
     param: path, values: versions, ledgerWritten: false,
   });

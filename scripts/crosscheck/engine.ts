@@ -8,6 +8,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { modelVersion, parseRuleset } from '../../domain/ruleset';
+import { learnedModelsOf, removalEffectsOf, shapleyValuesOf } from '../../store/learnedModelReads';
+import { runBookLines } from '../../store/ledgerReads';
 import type { AttributionRunInput, AttributionRunResult } from '../../workflows/attributionRun';
 import { withThrowawayStack } from '../throwawayStack';
 
@@ -37,15 +39,12 @@ await withThrowawayStack(async (stack) => {
     const started = Date.now();
     const result = await temporal.client.workflow.execute('attributionRun', { workflowId: `crosscheck/${q}`, taskQueue: q, args: [input] }) as AttributionRunResult;
     console.log(`run ${result.runId}: ${result.progress.accounts} accounts, ${result.progress.linesWritten} lines in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    const dump = async (file: string, sql: string) => {
-      const rows = (await db.pool.query<{ line: string }>(sql, [result.runId])).rows.map((r) => r.line);
-      fs.writeFileSync(path.join(out, file), rows.join('\n') + '\n');
-    };
-    await dump('engine_removal_effects_exact.tsv', `SELECT channel || E'\\t' || exact AS line FROM run_markov_removal_effects WHERE run_id = $1 ORDER BY channel`);
-    await dump('engine_shapley_exact.tsv', `SELECT coalition || E'\\t' || channel || E'\\t' || exact AS line FROM run_shapley_values WHERE run_id = $1 ORDER BY coalition, channel`);
-    await dump('engine_learned.tsv', `SELECT journeys || E'\\t' || converting || E'\\t' || without_channels || E'\\t' || coalesce(conversion_probability, '') AS line FROM run_learned_models WHERE run_id = $1`);
-    await dump('engine_time_decay_lines.tsv', `SELECT transaction_id || E'\\t' || channel || E'\\t' || amount::text AS line FROM ledger_lines
-                                                WHERE run_id = $1 AND book = 'time_decay' AND kind = 'payment' ORDER BY transaction_id, channel`);
+    const dump = (file: string, lines: ReadonlyArray<string>) => fs.writeFileSync(path.join(out, file), lines.join('\n') + '\n');
+    const learned = await learnedModelsOf(db.pool, result.runId, input.modelVersion);
+    dump('engine_removal_effects_exact.tsv', (await removalEffectsOf(db.pool, result.runId)).map((r) => `${r.channel}\t${r.exact}`));
+    dump('engine_shapley_exact.tsv', (await shapleyValuesOf(db.pool, result.runId)).map((r) => `${r.coalition}\t${r.channel}\t${r.exact}`));
+    dump('engine_learned.tsv', learned ? [`${learned.journeys}\t${learned.converting}\t${learned.withoutChannels}\t${learned.conversionProbability ?? ''}`] : []);
+    dump('engine_time_decay_lines.tsv', (await runBookLines(db.pool, result.runId, 'time_decay', 'payment')).map((r) => `${r.transactionId}\t${r.channel}\t${r.amount}`));
   } finally {
     worker.worker.shutdown();
     await worker.done;
