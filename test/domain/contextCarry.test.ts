@@ -127,7 +127,9 @@ const historyArb = fc.record({
   sms: fc.array(fc.record({ at: hour, platform, user, segments: fc.integer({ min: 0, max: 5 }) }), { maxLength: 6 }),
 });
 
-function inputOf(history: fc.infer<typeof historyArb>): AccountInput {
+type History = typeof historyArb extends fc.Arbitrary<infer T> ? T : never;
+
+function inputOf(history: History): AccountInput {
   return account({
     payments: history.payments.map((p, i) => ({ id: `p${i}`, amountUnits: p.units, currency: p.currency, at: h(p.at) })),
     refunds: history.refunds.map((r, i) => ({ id: `r${i}`, amountUnits: r.units, currency: 'USD', at: h(r.at), paymentId: null })),
