@@ -57,10 +57,11 @@ export async function buildContextShard(pool: pg.Pool, input: ContextShardInput,
   const carried = source ? await continuableContexts(pool, source, members) : new Map<string, CarriedContext>();
   const full = [...members.usersOf.keys()].filter((accountId) => !carried.has(accountId));
   progress(0);
-  const built = [
-    ...await buildFully(pool, run, subset(members, full), params),
-    ...(source ? await buildContinued(pool, run, source, subset(members, [...carried.keys()]), carried, params) : []),
-  ];
+  // The two groups share nothing: their reads and usage sums overlap.
+  const built = (await Promise.all([
+    buildFully(pool, run, subset(members, full), params),
+    source ? buildContinued(pool, run, source, subset(members, [...carried.keys()]), carried, params) : [],
+  ])).flat();
   const lines = built.map((b) => contextCopyLine(run.contextId, input.shard, b.context, {
     memberUsers: members.usersOf.get(b.context.accountId) ?? [], openConnections: b.openConnections,
   }));
