@@ -93,8 +93,8 @@ export interface UserPlatformTotal {
 
 /**
  * The call seconds and SMS segments of `userIds` inside their windows, summed per user and platform
- * (NUMERIC, exact). `from` (no window starts before it) lets the scans start there in the
- * (user, instant) indexes. A row counts when its instant is in [start, end) of a window.
+ * (NUMERIC, exact). `from` (no window starts before it) drops the older rows before the window
+ * test. A row counts when its instant is in [start, end) of a window.
  */
 export async function sumUsageInWindows(
   db: Db, userIds: ReadonlyArray<string>, windows: UserWindows, from: Date | null,

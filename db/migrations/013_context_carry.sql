@@ -10,9 +10,3 @@ ALTER TABLE account_contexts
   ADD COLUMN open_since         timestamptz[],
   ADD COLUMN redundant_connects integer;
 
--- A continued context reads only the usage rows after the previous cutoff: by user and instant.
--- The user-only indexes are covered by these (user_id leads).
-CREATE INDEX IF NOT EXISTS calls_user_at_idx ON calls (user_id, started_at);
-CREATE INDEX IF NOT EXISTS sms_user_at_idx ON sms (user_id, sent_at);
-DROP INDEX IF EXISTS calls_user_idx;
-DROP INDEX IF EXISTS sms_user_idx;
