@@ -2,7 +2,8 @@
 // month built fully, on a cached bench dataset (docs/decisions.md, "Contexts": incremental months).
 // Builds the lifetime contexts as of the last month's start, then the last month twice: once
 // continued from them, once fully (under a ruleset with other context parameters, the same work).
-//   npx tsx bench/probes/incrementalContexts.ts /var/tmp/attribution-bench/a10000-m12-s1-u150-2024-01
+//   [PROBE_USER_AT_INDEX=1] npx tsx bench/probes/incrementalContexts.ts /var/tmp/attribution-bench/a10000-m12-s1-u150-2024-01
+// PROBE_USER_AT_INDEX=1 replaces the usage tables' (user) indexes by (user, instant) ones first.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -23,6 +24,11 @@ await withThrowawayStack(async (stack) => {
   await migrate(pool);
   const listing = await listDatasetFiles(dir);
   await Promise.all(listing.files.map((f) => loadCsvFile(pool, { dir, kind: f.kind, maxRejects: null, expectedLoadKey: f.loadKey })));
+  if (process.env.PROBE_USER_AT_INDEX) {
+    // The (user, instant) usage indexes instead of the (user) ones (docs/decisions.md, "Incremental months").
+    await pool.query('CREATE INDEX calls_user_at_idx ON calls (user_id, started_at); CREATE INDEX sms_user_at_idx ON sms (user_id, sent_at)');
+    await pool.query('DROP INDEX calls_user_idx; DROP INDEX sms_user_idx; ANALYZE calls; ANALYZE sms');
+  }
   const runs: Array<[string, string | null, string, string]> = [
     ['lifetime', null, '2024-12-01T00:00:00.000Z', DEFAULT_RULESET],
     ['month continued', '2024-12-01T00:00:00.000Z', '2025-01-01T00:00:00.000Z', DEFAULT_RULESET],
