@@ -85,6 +85,13 @@ export interface TimeWindow {
   endAt: number;
 }
 
+/** A (user, platform) connection still open at a cutoff, and the instant of the connect that opened it. */
+export interface OpenConnection {
+  userId: string;
+  platform: string;
+  since: number;
+}
+
 export interface Touch {
   at: number;
   platform: string;
@@ -139,6 +146,18 @@ export function buildAccountTimeline(
   asOf: number,
   params: ContextParams,
 ): AccountTimeline {
+  return buildAccountTimelineWithCarry(input, asOf, params).timeline;
+}
+
+/**
+ * The timeline and the connections still open at its cutoff: what a later cutoff continues from
+ * (domain/contextCarry.ts, docs/decisions.md "Contexts": incremental months).
+ */
+export function buildAccountTimelineWithCarry(
+  input: Pick<AccountInput, 'accountId' | 'payments' | 'refunds' | 'integrationEvents'>,
+  asOf: number,
+  params: ContextParams,
+): { timeline: AccountTimeline; openConnections: OpenConnection[] } {
   const beforeCutoff = <T extends { at: number }>(rows: ReadonlyArray<T>): T[] => rows.filter((r) => r.at < asOf);
 
   const payments = beforeCutoff(input.payments);
@@ -151,7 +170,7 @@ export function buildAccountTimeline(
   const events = beforeCutoff(input.integrationEvents);
   const windows = connectionWindows(events, activeEnd);
 
-  return {
+  const timeline: AccountTimeline = {
     accountId: input.accountId,
     asOf,
     firstPaymentAt,
@@ -163,42 +182,52 @@ export function buildAccountTimeline(
     orphanDisconnects: windows.orphanDisconnects,
     redundantConnects: windows.redundantConnects,
   };
+  return { timeline, openConnections: windows.open };
 }
 
 /**
  * Per platform, the sorted, disjoint windows in which a usage row counts (docs/decisions.md, "Contexts"): inside the
  * active period and, unless the platform is always available, inside one of its connection
- * windows. Platforms absent here count no usage.
+ * windows. Platforms absent here count no usage. With `countFrom`, only the part from that instant
+ * on: a continued context counts the rows after the previous cutoff only (domain/contextCarry.ts).
  */
-export function usageCountingWindows(timeline: AccountTimeline, params: ContextParams): Map<string, TimeWindow[]> {
+export function usageCountingWindows(timeline: AccountTimeline, params: ContextParams, countFrom: number | null = null): Map<string, TimeWindow[]> {
   const counting = new Map<string, TimeWindow[]>();
   const { firstPaymentAt, activeEnd } = timeline;
-  if (firstPaymentAt === null || firstPaymentAt >= activeEnd) return counting; // empty active period
+  if (firstPaymentAt === null) return counting; // never paid: empty active period
+  const lower = countFrom === null ? firstPaymentAt : Math.max(firstPaymentAt, countFrom);
+  if (lower >= activeEnd) return counting; // empty active period (or nothing of it after countFrom)
   for (const [platform, windows] of timeline.connectionWindowsByPlatform) {
     const clipped = windows
-      .map((w) => ({ startAt: Math.max(w.startAt, firstPaymentAt), endAt: Math.min(w.endAt, activeEnd) }))
+      .map((w) => ({ startAt: Math.max(w.startAt, lower), endAt: Math.min(w.endAt, activeEnd) }))
       .filter((w) => w.startAt < w.endAt);
     if (clipped.length > 0) counting.set(platform, clipped);
   }
-  for (const platform of params.alwaysAvailable) counting.set(platform, [{ startAt: firstPaymentAt, endAt: activeEnd }]);
+  for (const platform of params.alwaysAvailable) counting.set(platform, [{ startAt: lower, endAt: activeEnd }]);
   return sortedMap(counting);
 }
 
-function earliest(rows: ReadonlyArray<{ at: number }>): number | null {
+export function earliest(rows: ReadonlyArray<{ at: number }>): number | null {
   return rows.reduce<number | null>((min, r) => (min === null || r.at < min ? r.at : min), null);
 }
 
-function netUnitsByCurrency(payments: ReadonlyArray<PaymentRow>, refunds: ReadonlyArray<RefundRow>): Map<string, bigint> {
+export function netUnitsByCurrency(payments: ReadonlyArray<PaymentRow>, refunds: ReadonlyArray<RefundRow>): Map<string, bigint> {
   const net = new Map<string, bigint>();
   for (const p of payments) net.set(p.currency, (net.get(p.currency) ?? 0n) + p.amountUnits);
   for (const r of refunds) net.set(r.currency, (net.get(r.currency) ?? 0n) - r.amountUnits);
   return sortedMap(net);
 }
 
-function connectionWindows(
+/**
+ * Connection windows from the events, in order; `carriedOpen` are the connections open before the
+ * first of them (a continued context, domain/contextCarry.ts). Also returns the connections still
+ * open after the last event, sorted by (user, platform).
+ */
+export function connectionWindows(
   events: ReadonlyArray<IntegrationEventRow>,
   activeEnd: number,
-): { byPlatform: Map<string, TimeWindow[]>; orphanDisconnects: number; redundantConnects: number } {
+  carriedOpen: ReadonlyArray<OpenConnection> = [],
+): { byPlatform: Map<string, TimeWindow[]>; orphanDisconnects: number; redundantConnects: number; open: OpenConnection[] } {
   // At one instant a connect is applied before a disconnect, so that the disconnect closes it.
   const ordered = [...events].sort(
     (a, b) =>
@@ -207,6 +236,7 @@ function connectionWindows(
       compareStrings(a.id, b.id),
   );
   const openSince = new Map<string, number>(); // key: user and platform
+  for (const c of carriedOpen) openSince.set(JSON.stringify([c.userId, c.platform]), c.since);
   const raw = new Map<string, TimeWindow[]>();
   let orphanDisconnects = 0;
   let redundantConnects = 0;
@@ -230,14 +260,17 @@ function connectionWindows(
       openSince.delete(key);
     }
   }
+  const open: OpenConnection[] = [];
   for (const [key, start] of openSince) {
-    const [, platform] = JSON.parse(key) as [string, string];
+    const [userId, platform] = JSON.parse(key) as [string, string];
     add(platform, start, activeEnd);
+    open.push({ userId, platform, since: start });
   }
+  open.sort((a, b) => compareStrings(a.userId, b.userId) || compareStrings(a.platform, b.platform));
 
   const byPlatform = new Map<string, TimeWindow[]>();
   for (const [platform, list] of raw) byPlatform.set(platform, unionWindows(list));
-  return { byPlatform: sortedMap(byPlatform), orphanDisconnects, redundantConnects };
+  return { byPlatform: sortedMap(byPlatform), orphanDisconnects, redundantConnects, open };
 }
 
 /** Merges overlapping or adjacent half-open windows ([a, b) and [b, c) become [a, c)). */
@@ -267,7 +300,7 @@ function insideWindows(windows: ReadonlyArray<TimeWindow>, at: number): boolean 
   return false;
 }
 
-function usageUnitsOfRows(
+export function usageUnitsOfRows(
   input: Pick<AccountInput, 'accountId' | 'calls' | 'sms'>,
   params: ContextParams,
   counting: ReadonlyMap<string, ReadonlyArray<TimeWindow>>,
@@ -316,7 +349,7 @@ export function usageUnitsOfTotals(
   return sortedMap(result);
 }
 
-function touchPath(events: ReadonlyArray<IntegrationEventRow>, inActivePeriod: (at: number) => boolean): Touch[] {
+export function touchPath(events: ReadonlyArray<IntegrationEventRow>, inActivePeriod: (at: number) => boolean): Touch[] {
   const touches = events
     .filter((e) => e.action === 'connected' && inActivePeriod(e.at))
     .map(({ at, platform, userId }) => ({ at, platform, userId }))
@@ -327,6 +360,6 @@ function touchPath(events: ReadonlyArray<IntegrationEventRow>, inActivePeriod: (
   });
 }
 
-function sortedMap<V>(map: ReadonlyMap<string, V>): Map<string, V> {
+export function sortedMap<V>(map: ReadonlyMap<string, V>): Map<string, V> {
   return new Map([...map.entries()].sort(([a], [b]) => compareStrings(a, b)));
 }

@@ -117,7 +117,7 @@ function parseRulesetOrFail(yaml: string, source: string): Ruleset {
  * id: runs of one period and cutoff (every book, every model version, replays) share them, and a
  * month's run does not build the contexts of the accounts that paid nothing that month.
  */
-function contextIdFor(ruleset: Ruleset, run: Pick<PrepareRunInput, 'asOf' | 'from' | 'to'>, dataVersion: number): string {
+export function contextIdFor(ruleset: Ruleset, run: Pick<PrepareRunInput, 'asOf' | 'from' | 'to'>, dataVersion: number): string {
   const asOf = run.asOf;
   const params = contextParamsFromRuleset(ruleset);
   const key = canonicalJson({
