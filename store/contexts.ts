@@ -1,12 +1,73 @@
-// The contexts family (docs/decisions.md, "Contexts"): account_contexts, context_shards and
-// context_shard_users as the context shard activity reads and writes them, the input rows it reads
-// per shard, and the stored contexts at a cutoff that a later run can continue.
+// The contexts family (docs/decisions.md, "Contexts"): context_user_accounts and
+// context_shard_users as prepareRun resolves and assigns them, account_contexts, context_shards
+// and context_shard_users as the context shard activity reads and writes them, the input rows it
+// reads per shard, the contexts a book shard reads, and the stored contexts at a cutoff that a
+// later run can continue.
 import type pg from 'pg';
 import { parseAmountUnits } from '../domain/money';
 import type { IntegrationEventRow, PaymentRow, RefundRow } from '../domain/context';
+import { inPeriod, shardOf } from './predicates';
 import { copyRows, inTransaction } from './sql';
 
 type Db = pg.Pool | pg.PoolClient;
+
+/**
+ * docs/decisions.md, "Input": every workspace maps its owner and members to the account `owner_id`; an owner always
+ * belongs to their own account; a non-owner listed under two different owners is ambiguous.
+ */
+export async function resolveUserAccounts(db: Db, contextId: string): Promise<void> {
+  await db.query(
+    `INSERT INTO context_user_accounts (context_id, user_id, account_id, ambiguous)
+     SELECT $1, user_id,
+            CASE WHEN bool_or(is_owner) THEN user_id WHEN count(DISTINCT owner_id) = 1 THEN min(owner_id) END,
+            NOT bool_or(is_owner) AND count(DISTINCT owner_id) > 1
+       FROM (SELECT owner_id AS user_id, owner_id, true AS is_owner FROM workspaces
+             UNION ALL
+             SELECT unnest(member_ids), owner_id, false FROM workspaces) m
+      GROUP BY user_id
+     ON CONFLICT (context_id, user_id) DO NOTHING`,
+    [contextId],
+  );
+}
+
+/**
+ * Stores which users make up each shard (`shardOf` the account, evaluated once per user) for every shard activity to read by index. Shared by the runs with the same context and
+ * shard count; done once (the first run inserts, a concurrent one finds the rows or conflicts).
+ */
+export async function assignShards(db: Db, contextId: string, shardCount: number): Promise<void> {
+  const done = await db.query('SELECT 1 FROM context_shard_users WHERE context_id = $1 AND shard_count = $2 LIMIT 1', [contextId, shardCount]);
+  if (done.rows.length > 0) return;
+  await db.query(
+    `INSERT INTO context_shard_users (context_id, shard_count, shard, user_id, account_id)
+     SELECT context_id, $2, ${shardOf('account_id', '$2')}, user_id, account_id
+       FROM context_user_accounts WHERE context_id = $1 AND account_id IS NOT NULL
+     ON CONFLICT DO NOTHING`,
+    [contextId, shardCount],
+  );
+  await db.query('ANALYZE context_shard_users');
+}
+
+/** Accounts with at least one payment or refund in the period: the ones that get a context. */
+export async function countAccounts(db: Db, contextId: string, from: string | null, to: string): Promise<number> {
+  const result = await db.query<{ n: string }>(
+    `SELECT count(DISTINCT ua.account_id)::text AS n
+       FROM context_user_accounts ua
+       JOIN (SELECT user_id FROM payments WHERE ${inPeriod('paid_at', '$2', '$3')}
+             UNION SELECT user_id FROM refunds WHERE ${inPeriod('refunded_at', '$2', '$3')}) t USING (user_id)
+      WHERE ua.context_id = $1 AND ua.account_id IS NOT NULL`,
+    [contextId, from, to],
+  );
+  return Number(result.rows[0]!.n);
+}
+
+/** The stored contexts of one shard, by account: what a book shard decides from. */
+export async function readShardContexts<Row>(db: Db, contextId: string, shard: number): Promise<Row[]> {
+  const contexts = await db.query(
+    'SELECT * FROM account_contexts WHERE context_id = $1 AND shard = $2 ORDER BY account_id',
+    [contextId, shard],
+  );
+  return contexts.rows as Row[];
+}
 
 /** The accounts a context shard stored, or null when it is not built yet (its marker row is absent). */
 export async function builtShardAccounts(db: Db, contextId: string, shardCount: number, shard: number): Promise<number | null> {

@@ -11,11 +11,11 @@ import { REASONS } from '../../domain/reasons';
 import { csvTransaction, type TransactionFacts } from '../../domain/transaction';
 import { pacer } from '../heartbeat';
 import { contextFromRow, type AccountContextRow } from './contextRows';
-import { readEventFacts } from './eventFacts';
 import { attributedPaymentLines, reversedBefore } from '../../store/ledgerReads';
 import { writeDecisions, type LedgerDecision } from '../../store/ledger';
 import { readLearnedModels } from '../../store/learnedModelReads';
-import { inPeriod } from '../../store/predicates';
+import { readShardContexts } from '../../store/contexts';
+import { readEventFacts, readShardBilling } from '../../store/inputs/runReads';
 import { recordShardResult, storedShardResult } from '../../store/runResults';
 import { loadRun, type RunRecord } from '../../store/runs';
 import { inTransaction } from '../../store/sql';
@@ -42,10 +42,7 @@ export async function attributeBookShard(pool: pg.Pool, input: BookShardInput, p
   const book = input.book;
   if (!isBookName(book)) throw inputFailure(ErrorType.InvalidRun, `Unknown book "${book}".`);
 
-  const contexts = await pool.query<AccountContextRow>(
-    'SELECT * FROM account_contexts WHERE context_id = $1 AND shard = $2 ORDER BY account_id',
-    [run.contextId, input.shard],
-  );
+  const contexts = await readShardContexts<AccountContextRow>(pool, run.contextId, input.shard);
   const transactions = await readShardTransactions(pool, run, input.shard);
   const withRefunds = [...transactions].filter(([, t]) => t.refunds.length > 0).map(([accountId]) => accountId);
   const prior = await readPriorAttributedPayments(pool, run, book, withRefunds);
@@ -54,7 +51,7 @@ export async function attributeBookShard(pool: pg.Pool, input: BookShardInput, p
   const decisions: LedgerDecision[] = [];
   let accounts = 0;
   const pace = pacer(); // a book over a thousand accounts is seconds of CPU: let heartbeats out
-  for (const row of contexts.rows) {
+  for (const row of contexts) {
     await pace();
     const ctx = contextFromRow(row, run.asOf);
     const own = transactions.get(ctx.accountId);
@@ -99,16 +96,7 @@ interface AccountTransactions {
 
 /** The shard's payments and refunds of the run's period, per account, with what events add to them. */
 async function readShardTransactions(pool: pg.Pool, run: RunRecord, shard: number): Promise<Map<string, AccountTransactions>> {
-  // The shard's users as prepareRun stored them (an index range, not a hash of every user per shard).
-  const users = 'SELECT user_id, account_id FROM context_shard_users WHERE context_id = $1 AND shard_count = $2 AND shard = $3';
-  const params = [run.contextId, run.shardCount, shard, run.periodFrom === null ? null : new Date(run.periodFrom), new Date(run.periodTo)];
-  const [payments, refunds, events] = await Promise.all([
-    pool.query(`SELECT u.account_id, p.user_id, p.payment_id, p.amount, p.currency, p.paid_at FROM payments p JOIN (${users}) u USING (user_id)
-                 WHERE ${inPeriod('p.paid_at', '$4', '$5')}`, params),
-    pool.query(`SELECT u.account_id, r.user_id, r.refund_id, r.amount, r.currency, r.refunded_at, r.payment_id FROM refunds r JOIN (${users}) u USING (user_id)
-                 WHERE ${inPeriod('r.refunded_at', '$4', '$5')}`, params),
-    readEventFacts(pool, run, shard),
-  ]);
+  const [{ payments, refunds }, events] = await Promise.all([readShardBilling(pool, run, shard), readEventFacts(pool, run, shard)]);
   const withEvent = (tx: TransactionFacts): TransactionFacts => {
     const event = events.get(tx.transactionId);
     return event === undefined ? tx : { ...tx, ...event };
@@ -119,12 +107,12 @@ async function readShardTransactions(pool: pg.Pool, run: RunRecord, shard: numbe
     if (!t) byAccount.set(accountId, (t = { payments: [], refunds: [], userOf: new Map() }));
     return t;
   };
-  for (const r of payments.rows) {
+  for (const r of payments) {
     const t = of(r.account_id);
     t.payments.push(withEvent(csvTransaction({ id: r.payment_id, kind: 'payment', amountUnits: parseAmountUnits(r.amount), currency: r.currency, at: r.paid_at.getTime() })));
     t.userOf.set(`payment:${r.payment_id}`, r.user_id);
   }
-  for (const r of refunds.rows) {
+  for (const r of refunds) {
     const t = of(r.account_id);
     t.refunds.push(withEvent(csvTransaction({ id: r.refund_id, kind: 'refund', amountUnits: parseAmountUnits(r.amount), currency: r.currency, at: r.refunded_at.getTime(), refundOf: r.payment_id })));
     t.userOf.set(`refund:${r.refund_id}`, r.user_id);

@@ -13,13 +13,12 @@ import {
 import { continueAccountTimeline, continuedUsage, type CarriedContext } from '../../domain/contextCarry';
 import { ExactDecimal } from '../../domain/exactDecimal';
 import {
-  builtShardAccounts, readContinuableContexts, readShardMembers, readTimelineRows, sumUsageInWindows, writeContextShard,
+  assignShards, builtShardAccounts, readContinuableContexts, readShardMembers, readTimelineRows, sumUsageInWindows, writeContextShard,
   type ShardAccountInput, type ShardMembers, type UserPlatformTotal, type UserWindows,
 } from '../../store/contexts';
 import { pacer } from '../heartbeat';
 import { carrySourceFor, type CarrySource } from './contextCarrySource';
 import { carriedFromRow, CONTEXT_COPY_COLUMNS, contextCopyLine, type AccountContextRow } from './contextRows';
-import { assignShards } from './prepareRun';
 import { loadRun, type RunRecord } from './runRecord';
 
 export type { ShardAccountInput, ShardMembers } from '../../store/contexts';

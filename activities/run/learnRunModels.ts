@@ -15,7 +15,7 @@ import {
 } from '../../store/learnedModels';
 import { loadRun } from '../../store/runs';
 import { inTransaction } from '../../store/sql';
-import { materialiseJourneys } from './journeys';
+import { materialiseJourneys } from '../../store/runJourneys';
 
 export interface LearnRunModelsInput {
   runId: string;

@@ -1,6 +1,6 @@
 // prepareRun: records the run and its ruleset (store/runs.ts), resolves users to accounts once for
-// the run's context, and decides the number of account shards. Idempotent: a retry finds the
-// stored run. The statements on the context tables stay here until the contexts have their store.
+// the run's context (store/contexts.ts), and decides the number of account shards. Idempotent: a
+// retry finds the stored run.
 import crypto from 'node:crypto';
 import type pg from 'pg';
 import { ErrorType, inputFailure } from '../../common/errors';
@@ -9,9 +9,9 @@ import { contextParamsFromRuleset } from '../../domain/context';
 import { canonicalJson, modelVersion as modelVersionOf, parseRuleset, RulesetError, type Ruleset } from '../../domain/ruleset';
 import { basisOf } from '../../common/period';
 
+import { assignShards, countAccounts, resolveUserAccounts } from '../../store/contexts';
 import { currentDataVersion, inputsUpTo, type InputSource } from '../../store/inputs';
 import { registerKeys } from '../../store/ledger';
-import { inPeriod, shardOf } from '../../store/predicates';
 import { recordRuleset, recordRun, storedRunShape } from '../../store/runs';
 
 export interface PrepareRunInput {
@@ -129,53 +129,4 @@ export function contextIdFor(ruleset: Ruleset, run: Pick<PrepareRunInput, 'asOf'
     accountsWithTransactionsIn: [run.from === null ? null : new Date(run.from).toISOString(), new Date(run.to).toISOString()],
   });
   return crypto.createHash('sha256').update(key).digest('hex').slice(0, 16);
-}
-
-/**
- * docs/decisions.md, "Input": every workspace maps its owner and members to the account `owner_id`; an owner always
- * belongs to their own account; a non-owner listed under two different owners is ambiguous.
- */
-async function resolveUserAccounts(pool: pg.Pool, contextId: string): Promise<void> {
-  await pool.query(
-    `INSERT INTO context_user_accounts (context_id, user_id, account_id, ambiguous)
-     SELECT $1, user_id,
-            CASE WHEN bool_or(is_owner) THEN user_id WHEN count(DISTINCT owner_id) = 1 THEN min(owner_id) END,
-            NOT bool_or(is_owner) AND count(DISTINCT owner_id) > 1
-       FROM (SELECT owner_id AS user_id, owner_id, true AS is_owner FROM workspaces
-             UNION ALL
-             SELECT unnest(member_ids), owner_id, false FROM workspaces) m
-      GROUP BY user_id
-     ON CONFLICT (context_id, user_id) DO NOTHING`,
-    [contextId],
-  );
-}
-
-/**
- * Stores which users make up each shard (`shardOf` the account, evaluated once per user) for every shard activity to read by index. Shared by the runs with the same context and
- * shard count; done once (the first run inserts, a concurrent one finds the rows or conflicts).
- */
-export async function assignShards(pool: pg.Pool, contextId: string, shardCount: number): Promise<void> {
-  const done = await pool.query('SELECT 1 FROM context_shard_users WHERE context_id = $1 AND shard_count = $2 LIMIT 1', [contextId, shardCount]);
-  if (done.rows.length > 0) return;
-  await pool.query(
-    `INSERT INTO context_shard_users (context_id, shard_count, shard, user_id, account_id)
-     SELECT context_id, $2, ${shardOf('account_id', '$2')}, user_id, account_id
-       FROM context_user_accounts WHERE context_id = $1 AND account_id IS NOT NULL
-     ON CONFLICT DO NOTHING`,
-    [contextId, shardCount],
-  );
-  await pool.query('ANALYZE context_shard_users');
-}
-
-/** Accounts with at least one payment or refund in the period: the ones that get a context. */
-async function countAccounts(pool: pg.Pool, contextId: string, from: string | null, to: string): Promise<number> {
-  const result = await pool.query<{ n: string }>(
-    `SELECT count(DISTINCT ua.account_id)::text AS n
-       FROM context_user_accounts ua
-       JOIN (SELECT user_id FROM payments WHERE ${inPeriod('paid_at', '$2', '$3')}
-             UNION SELECT user_id FROM refunds WHERE ${inPeriod('refunded_at', '$2', '$3')}) t USING (user_id)
-      WHERE ua.context_id = $1 AND ua.account_id IS NOT NULL`,
-    [contextId, from, to],
-  );
-  return Number(result.rows[0]!.n);
 }

@@ -6,7 +6,7 @@
 // Exact: for the ruleset of a stored lifetime run with the same cutoff, the totals equal its ledger.
 import type pg from 'pg';
 import { readShardInputs, withCountedUsage, type ShardMembers } from '../../activities/run/buildContextShard';
-import { readCustomersEventFacts } from '../../activities/run/eventFacts';
+import { readCustomersEventFacts } from '../../store/inputs/runReads';
 import { weighTransaction, type BookName } from '../../domain/books';
 import { buildAccountTimeline, contextParamsFromRuleset } from '../../domain/context';
 import { decideAccountBook } from '../../domain/decisions';

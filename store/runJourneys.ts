@@ -7,11 +7,11 @@
 // before the cutoff; event customers their events' touchpoints; the optional journey stream its
 // touchpoints. A journey converts when the account has attributed revenue in the run: a payment
 // in the run's period in a currency whose net revenue as of the cutoff is positive. The tables'
-// aggregates are in store/learnedModels.ts; this statement reads the contexts' user map and the
-// inputs, and moves with the contexts' store.
+// aggregates are in store/learnedModels.ts; these statements read the contexts' user map
+// (context_user_accounts) and the inputs.
 import type pg from 'pg';
-import { inPeriod } from '../../store/predicates';
-import type { RunRecord } from '../../store/runs';
+import { inPeriod } from './predicates';
+import type { RunRecord } from './runs';
 
 export async function materialiseJourneys(client: pg.PoolClient, run: RunRecord): Promise<void> {
   const params = [run.contextId, new Date(run.asOf), run.ruleset.stop_at_first_refund, run.periodFrom === null ? null : new Date(run.periodFrom), new Date(run.periodTo)];
