@@ -1,7 +1,7 @@
 // The learned models' store (docs/data-driven-books.md): every statement on run_learned_models,
 // run_markov_removal_effects, run_shapley_coalitions and run_shapley_values, and the aggregates
 // over a run's journeys (the temporary tables run_touches and run_journeys that
-// activities/run/journeys.ts materialises in the caller's transaction). Written once per run:
+// store/runJourneys.ts materialises in the caller's transaction). Written once per run:
 // the run_learned_models row commits with the models and marks the step done.
 import type pg from 'pg';
 

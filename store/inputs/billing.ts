@@ -1,7 +1,7 @@
 // Reads of the billing inputs (payments and refunds, of both shapes) and of the membership that
 // maps their users to accounts, for the commands that read inputs without a run: the month grid's
 // default range and the sensitivity sweep (docs/reports.md, "Sensitivity"). A run's own reads are
-// its context build's.
+// its context build's (store/contexts.ts) and its book shards' (store/inputs/runReads.ts).
 import type pg from 'pg';
 
 type Db = pg.Pool | pg.PoolClient;
