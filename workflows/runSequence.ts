@@ -5,7 +5,7 @@
 // functions called in-process. It is deterministic and imports nothing that the workflow sandbox
 // lacks: the steps it calls and the hooks it reports to are given by the caller.
 import type { Activities } from '../activities';
-import type { PreparedRun, ReconciliationRow } from '../activities/run';
+import type { PreparedRun, PrepareRunInput, ReconciliationRow } from '../activities/run';
 import { rootCauseMessage } from '../common/rootCause';
 
 /** ~0.8 GiB of worker memory at four shards in flight (bench/results.md); 2,000 needed ~1.5 GiB. */
@@ -28,21 +28,8 @@ export interface RunProgress {
   drift: number;
 }
 
-/** What a run is asked to do: the attributionRun input's fields that the sequence reads. */
-export interface RunRequest {
-  runId: string;
-  workflowId: string;
-  kind: string;
-  rulesetYaml: string;
-  rulesetSource: string;
-  modelVersion: string;
-  from: string | null;
-  to: string;
-  asOf: string;
-  books: string[];
-  accountsPerShard?: number;
-  shardConcurrency?: number;
-}
+/** What a run is asked to do: prepareRun's input, with the shard settings optional (defaults above). */
+export type RunRequest = Omit<PrepareRunInput, 'accountsPerShard'> & { accountsPerShard?: number; shardConcurrency?: number };
 
 /**
  * Where the caller takes part. Each hook is called at a fixed point of the sequence, so that a

@@ -22,7 +22,7 @@ export interface AccountContextRow {
   touch_at: Date[];
   touch_users: string[];
   orphan_disconnects: number;
-  /** NULL in rows stored before contexts were continued (migration 013): those are not continued. */
+  /** NULL in rows stored before contexts were continued (migration 023): those are not continued. */
   member_users: string[] | null;
   open_users: string[] | null;
   open_platforms: string[] | null;

@@ -195,7 +195,7 @@ describe('incremental months: what builds fully', () => {
     assert.ok((await buildContexts(db, MONTH_START.feb, MONTH_START.mar, ruleset)).continued > 50);
   });
 
-  it('contexts stored without what continuing needs (before migration 013)', { timeout: 120_000 }, async () => {
+  it('contexts stored without what continuing needs (before migration 023)', { timeout: 120_000 }, async () => {
     const db = await loaded('incremental_legacy');
     const jan = await buildContexts(db, MONTH_START.jan, MONTH_START.feb);
     await db.pool.query('UPDATE account_contexts SET open_users = NULL, open_platforms = NULL, open_since = NULL WHERE context_id = $1', [jan.contextId]);
