@@ -10,6 +10,7 @@
 import type pg from 'pg';
 import { copyTextField } from './copyText';
 import type { Decision } from '../domain/decisions';
+import { instantFormatter } from './copyInstant';
 import { copyRows } from './sql';
 
 type Db = pg.Pool | pg.PoolClient;
@@ -130,23 +131,6 @@ function lineArrays(d: LedgerDecision, channelIds: Map<string, number>): [string
   if (d.status !== 'attributed' || d.lines.length === 0) return ['\\N', '\\N'];
   const lines = d.lines.map((l) => ({ id: channelIds.get(l.channel)!, units: l.amountUnits })).sort((a, b) => a.id - b.id);
   return [`{${lines.map((l) => l.id).join(',')}}`, `{${lines.map((l) => l.units).join(',')}}`];
-}
-
-/**
- * `Date#toISOString` for many instants that mostly share their day: the day's part is formatted
- * once. A third of the formatting time of a write went into toISOString.
- */
-function instantFormatter(): (ms: number) => string {
-  const DAY = 86_400_000;
-  const days = new Map<number, string>();
-  const pad = (n: number, width: number) => String(n).padStart(width, '0');
-  return (ms) => {
-    const day = Math.floor(ms / DAY);
-    let prefix = days.get(day);
-    if (prefix === undefined) days.set(day, (prefix = new Date(day * DAY).toISOString().slice(0, 11)));
-    const t = ms - day * DAY;
-    return `${prefix}${pad(Math.floor(t / 3_600_000), 2)}:${pad(Math.floor(t / 60_000) % 60, 2)}:${pad(Math.floor(t / 1000) % 60, 2)}.${pad(t % 1000, 3)}Z`;
-  };
 }
 
 async function copyStraight(client: pg.PoolClient, ids: Surrogates, rows: NumberedDecision[]) {
