@@ -5,6 +5,7 @@
 // small refunds file finished first, held that lock and waited on payments, while the payments
 // load waited on that lock: Postgres broke the deadlock by failing one load (40P01).
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { listDatasetFiles } from '../../activities/ingest/datasetDir';
 import { loadCsvFile } from '../../activities/ingest/loadCsvFile';
@@ -24,7 +25,10 @@ before(async () => {
     'refunds.csv': `refund_id,user_id,amount,currency,refunded_at,payment_id\n${refundLines().join('\n')}\n`,
   });
 });
-after(async () => db.drop());
+after(async () => {
+  await db.drop();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
 
 /** 40.0000 back from each of the first REFUNDS payments. */
 function refundLines(): string[] {
