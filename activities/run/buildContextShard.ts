@@ -19,7 +19,7 @@ import {
 import { pacer } from '../heartbeat';
 import { carrySourceFor, type CarrySource } from './contextCarrySource';
 import { carriedFromRow, CONTEXT_COPY_COLUMNS, contextCopyLine, type AccountContextRow } from './contextRows';
-import { loadRun, type RunRecord } from './runRecord';
+import { loadRun, type RunRecord } from '../../store/runs';
 
 export type { ShardAccountInput, ShardMembers } from '../../store/contexts';
 

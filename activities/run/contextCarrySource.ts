@@ -5,7 +5,7 @@ import type pg from 'pg';
 import { contextsAtCutoff } from '../../store/contexts';
 import { fileSpansAfter, spanAffects } from '../../store/fileSpans';
 import { contextIdFor } from './prepareRun';
-import type { RunRecord } from './runRecord';
+import type { RunRecord } from '../../store/runs';
 
 export interface CarrySource {
   contextId: string;
