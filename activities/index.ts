@@ -6,8 +6,8 @@ import { listDatasetFiles } from './ingest/datasetDir';
 import { loadCsvFile, type LoadCsvFileInput, type LoadCsvFileResult } from './ingest/loadCsvFile';
 import { listEventFiles, loadEvents, type LoadEventsInput, type LoadEventsResult } from './ingest/loadEvents';
 import {
-  attributeBookShard, buildContextShard, excludeUnattributable, learnRunModels, prepareRun, reconcileRun,
-  type BookShardInput, type ContextShardInput, type LearnRunModelsInput, type PrepareRunInput,
+  attributeBookShard, attributeShard, buildContextShard, excludeUnattributable, learnRunModels, prepareRun, reconcileRun,
+  type BookShardInput, type ContextShardInput, type ShardInput, type LearnRunModelsInput, type PrepareRunInput,
 } from './run';
 import { monthGrid, type MonthGridKey } from '../store/monthStates';
 import { recordRunOutcome, type RunOutcome } from '../store/runOutcomes';
@@ -62,7 +62,12 @@ export function createActivities({ pool }: ActivityDeps) {
       return keepAlive(() => excludeUnattributable(pool, input));
     },
 
-    /** One book over one shard: decisions and ledger lines; heartbeats accounts done. */
+    /** Every book of the run over one shard, in one pass: decisions and ledger lines; heartbeats accounts done. */
+    async attributeShard(input: ShardInput) {
+      return withHeartbeat((beat) => attributeShard(pool, input, (accounts) => beat({ shard: input.shard, books: input.books.length, accounts })));
+    },
+
+    /** One book over one shard: the step of runs recorded before attributeShard (their histories replay). */
     async attributeBookShard(input: BookShardInput) {
       return withHeartbeat((beat) => attributeBookShard(pool, input, (accounts) => beat({ book: input.book, shard: input.shard, accounts })));
     },

@@ -188,6 +188,7 @@ async function runFigures(pool: pg.Pool, label: RunFigures['label'], period: str
   const unitOf: Record<string, [number, string]> = {
     prepare: [accounts, 'accounts'], contexts: [accounts, 'accounts'], learn: [accounts, 'accounts'], reconcile: [entries, 'entries'], reports: [lines, 'lines'],
   };
+  unitOf.books = [entries, 'decisions'];
   for (const b of perBook) unitOf[`book ${b.book}`] = [b.entries, 'decisions'];
   const phases: Phase[] = [...groupSpans(outcome.spans)].map(([name, seconds]) => {
     const [count, unit] = unitOf[name] ?? [0, ''];
@@ -207,7 +208,7 @@ async function runFigures(pool: pg.Pool, label: RunFigures['label'], period: str
 function groupSpans(spans: Span[]): Map<string, number> {
   const byPhase = new Map<string, Span[]>();
   for (const s of spans) byPhase.set(s.phase, [...(byPhase.get(s.phase) ?? []), s]);
-  const order = ['prepare', 'contexts', 'learn', ...[...byPhase.keys()].filter((k) => k.startsWith('book ')), 'reconcile', 'reports'];
+  const order = ['prepare', 'contexts', 'learn', 'books', ...[...byPhase.keys()].filter((k) => k.startsWith('book ')), 'reconcile', 'reports'];
   return new Map(order.filter((p) => byPhase.has(p)).map((p) => [p, unionSeconds(byPhase.get(p)!)]));
 }
 
@@ -229,7 +230,7 @@ async function ledgerFigures(pool: pg.Pool, modelVersion: string): Promise<ModeF
   return { ...counted, bytes: bytes.entries + bytes.dictionaries };
 }
 
-async function createDatabase(adminUrl: string, name: string): Promise<string> {
+export async function createDatabase(adminUrl: string, name: string): Promise<string> {
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
   try {

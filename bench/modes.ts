@@ -9,7 +9,7 @@ import type pg from 'pg';
 import type { LedgerWriteTiming } from '../store/ledger';
 import { listDatasetFiles } from '../activities/ingest/datasetDir';
 import { loadCsvFile } from '../activities/ingest/loadCsvFile';
-import { attributeBookShard, buildContextShard, excludeUnattributable, learnRunModels, prepareRun, reconcileRun } from '../activities/run';
+import { attributeBookShard, attributeShard, buildContextShard, excludeUnattributable, learnRunModels, prepareRun, reconcileRun } from '../activities/run';
 import { recordRunOutcome } from '../store/runOutcomes';
 import { writeRunReport } from '../client/reports/runReport';
 import type { IngestDatasetResult } from '../workflows/ingestDataset';
@@ -75,7 +75,8 @@ export function directDriver(pool: pg.Pool, benchId: string): Driver {
         prepareRun: (i) => timed('prepare', () => prepareRun(pool, i)),
         buildContextShard: (i) => timed('contexts', () => buildContextShard(pool, i, none)),
         learnRunModels: (i) => timed('learn', () => learnRunModels(pool, i)),
-        excludeUnattributable: async (i) => wrote(await timed(`book ${i.book}`, () => excludeUnattributable(pool, i))),
+        excludeUnattributable: async (i) => wrote(await timed('books', () => excludeUnattributable(pool, i))),
+        attributeShard: async (i) => wrote(await timed('books', () => attributeShard(pool, i, none))),
         attributeBookShard: async (i) => wrote(await timed(`book ${i.book}`, () => attributeBookShard(pool, i, none))),
         reconcileRun: (i) => timed('reconcile', () => reconcileRun(pool, i)),
         recordRunOutcome: (i) => recordRunOutcome(pool, i),
@@ -162,7 +163,8 @@ async function activitySpans(handle: WorkflowHandle): Promise<{ spans: Span[]; l
     if (s) {
       const type = s.activityType?.name ?? '?';
       let phase = PHASE_OF[type] ?? type;
-      if (type === 'attributeBookShard' || type === 'excludeUnattributable') {
+      if (type === 'attributeShard' || type === 'excludeUnattributable') phase = 'books';
+      if (type === 'attributeBookShard') {
         const data = s.input?.payloads?.[0]?.data;
         const book = data ? (JSON.parse(Buffer.from(data).toString('utf8')) as { book: string }).book : '?';
         phase = `book ${book}`;
@@ -175,7 +177,7 @@ async function activitySpans(handle: WorkflowHandle): Promise<{ spans: Span[]; l
       if (start) spans.push({ phase: start.phase, start: start.at, end: ms(event.eventTime) });
       // Only the book shards write the ledger; other activities may return nothing (an empty payload).
       const data = c.result?.payloads?.[0]?.data;
-      const timing = start?.phase.startsWith('book ') && data && data.length > 0 ? ledgerWriteOf(JSON.parse(Buffer.from(data).toString('utf8'))) : undefined;
+      const timing = (start?.phase === 'books' || start?.phase.startsWith('book ')) && data && data.length > 0 ? ledgerWriteOf(JSON.parse(Buffer.from(data).toString('utf8'))) : undefined;
       if (timing) ledgerWrites.push(timing);
     }
   }

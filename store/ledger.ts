@@ -75,6 +75,26 @@ export async function registerKeys(db: Db, modelVersion: string, basis: string, 
   );
 }
 
+/**
+ * Creates the run number, channels and reasons that some writes will need, in a statement of its
+ * own (committed at once), so that writers running at once do not wait on each other's
+ * uncommitted insert of the same dictionary row for the length of their ledger transactions.
+ */
+export async function registerSurrogates(pool: pg.Pool, runId: string, decisions: Iterable<LedgerDecision>): Promise<void> {
+  const channels = new Set<string>();
+  const reasons = new Set<string>();
+  for (const d of decisions) {
+    reasons.add(d.reason);
+    for (const l of d.lines) channels.add(l.channel);
+  }
+  await pool.query(
+    `SELECT ledger_run_no($1),
+            (SELECT count(ledger_channel_id(c)) FROM (SELECT c FROM unnest($2::text[]) c ORDER BY c) s),
+            (SELECT count(ledger_reason_id(r)) FROM (SELECT r FROM unnest($3::text[]) r ORDER BY r) s)`,
+    [runId, [...channels], [...reasons]],
+  );
+}
+
 /** The integer surrogates a write needs: its key, its run, and the ids of its channels and reasons. */
 interface Surrogates {
   keyId: number;
@@ -156,6 +176,8 @@ async function writeThroughStaging(client: pg.PoolClient, key: LedgerKey, ids: S
     [ids.keyId, ids.runNo],
   );
   const drift = await recordDrift(client, key, ids);
+  // A shard pass writes several books in one transaction: the next one stages afresh.
+  await client.query('DROP TABLE stage_entries');
   return { entriesWritten: inserted.rows[0]!.entries, linesWritten: inserted.rows[0]!.lines, drift };
 }
 

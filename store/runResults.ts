@@ -29,6 +29,15 @@ export async function storedShardResult(db: Db, key: ShardResultKey): Promise<Sh
   return r && { ...key, accounts: r.accounts, entriesWritten: r.entries_written, linesWritten: r.lines_written, drift: r.drift };
 }
 
+/** What each of some books wrote over one shard, for the books that are done there (one round trip). */
+export async function storedShardResults(db: Db, runId: string, shard: number, books: ReadonlyArray<string>): Promise<Map<string, ShardResult>> {
+  const done = await db.query<{ book: string; accounts: number; entries_written: number; lines_written: number; drift: number }>(
+    'SELECT book, accounts, entries_written, lines_written, drift FROM run_shard_results WHERE run_id = $1 AND shard = $2 AND book = ANY($3::text[])',
+    [runId, shard, [...books]],
+  );
+  return new Map(done.rows.map((r) => [r.book, { runId, book: r.book, shard, accounts: r.accounts, entriesWritten: r.entries_written, linesWritten: r.lines_written, drift: r.drift }]));
+}
+
 /** Marks a book shard done, in the transaction of its ledger writes. */
 export async function recordShardResult(client: pg.PoolClient, r: ShardResult): Promise<void> {
   await client.query(

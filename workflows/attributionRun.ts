@@ -58,6 +58,8 @@ export interface AttributionRunResult {
 export const progressQuery = defineQuery<RunProgress>('progress');
 
 const RUN_OUTCOMES_PATCH = 'record-run-outcomes';
+/** Runs recorded before one pass per shard decided every book replay with one activity per book and shard. */
+const ONE_PASS_PER_SHARD_PATCH = 'one-pass-per-shard';
 
 /** Every activity heartbeats, so a dead worker is noticed within the heartbeat timeout. */
 function runActivities(heartbeatTimeoutSeconds: number) {
@@ -82,6 +84,7 @@ export async function attributionRun(input: AttributionRunInput): Promise<Attrib
     afterPrepare: (p) => {
       if (patched(RUN_OUTCOMES_PATCH)) upsertMemo({ dataVersion: p.dataVersion, inputs: p.inputs.map((i) => `${i.dataset}: ${i.fileVersions} file version(s), ${i.rowsLoaded} rows`) });
     },
+    onePassPerShard: () => patched(ONE_PASS_PER_SHARD_PATCH),
     recordsOutcome: () => patched(RUN_OUTCOMES_PATCH),
     completed: () => setRunStatus('completed'),
     failed: () => setRunStatus('failed'),

@@ -1,11 +1,12 @@
 // The run sequence, written once (docs/cli-and-worker.md, "The run sequence"): prepare → the
 // contexts of every shard → learnRunModels when a book learns from the run's journeys → per book,
-// the unattributable users and every shard → reconcile → the run's outcome. The attributionRun
-// workflow drives it with its activity proxies; the bench's direct mode with the activity
-// functions called in-process. It is deterministic and imports nothing that the workflow sandbox
+// the unattributable users; per shard, one pass that decides every book → reconcile → the run's
+// outcome. (Runs recorded before the one pass ran one activity per book and shard; they replay
+// so.) The attributionRun workflow drives it with its activity proxies; the bench's direct mode
+// with the activity functions called in-process. It is deterministic and imports nothing that the workflow sandbox
 // lacks: the steps it calls and the hooks it reports to are given by the caller.
 import type { Activities } from '../activities';
-import type { PreparedRun, PrepareRunInput, ReconciliationRow } from '../activities/run';
+import type { BookShardResult, PreparedRun, PrepareRunInput, ReconciliationRow } from '../activities/run';
 import { rootCauseMessage } from '../common/rootCause';
 
 /** ~0.8 GiB of worker memory at four shards in flight (bench/results.md); 2,000 needed ~1.5 GiB. */
@@ -14,7 +15,7 @@ export const DEFAULT_SHARD_CONCURRENCY = 4;
 
 /** The step functions, shaped like the activities (a workflow passes its proxies as they are). */
 export type RunSteps = Pick<Activities,
-  'prepareRun' | 'buildContextShard' | 'learnRunModels' | 'excludeUnattributable' | 'attributeBookShard' | 'reconcileRun' | 'recordRunOutcome'>;
+  'prepareRun' | 'buildContextShard' | 'learnRunModels' | 'excludeUnattributable' | 'attributeShard' | 'attributeBookShard' | 'reconcileRun' | 'recordRunOutcome'>;
 
 export interface RunProgress {
   phase: 'preparing' | 'contexts' | 'books' | 'reconciling' | 'reports' | 'completed' | 'failed';
@@ -40,6 +41,12 @@ export interface RunHooks {
   progress: RunProgress;
   /** Right after prepareRun, before the shard count is known to anything else. */
   afterPrepare?: (prepared: PreparedRun) => void;
+  /**
+   * Asked once, before the books: whether each shard is one pass over every book (attributeShard),
+   * or one activity per book and shard as runs recorded before it did (a workflow's patched()).
+   * Absent: one pass.
+   */
+  onePassPerShard?: () => boolean;
   /** Asked after reconciliation, and when the run fails: whether to record the outcome (a workflow's patched()). */
   recordsOutcome: () => boolean;
   /** After the completed outcome was recorded. */
@@ -71,7 +78,7 @@ export async function runSequence(steps: RunSteps, request: RunRequest, hooks: R
     progress.shardCount = prepared.shardCount;
     hooks.afterPrepare?.(prepared);
     progress.accounts = prepared.accounts;
-    await attribute(steps, request, prepared, progress);
+    await attribute(steps, request, prepared, hooks);
 
     progress.phase = 'reconciling';
     const reconciliation = await steps.reconcileRun({ runId: prepared.runId });
@@ -92,7 +99,8 @@ export async function runSequence(steps: RunSteps, request: RunRequest, hooks: R
 }
 
 /** Contexts per shard, the learned models when a book needs them, then every book over every shard. */
-async function attribute(steps: RunSteps, request: RunRequest, prepared: PreparedRun, progress: RunProgress): Promise<void> {
+async function attribute(steps: RunSteps, request: RunRequest, prepared: PreparedRun, hooks: RunHooks): Promise<void> {
+  const { progress } = hooks;
   const runId = prepared.runId;
   const shards = Array.from({ length: prepared.shardCount }, (_, i) => i);
   const concurrency = request.shardConcurrency ?? DEFAULT_SHARD_CONCURRENCY;
@@ -108,15 +116,21 @@ async function attribute(steps: RunSteps, request: RunRequest, prepared: Prepare
 
   progress.phase = 'books';
   progress.bookShardsTotal = request.books.length * (shards.length + 1);
-  const tasks = request.books.flatMap((book) => [{ book, shard: null as number | null }, ...shards.map((shard) => ({ book, shard }))]);
-  await forEachBounded(tasks, concurrency, async ({ book, shard }) => {
-    const result = shard === null
-      ? await steps.excludeUnattributable({ runId, book })
-      : await steps.attributeBookShard({ runId, book, shard });
+  const counted = (result: BookShardResult) => {
     progress.bookShardsDone += 1;
     progress.entriesWritten += result.entriesWritten;
     progress.linesWritten += result.linesWritten;
     progress.drift += result.drift;
+  };
+  const onePass = hooks.onePassPerShard?.() ?? true;
+  type Task = { book: string; shard: null } | { book: string | null; shard: number };
+  const tasks: Task[] = onePass
+    ? [...request.books.map((book) => ({ book, shard: null })), ...shards.map((shard) => ({ book: null, shard }))]
+    : request.books.flatMap((book): Task[] => [{ book, shard: null }, ...shards.map((shard) => ({ book, shard }))]);
+  await forEachBounded(tasks, concurrency, async (task) => {
+    if (task.shard === null) counted(await steps.excludeUnattributable({ runId, book: task.book }));
+    else if (task.book !== null) counted(await steps.attributeBookShard({ runId, book: task.book, shard: task.shard }));
+    else (await steps.attributeShard({ runId, shard: task.shard, books: request.books })).books.forEach(counted);
   });
 }
 

@@ -1,66 +1,86 @@
 // Probe: what the data-driven books add to a lifetime run of the KrispCall books, in process (no
-// Temporal), phase by phase, with the same contexts: contexts, the three KrispCall books, then the
-// one learning step and the three data-driven books, four shard activities at a time as in a run.
-// Prints each phase, the ratio (learning + new books) / (contexts + KrispCall books) and the peak RSS.
+// Temporal), with the run's own sequence (workflows/runSequence.ts: one pass per shard over every
+// book, four shard steps at a time). Two runs, each in a database of its own with its own ingest
+// (so that the second builds its contexts and finds no ledger): the three KrispCall books, then
+// those three and the three data-driven ones. Prints each run's phases, the ratio
+// (run of six − run of three) / run of three, with and without the ingest, and the peak RSS.
 //   npm run generate -- --accounts 100000 --seed 1 --out DIR
 //   npx tsx bench/probes/dataDrivenBooks.ts DIR [2025-01-01]
 import path from 'node:path';
 import { listDatasetFiles } from '../../activities/ingest/datasetDir';
 import { loadCsvFile } from '../../activities/ingest/loadCsvFile';
-import { attributeBookShard, buildContextShard, excludeUnattributable, learnRunModels, prepareRun } from '../../activities/run';
+import { attributeBookShard, attributeShard, buildContextShard, excludeUnattributable, learnRunModels, prepareRun, reconcileRun } from '../../activities/run';
 import { planRun } from '../../client/commands/run';
 import { PROJECT_ROOT } from '../../common/config';
 import { migrate } from '../../db/migrate';
 import { createPool } from '../../db/pool';
 import { withThrowawayStack } from '../../scripts/throwawayStack';
+import { createDatabase } from '../harness';
+import { recordRunOutcome } from '../../store/runOutcomes';
+import { newRunProgress, runSequence, type RunSteps } from '../../workflows/runSequence';
+import type pg from 'pg';
 
 const dir = process.argv[2]!;
 const to = new Date(process.argv[3] ?? '2025-01-01').toISOString();
-const KRISPCALL = ['first_touch', 'usage_share', 'position_based'];
-const DATA_DRIVEN = ['time_decay', 'markov', 'shapley'];
+const KRISPCALL = 'first_touch,usage_share,position_based';
+const ALL_SIX = `${KRISPCALL},time_decay,markov,shapley`;
 let peakRss = 0;
 const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
-async function timed<T>(label: string, work: () => Promise<T>): Promise<number> {
+/** One run through the shared sequence; returns its wall time and prints the time per phase (union of spans). */
+async function run(pool: pg.Pool, runId: string, ruleset: string, books: string): Promise<number> {
+  const phases = new Map<string, number>();
+  const timed = async <T>(phase: string, work: () => Promise<T>): Promise<T> => {
+    const t0 = Date.now();
+    try {
+      return await work();
+    } finally {
+      phases.set(phase, (phases.get(phase) ?? 0) + Date.now() - t0);
+    }
+  };
+  const none = () => undefined;
+  const steps: RunSteps = {
+    prepareRun: (i) => timed('prepare', () => prepareRun(pool, i)),
+    buildContextShard: (i) => timed('contexts (summed over lanes)', () => buildContextShard(pool, i, none)),
+    learnRunModels: (i) => timed('learn', () => learnRunModels(pool, i)),
+    excludeUnattributable: (i) => timed('unattributable (summed)', () => excludeUnattributable(pool, i)),
+    attributeShard: (i) => timed('shard passes (summed over lanes)', () => attributeShard(pool, i, none)),
+    attributeBookShard: (i) => attributeBookShard(pool, i, none),
+    reconcileRun: (i) => timed('reconcile', () => reconcileRun(pool, i)),
+    recordRunOutcome: (i) => recordRunOutcome(pool, i),
+  };
+  const plan = planRun({ ruleset, books, to, asOf: to }, 'run');
   const t0 = Date.now();
-  await work();
-  const ms = Date.now() - t0;
-  console.log(`${label}: ${seconds(ms)} (peak RSS so far ${(peakRss / 2 ** 20).toFixed(0)} MiB)`);
-  return ms;
+  await runSequence(steps, { ...plan.input, runId, workflowId: runId }, { progress: newRunProgress(), recordsOutcome: () => true });
+  const wall = Date.now() - t0;
+  console.log(`${runId} (${books}): ${seconds(wall)}; ${[...phases].map(([p, ms]) => `${p} ${seconds(ms)}`).join(', ')}; peak RSS so far ${(peakRss / 2 ** 20).toFixed(0)} MiB`);
+  return wall;
 }
 
-async function fourAtATime(count: number, work: (i: number) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  await Promise.all([0, 1, 2, 3].map(async () => {
-    while (next < count) await work(next++);
-  }));
+/** A fresh database with the dataset ingested; returns its pool and the ingest's wall time. */
+async function ingested(adminUrl: string, name: string): Promise<{ pool: pg.Pool; ingestMs: number }> {
+  const pool = createPool(await createDatabase(adminUrl, name));
+  await migrate(pool);
+  const t0 = Date.now();
+  const listing = await listDatasetFiles(dir);
+  await Promise.all(listing.files.map((f) => loadCsvFile(pool, { dir, kind: f.kind, maxRejects: null, expectedLoadKey: f.loadKey })));
+  const ingestMs = Date.now() - t0;
+  console.log(`${name}: ingest ${seconds(ingestMs)}`);
+  return { pool, ingestMs };
 }
 
 await withThrowawayStack(async (stack) => {
-  const pool = createPool(stack.databaseUrl);
-  await migrate(pool);
-  await timed('ingest', async () => {
-    const listing = await listDatasetFiles(dir);
-    await Promise.all(listing.files.map((f) => loadCsvFile(pool, { dir, kind: f.kind, maxRejects: null, expectedLoadKey: f.loadKey })));
-  });
-  const plan = planRun({ ruleset: path.join(PROJECT_ROOT, 'rulesets', 'data-driven.yaml'), to, asOf: to }, 'run');
-  const runId = 'probe-data-driven';
-  const prepared = await prepareRun(pool, { ...plan.input, runId, workflowId: runId, accountsPerShard: 1000 });
-  console.log(`${prepared.accounts} accounts, ${prepared.shardCount} shards`);
-  const contexts = await timed('contexts', () => fourAtATime(prepared.shardCount, (shard) => buildContextShard(pool, { runId, shard }, () => undefined)));
-  const bookPhase = (book: string) => timed(book, async () => {
-    await excludeUnattributable(pool, { runId, book });
-    await fourAtATime(prepared.shardCount, (shard) => attributeBookShard(pool, { runId, book, shard }, () => undefined));
-  });
-  let krispcall = 0;
-  for (const book of KRISPCALL) krispcall += await bookPhase(book);
-  const learning = await timed('learnRunModels', () => learnRunModels(pool, { runId }));
-  let added = learning;
-  for (const book of DATA_DRIVEN) added += await bookPhase(book);
-  const base = contexts + krispcall;
-  console.log(`KrispCall run (contexts + 3 books): ${seconds(base)}; data-driven (learning + 3 books): ${seconds(added)}; ratio ${(added / base * 100).toFixed(0)} %`);
+  const ruleset = path.join(PROJECT_ROOT, 'rulesets', 'data-driven.yaml');
+  const a = await ingested(stack.databaseUrl, 'probe_three_books');
+  const three = await run(a.pool, 'probe-krispcall', ruleset, KRISPCALL);
+  await a.pool.end();
+  const b = await ingested(stack.databaseUrl, 'probe_six_books');
+  const six = await run(b.pool, 'probe-six-books', ruleset, ALL_SIX);
+  await b.pool.end();
+  const ingest = (a.ingestMs + b.ingestMs) / 2;
+  console.log(`three KrispCall books ${seconds(three)}; six books ${seconds(six)}; the data-driven books add ${((six - three) / three * 100).toFixed(0)} % ` +
+    `(counting the ingest in both runs: ${((six - three) / (three + ingest) * 100).toFixed(0)} %)`);
   console.log(`peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MiB`);
-  await pool.end();
 });
 clearInterval(sampler);

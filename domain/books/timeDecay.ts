@@ -25,12 +25,22 @@ export type TimeDecayParams = z.output<typeof timeDecayParams>;
 
 /** 2^(−|Δ| / halfLife), Δ in (whole) milliseconds, half-life in days; 40 significant digits. */
 export function decayWeight(deltaMs: number, halfLifeDays: string): Decimal {
-  // The exponent as an exact fraction: |Δ| × 10^s / (half-life × 10^s × 86,400,000).
-  const halfLife = new Decimal(halfLifeDays);
-  const places = halfLife.decimalPlaces();
-  const scale = 10n ** BigInt(places);
-  const halfLifeScaled = BigInt(halfLife.times(new Decimal(10).pow(places)).toFixed(0));
-  return powerOfTwoNegative(BigInt(Math.abs(deltaMs)) * scale, halfLifeScaled * BigInt(DAY_MS));
+  const { scale, halfLifeMs } = exponentOf(halfLifeDays);
+  return powerOfTwoNegative(BigInt(Math.abs(deltaMs)) * scale, halfLifeMs);
+}
+
+/** Per half-life as written: the exponent |Δ| / half-life as the exact fraction |Δ| × 10^s / (half-life × 10^s × 86,400,000). */
+const exponents = new Map<string, { scale: bigint; halfLifeMs: bigint }>();
+function exponentOf(halfLifeDays: string): { scale: bigint; halfLifeMs: bigint } {
+  let exponent = exponents.get(halfLifeDays);
+  if (exponent === undefined) {
+    const halfLife = new Decimal(halfLifeDays);
+    const places = halfLife.decimalPlaces();
+    const halfLifeScaled = BigInt(halfLife.times(new Decimal(10).pow(places)).toFixed(0));
+    exponent = { scale: 10n ** BigInt(places), halfLifeMs: halfLifeScaled * BigInt(DAY_MS) };
+    exponents.set(halfLifeDays, exponent);
+  }
+  return exponent;
 }
 
 export const timeDecay: BookDefinition<TimeDecayParams> = {

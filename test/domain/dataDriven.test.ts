@@ -155,6 +155,21 @@ describe('time_decay and lookback', () => {
     assert.equal(powerOfTwoNegative(3n, 1n).toFixed(), '0.125');
   });
 
+  test('the power equals decimal.js\'s own at 90 digits, rounded to 40, for any exponent (property)', () => {
+    const Wide = Decimal.clone({ precision: 90 });
+    const exponent = fc.record({ num: fc.bigInt({ min: 0n, max: 10n ** 13n }), den: fc.bigInt({ min: 1n, max: 10n ** 11n }) })
+      .filter(({ num, den }) => num / den < 200n); // beyond ~2^-200 the reference's own precision runs short
+    fc.assert(fc.property(exponent, ({ num, den }) => {
+      const expected = new Wide(2).pow(new Wide(num.toString()).div(den.toString()).neg()).toSignificantDigits(40, Decimal.ROUND_HALF_EVEN);
+      assert.equal(powerOfTwoNegative(num, den).toString(), expected.toString(), `2^-(${num}/${den})`);
+    }), { numRuns: 300 });
+    // Both tables' ends and a fraction just under a whole: 2^-(1023/1024), 2^-(1/2^20), 2^-(1 - 10^-9).
+    for (const [num, den] of [[1023n, 1024n], [1n, 2n ** 20n], [999_999_999n, 1_000_000_000n]] as const) {
+      const expected = new Wide(2).pow(new Wide(num.toString()).div(den.toString()).neg()).toSignificantDigits(40, Decimal.ROUND_HALF_EVEN);
+      assert.equal(powerOfTwoNegative(num, den).toString(), expected.toString());
+    }
+  });
+
   test('a touch after the transaction decays by its distance too', () => {
     assert.equal(decayWeight(-7 * DAY, '7').toFixed(), '0.5');
     assert.equal(decayWeight(0, '7').toFixed(), '1');

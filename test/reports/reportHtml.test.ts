@@ -198,7 +198,7 @@ describe('who writes reports', () => {
   it('no worker activity writes files: the reports above were written by this process from the ledger', () => {
     const activities = Object.keys(createActivities({ pool: db.pool }));
     assert.deepEqual(activities.filter((a) => /report|diff|write/i.test(a)), []);
-    assert.ok(activities.includes('attributeBookShard'));
+    assert.ok(activities.includes('attributeShard'));
   });
 });
 

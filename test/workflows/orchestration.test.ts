@@ -49,7 +49,9 @@ function mockActivities(mock: Mock) {
     },
     async buildContextShard() { return { accounts: 1 }; },
     async excludeUnattributable(input: { book: string }) { return { book: input.book, shard: -1, accounts: 0, entriesWritten: 0, linesWritten: 0, drift: 0 }; },
-    async attributeBookShard(input: { book: string; shard: number }) { return { book: input.book, shard: input.shard, accounts: 1, entriesWritten: 2, linesWritten: 3, drift: 0 }; },
+    async attributeShard(input: { books: string[]; shard: number }) {
+      return { shard: input.shard, books: input.books.map((book) => ({ book, shard: input.shard, accounts: 1, entriesWritten: 2, linesWritten: 3, drift: 0 })) };
+    },
     async reconcileRun() {
       if (mock.failing.has(current)) throw ApplicationFailure.nonRetryable(`billing of ${current} does not reconcile`, 'ReconciliationFailed');
       return [];

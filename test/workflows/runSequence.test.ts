@@ -25,6 +25,10 @@ function recordingSteps(options: { learnsModels: boolean; failReconcile?: boolea
     learnRunModels: async () => { calls.push('learn'); return { journeys: 1, converting: 1, markovChannels: 0, shapleyCoalitions: 0 }; },
     excludeUnattributable: async (i) => { calls.push(`exclude ${i.book}`); return shardResult(i.book, -1, 1); },
     attributeBookShard: async (i) => { calls.push(`book ${i.book} ${i.shard}`); return shardResult(i.book, i.shard, 10); },
+    attributeShard: async (i) => {
+      calls.push(`shard ${i.shard} ${i.books.join(',')}`);
+      return { shard: i.shard, books: i.books.map((book) => shardResult(book, i.shard, 10)) };
+    },
     reconcileRun: async () => {
       calls.push('reconcile');
       if (options.failReconcile) throw new Error('wrapper', { cause: new Error('Reconciliation failed for run r1') });
@@ -36,7 +40,7 @@ function recordingSteps(options: { learnsModels: boolean; failReconcile?: boolea
 }
 
 describe('the run sequence', () => {
-  it('runs prepare, contexts per shard, each book (unattributable first, then its shards), reconcile, outcome', async () => {
+  it('runs prepare, contexts per shard, each book\'s unattributable users, one pass per shard over every book, reconcile, outcome', async () => {
     const { steps, calls, outcomes } = recordingSteps({ learnsModels: false });
     const progress = newRunProgress();
     const hooks: string[] = [];
@@ -46,8 +50,7 @@ describe('the run sequence', () => {
     });
     assert.deepEqual(calls, [
       'prepare r1 1000', 'contexts 0', 'contexts 1',
-      'exclude first_touch', 'book first_touch 0', 'book first_touch 1',
-      'exclude usage_share', 'book usage_share 0', 'book usage_share 1',
+      'exclude first_touch', 'exclude usage_share', 'shard 0 first_touch,usage_share', 'shard 1 first_touch,usage_share',
       'reconcile', 'outcome completed',
     ]);
     assert.deepEqual(hooks, ['after prepare 2', 'completed']);
@@ -55,6 +58,18 @@ describe('the run sequence', () => {
     assert.deepEqual(outcomes, [{ runId: 'r1', status: 'completed', entriesWritten: 42, linesWritten: 84, drift: 2, error: null }]);
     assert.equal(progress.phase, 'completed');
     assert.deepEqual([progress.contextShardsDone, progress.bookShardsDone, progress.bookShardsTotal, progress.accounts], [2, 6, 6, 7]);
+  });
+
+  it('runs one activity per book and shard when the caller says so (a history from before the one pass)', async () => {
+    const { steps, calls, outcomes } = recordingSteps({ learnsModels: false });
+    const progress = newRunProgress();
+    await runSequence(steps, request, { progress, onePassPerShard: () => false, recordsOutcome: () => true });
+    assert.deepEqual(calls.slice(3, -2), [
+      'exclude first_touch', 'book first_touch 0', 'book first_touch 1',
+      'exclude usage_share', 'book usage_share 0', 'book usage_share 1',
+    ]);
+    assert.equal(outcomes[0]!.entriesWritten, 42);
+    assert.deepEqual([progress.bookShardsDone, progress.bookShardsTotal], [6, 6]);
   });
 
   it('learns models after the contexts and before any book, when a book learns', async () => {
