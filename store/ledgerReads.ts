@@ -1,6 +1,7 @@
 // What runs, the bench and the cross-check read back from the ledger (docs/ledger.md, "Reads"):
 // through the views ledger_entries and ledger_lines, so that the physical layout stays the
-// business of store/ledger.ts. The reports' reads are in store/ledgerReports.ts.
+// business of store/ledger.ts. The reports' reads are in store/ledgerReports.ts; the refund
+// cascade's reads of earlier entries are in store/ledger.ts, on the raw table.
 import type pg from 'pg';
 import type { ReconciliationRow } from './runResults';
 import { inPeriod } from './predicates';
@@ -12,54 +13,6 @@ export interface BookKey {
   modelVersion: string;
   basis: string;
   book: string;
-}
-
-/** The ledgers of several books under one model version and basis (one shard pass reads them together). */
-export interface BooksKey {
-  modelVersion: string;
-  basis: string;
-  books: ReadonlyArray<string>;
-}
-
-export interface PriorPaymentLine {
-  book: string;
-  accountId: string;
-  transactionId: string;
-  currency: string;
-  ruleName: string | null;
-  channel: string;
-  amount: string;
-}
-
-/** The lines of the payments attributed under some books to some accounts, in (book, account, payment, channel) order. */
-export async function attributedPaymentLines(db: Db, key: BooksKey, accountIds: ReadonlyArray<string>): Promise<PriorPaymentLine[]> {
-  const r = await db.query<{ book: string; account_id: string; transaction_id: string; currency: string; rule_name: string | null; channel: string; amount: string }>(
-    `SELECT e.book, e.account_id, e.transaction_id, e.currency, e.rule_name, l.channel, l.amount
-       FROM ledger_entries e
-       JOIN ledger_lines l USING (model_version, basis, book, kind, transaction_id)
-      WHERE e.model_version = $1 AND e.book = ANY($2::text[]) AND e.basis = $4 AND e.kind = 'payment' AND e.status = 'attributed' AND e.account_id = ANY($3::text[])
-      ORDER BY e.book, e.account_id, e.transaction_id, l.channel`,
-    [key.modelVersion, [...key.books], [...accountIds], key.basis],
-  );
-  return r.rows.map((x) => ({ book: x.book, accountId: x.account_id, transactionId: x.transaction_id, currency: x.currency, ruleName: x.rule_name, channel: x.channel, amount: x.amount }));
-}
-
-/**
- * Per book, payment and channel, what refunds before `before` reversed of it under the books
- * (entries with reason `reversalReason`), for some accounts.
- */
-export async function reversedBefore(db: Db, key: BooksKey, accountIds: ReadonlyArray<string>, before: Date, reversalReason: string): Promise<Array<{ book: string; paymentId: string; channel: string; amount: string }>> {
-  const r = await db.query<{ book: string; payment_id: string; channel: string; amount: string }>(
-    `SELECT e.book, r.payment_id, l.channel, sum(l.amount)::text AS amount
-       FROM ledger_entries e
-       JOIN refunds r ON r.refund_id = e.transaction_id
-       JOIN ledger_lines l USING (model_version, basis, book, kind, transaction_id)
-      WHERE e.model_version = $1 AND e.book = ANY($2::text[]) AND e.basis = $4 AND e.kind = 'refund' AND e.reason = $6 AND e.account_id = ANY($3::text[])
-        AND r.refunded_at < $5
-      GROUP BY e.book, r.payment_id, l.channel`,
-    [key.modelVersion, [...key.books], [...accountIds], key.basis, before, reversalReason],
-  );
-  return r.rows.map((x) => ({ book: x.book, paymentId: x.payment_id, channel: x.channel, amount: x.amount }));
 }
 
 /** Billing of the period [from, to) against the ledger of one book, per currency (docs/decisions.md, "Ledger and runs"). */

@@ -9,7 +9,7 @@ import type { Activities } from '../activities';
 import type { BookShardResult, PreparedRun, PrepareRunInput, ReconciliationRow } from '../activities/run';
 import { rootCauseMessage } from '../common/rootCause';
 
-/** ~0.8 GiB of worker memory at four shards in flight (bench/results.md); 2,000 needed ~1.5 GiB. */
+/** Four shards in flight: ~0.7 GiB of worker memory with three books, ~0.85 GiB with six (bench/results.md); 2,000 needed ~1.5 GiB. */
 export const DEFAULT_ACCOUNTS_PER_SHARD = 1000;
 export const DEFAULT_SHARD_CONCURRENCY = 4;
 

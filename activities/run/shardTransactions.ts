@@ -8,7 +8,7 @@ import { parseAmountUnits } from '../../domain/money';
 import { REASONS } from '../../domain/reasons';
 import { csvTransaction, type TransactionFacts } from '../../domain/transaction';
 import { readEventFacts, readShardBilling } from '../../store/inputs/runReads';
-import { attributedPaymentLines, reversedBefore } from '../../store/ledgerReads';
+import { attributedPaymentLines, reversedBefore } from '../../store/ledger';
 import type { RunRecord } from '../../store/runs';
 
 export interface AccountTransactions {
@@ -74,8 +74,8 @@ export async function readPriorAttributedPayments(pool: pg.Pool, run: RunRecord,
       payments.set(`${r.book}:${r.transactionId}`, payment);
       account.set(r.transactionId, payment);
     }
-    payment.lines.push({ channel: r.channel, amountUnits: parseAmountUnits(r.amount) });
+    payment.lines.push({ channel: r.channel, amountUnits: r.units });
   }
-  for (const r of reversals) payments.get(`${r.book}:${r.paymentId}`)?.reversed.push({ channel: r.channel, amountUnits: parseAmountUnits(r.amount) });
+  for (const r of reversals) payments.get(`${r.book}:${r.paymentId}`)?.reversed.push({ channel: r.channel, amountUnits: r.units });
   return byBook;
 }
