@@ -3,7 +3,6 @@
 // both write the same rows; it stays registered so that those runs' histories replay.
 import type pg from 'pg';
 import type { LedgerWriteTiming } from '../../store/ledger';
-import { storedShardResult } from '../../store/runResults';
 import { attributeShard, type BookShardResult } from './attributeShard';
 
 export type { BookShardResult } from './attributeShard';
@@ -17,10 +16,4 @@ export interface BookShardInput {
 export async function attributeBookShard(pool: pg.Pool, input: BookShardInput, progress: (accounts: number) => void): Promise<BookShardResult & { ledgerWrite?: LedgerWriteTiming }> {
   const pass = await attributeShard(pool, { runId: input.runId, shard: input.shard, books: [input.book] }, progress);
   return { ...pass.books[0]!, ...(pass.ledgerWrite ? { ledgerWrite: pass.ledgerWrite } : {}) };
-}
-
-/** The result of a book shard that is done. */
-export async function storedResult(pool: pg.Pool, input: BookShardInput): Promise<BookShardResult | undefined> {
-  const r = await storedShardResult(pool, { runId: input.runId, book: input.book, shard: input.shard });
-  return r && { book: r.book, shard: r.shard, accounts: r.accounts, entriesWritten: r.entriesWritten, linesWritten: r.linesWritten, drift: r.drift };
 }

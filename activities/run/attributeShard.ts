@@ -16,7 +16,7 @@ import { readPriorAttributedPayments, readShardTransactions, type AccountTransac
 import { registerSurrogates, writeDecisions, type LedgerDecision, type LedgerWriteTiming } from '../../store/ledger';
 import { readLearnedModels } from '../../store/learnedModelReads';
 import { readShardContexts } from '../../store/contexts';
-import { recordShardResult, storedShardResults, type ShardResult } from '../../store/runResults';
+import { recordShardResult, storedShardResult, storedShardResults, type ShardResult } from '../../store/runResults';
 import { loadRun, type RunRecord } from '../../store/runs';
 import { inTransaction } from '../../store/sql';
 
@@ -73,6 +73,12 @@ export async function attributeShard(pool: pg.Pool, input: ShardInput, progress:
 
 const resultOf = (r: ShardResult): BookShardResult =>
   ({ book: r.book, shard: r.shard, accounts: r.accounts, entriesWritten: r.entriesWritten, linesWritten: r.linesWritten, drift: r.drift });
+
+/** The result of one book over one shard when it is done (also the unattributable step's, under its shard number). */
+export async function storedResult(pool: pg.Pool, key: { runId: string; book: string; shard: number }): Promise<BookShardResult | undefined> {
+  const r = await storedShardResult(pool, key);
+  return r && resultOf(r);
+}
 
 interface BookDecisions {
   book: BookName;

@@ -7,7 +7,7 @@ import { writeUnattributable } from '../../store/ledger';
 import { recordShardResult } from '../../store/runResults';
 import { loadRun } from '../../store/runs';
 import { inTransaction } from '../../store/sql';
-import { storedResult, type BookShardResult } from './attributeBookShard';
+import { storedResult, type BookShardResult } from './attributeShard';
 
 /** The shard number under which this step records its result. */
 export const UNATTRIBUTABLE_SHARD = -1;
