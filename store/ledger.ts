@@ -11,7 +11,7 @@ import type pg from 'pg';
 import { copyTextField } from './copyText';
 import type { Decision } from '../domain/decisions';
 import { instantFormatter } from './copyInstant';
-import { copyRows } from './sql';
+import { copyRows, unlessStoredBefore } from './sql';
 
 type Db = pg.Pool | pg.PoolClient;
 
@@ -54,16 +54,7 @@ export async function writeDecisions(client: pg.PoolClient, key: LedgerKey, deci
   const startedAt = Date.now();
   const ids = await surrogatesOf(client, key, decisions);
   const rows = await numbered(client, decisions, ids);
-  await client.query('SAVEPOINT ledger_direct');
-  let written: Omit<LedgerWriteResult, 'ledgerWrite'>;
-  try {
-    written = await copyStraight(client, ids, rows);
-    await client.query('RELEASE SAVEPOINT ledger_direct');
-  } catch (error) {
-    if ((error as { code?: string }).code !== '23505') throw error;
-    await client.query('ROLLBACK TO SAVEPOINT ledger_direct');
-    written = await writeThroughStaging(client, key, ids, rows);
-  }
+  const written = await unlessStoredBefore(client, 'ledger_direct', () => copyStraight(client, ids, rows), () => writeThroughStaging(client, key, ids, rows));
   return { ...written, ledgerWrite: { startedAt, seconds: (Date.now() - startedAt) / 1000, lines: written.linesWritten } };
 }
 

@@ -42,6 +42,24 @@ export async function underSavepoint<T>(client: pg.PoolClient, name: string, att
   return result;
 }
 
+/**
+ * Runs `direct` under a savepoint and, when it fails on a unique key (23505: a row of it is stored
+ * already), rolls back to the savepoint and runs `fallback` instead: the cheap write for the usual
+ * case, and a careful one (staging, ON CONFLICT) only when something is there before it.
+ */
+export async function unlessStoredBefore<T>(client: pg.PoolClient, name: string, direct: () => Promise<T>, fallback: () => Promise<T>): Promise<T> {
+  await client.query(`SAVEPOINT ${name}`);
+  try {
+    const result = await direct();
+    await client.query(`RELEASE SAVEPOINT ${name}`);
+    return result;
+  } catch (error) {
+    if ((error as { code?: string }).code !== '23505') throw error;
+    await client.query(`ROLLBACK TO SAVEPOINT ${name}`);
+    return fallback();
+  }
+}
+
 /** Rows per write to the COPY stream: keeps single writes small; COPY buffers them. */
 const ROWS_PER_CHUNK = 5000;
 

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type pg from 'pg';
-import { copyStreaming, inTransaction, underSavepoint } from '../../store/sql';
+import { copyStreaming, inTransaction, underSavepoint, unlessStoredBefore } from '../../store/sql';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 
 let db: TestDatabase;
@@ -51,6 +51,54 @@ describe('underSavepoint', () => {
     });
     assert.deepEqual(await ids(), [10, 12]);
     await db.pool.query('DELETE FROM t');
+  });
+});
+
+describe('unlessStoredBefore', () => {
+  const insert = (c: pg.PoolClient, values: string) => c.query(`INSERT INTO t (id, note) VALUES ${values}`);
+
+  it('keeps the direct write when no key is stored, and runs no fallback', async () => {
+    const ran: string[] = [];
+    await inTransaction(db.pool, (c) => unlessStoredBefore(c, 'w', async () => {
+      ran.push('direct');
+      await insert(c, "(1, 'direct')");
+    }, async () => {
+      ran.push('fallback');
+    }));
+    assert.deepEqual(ran, ['direct']);
+    assert.deepEqual(await ids(), [1]);
+    await db.pool.query('DELETE FROM t');
+  });
+
+  it('on a stored key undoes all of the direct write, then the fallback writes, in the same transaction', async () => {
+    await db.pool.query("INSERT INTO t VALUES (2, 'stored')");
+    const result = await inTransaction(db.pool, async (c) => {
+      await insert(c, "(1, 'before')");
+      const outcome = await unlessStoredBefore(c, 'w', async () => {
+        await insert(c, "(3, 'direct')"); // written, then undone with the rest of the attempt
+        await insert(c, "(2, 'direct')");
+        return 'direct';
+      }, async () => {
+        await insert(c, "(2, 'fallback'), (3, 'fallback') ON CONFLICT (id) DO NOTHING");
+        return 'fallback';
+      });
+      await insert(c, "(4, 'after')");
+      return outcome;
+    });
+    assert.equal(result, 'fallback');
+    const rows = await db.pool.query<{ id: number; note: string }>('SELECT id, note FROM t ORDER BY id');
+    assert.deepEqual(rows.rows, [{ id: 1, note: 'before' }, { id: 2, note: 'stored' }, { id: 3, note: 'fallback' }, { id: 4, note: 'after' }]);
+    await db.pool.query('DELETE FROM t');
+  });
+
+  it('lets any other error through and runs no fallback', async () => {
+    let fallbacks = 0;
+    await assert.rejects(inTransaction(db.pool, (c) => unlessStoredBefore(c, 'w', () => insert(c, "('x', 'not a number')"), async () => {
+      fallbacks++;
+      return { rows: [] } as unknown as pg.QueryResult;
+    })), /invalid input syntax for type integer/);
+    assert.equal(fallbacks, 0);
+    assert.deepEqual(await ids(), []);
   });
 });
 
