@@ -256,20 +256,31 @@ export interface PriorPaymentLine {
 }
 
 /**
+ * The entries of some accounts under some keys, one index probe per (key, account) on the
+ * (key_id, account_id) index; `where` narrows them (on `e`). The probes are fenced (OFFSET 0) so
+ * that the planner cannot turn them into one scan: while a run writes, the ledger's statistics are
+ * stale, and it then read every payment of a key through the primary key for each shard, a cost
+ * that grew with the ledger (bench/results.md, "The refund cascade's reads"). Through the two views
+ * it joined the lines by a scan of the whole ledger: 40 s a shard at 1M accounts.
+ */
+const entriesOfAccounts = (columns: string, where: string) =>
+  `ledger_keys k
+   CROSS JOIN unnest($4::text[]) AS a(account_id)
+   CROSS JOIN LATERAL (SELECT ${columns} FROM ledger_entry_rows e
+                        WHERE e.key_id = k.key_id AND e.account_id = a.account_id AND ${where} OFFSET 0) e`;
+
+/**
  * The refund cascade's read of earlier entries: the lines of the payments attributed under some
- * books to some accounts, in (book, account, payment, channel) order. On the raw table, through
- * the (key_id, account_id) index: through the two views the planner joined the lines by a scan of
- * the whole ledger, 40 s a shard at 1M accounts.
+ * books to some accounts (given once each), in (book, account, payment, channel) order.
  */
 export async function attributedPaymentLines(db: Db, key: BooksKey, accountIds: ReadonlyArray<string>): Promise<PriorPaymentLine[]> {
   const r = await db.query<{ book: string; account_id: string; transaction_id: string; currency: string; rule_name: string | null; channel: string; units: string }>(
-    `SELECT k.book, e.account_id, e.transaction_id, e.currency, e.rule_name, c.channel, l.units::text
-       FROM ledger_keys k
-       JOIN ledger_entry_rows e ON e.key_id = k.key_id AND e.account_id = ANY($4::text[])
+    `SELECT k.book, a.account_id, e.transaction_id, e.currency, e.rule_name, c.channel, l.units::text
+       FROM ${entriesOfAccounts('e.transaction_id, e.currency, e.rule_name, e.line_channels, e.line_units', "e.kind = 'payment' AND e.status = 'a'")}
       CROSS JOIN LATERAL unnest(e.line_channels, e.line_units) AS l(channel_id, units)
        JOIN ledger_channels c ON c.channel_id = l.channel_id
-      WHERE k.model_version = $1 AND k.basis = $2 AND k.book = ANY($3::text[]) AND e.kind = 'payment' AND e.status = 'a'
-      ORDER BY k.book, e.account_id, e.transaction_id, c.channel`,
+      WHERE k.model_version = $1 AND k.basis = $2 AND k.book = ANY($3::text[])
+      ORDER BY k.book, a.account_id, e.transaction_id, c.channel`,
     [key.modelVersion, key.basis, [...key.books], [...accountIds]],
   );
   return r.rows.map((x) => ({ book: x.book, accountId: x.account_id, transactionId: x.transaction_id, currency: x.currency, ruleName: x.rule_name, channel: x.channel, units: BigInt(x.units) }));
@@ -277,19 +288,19 @@ export async function attributedPaymentLines(db: Db, key: BooksKey, accountIds: 
 
 /**
  * Per book, payment and channel, what refunds before `before` reversed of it under the books
- * (entries with reason `reversalReason`), for some accounts; on the raw table like the lines above.
+ * (entries with reason `reversalReason`), for some accounts (given once each), in that order; read like the lines above.
  */
 export async function reversedBefore(db: Db, key: BooksKey, accountIds: ReadonlyArray<string>, before: Date, reversalReason: string): Promise<Array<{ book: string; paymentId: string; channel: string; units: bigint }>> {
   const r = await db.query<{ book: string; payment_id: string; channel: string; units: string }>(
     `SELECT k.book, r.payment_id, c.channel, sum(l.units)::text AS units
-       FROM ledger_keys k
-       JOIN ledger_entry_rows e ON e.key_id = k.key_id AND e.account_id = ANY($4::text[])
+       FROM ${entriesOfAccounts('e.transaction_id, e.line_channels, e.line_units',
+         "e.kind = 'refund' AND e.status = 'a' AND e.reason_id = (SELECT reason_id FROM ledger_reasons WHERE reason = $6)")}
        JOIN refunds r ON r.refund_id = e.transaction_id
       CROSS JOIN LATERAL unnest(e.line_channels, e.line_units) AS l(channel_id, units)
        JOIN ledger_channels c ON c.channel_id = l.channel_id
-      WHERE k.model_version = $1 AND k.basis = $2 AND k.book = ANY($3::text[]) AND e.kind = 'refund' AND e.status = 'a'
-        AND e.reason_id = (SELECT reason_id FROM ledger_reasons WHERE reason = $6) AND r.refunded_at < $5
-      GROUP BY k.book, r.payment_id, c.channel`,
+      WHERE k.model_version = $1 AND k.basis = $2 AND k.book = ANY($3::text[]) AND r.refunded_at < $5
+      GROUP BY k.book, r.payment_id, c.channel
+      ORDER BY k.book, r.payment_id, c.channel`,
     [key.modelVersion, key.basis, [...key.books], [...accountIds], before, reversalReason],
   );
   return r.rows.map((x) => ({ book: x.book, paymentId: x.payment_id, channel: x.channel, units: BigInt(x.units) }));
