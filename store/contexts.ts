@@ -185,7 +185,7 @@ export async function sumUsageInWindows(
  * stored before wins. Straight into the table: only when an account's context is there already
  * (two attempts at one shard at once, or the same context under another shard count) do the rows
  * go through a staging table that skips the stored ones. Staging every shard made storing the
- * contexts about 13 % slower (bench/results.md, "Contexts straight into their table").
+ * contexts 12–24 % slower (bench/results.md, "Contexts straight into their table").
  */
 export async function writeContextShard(
   pool: pg.Pool, key: { contextId: string; shardCount: number; shard: number }, columns: string, lines: ReadonlyArray<string>,

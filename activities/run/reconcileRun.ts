@@ -22,10 +22,17 @@ export async function reconcileRun(pool: pg.Pool, input: { runId: string }): Pro
   // The shards have just written many rows; without fresh statistics the planner joins them with
   // nested loops (seconds instead of milliseconds). ANALYZE samples, so it stays cheap.
   await analyzeLedger(pool);
-  for (const book of run.books) {
+  // The books read apart parts of the ledger: side by side, one connection each. A broken book
+  // fails the run as the first one in the run's order, whichever finished first.
+  const checked = await Promise.allSettled(run.books.map(async (book) => {
     const key = { modelVersion: run.modelVersion, basis: run.basis, book };
     await assertLinesSumToEntries(pool, key, from, to);
-    await recordReconciliation(pool, run.runId, book, await reconcileBook(pool, key, from, to));
+    return reconcileBook(pool, key, from, to);
+  }));
+  for (const [i, book] of run.books.entries()) {
+    const outcome = checked[i]!;
+    if (outcome.status === 'rejected') throw outcome.reason;
+    await recordReconciliation(pool, run.runId, book, outcome.value);
   }
   const rows = await readReconciliation(pool, run.runId);
   const broken = rows.filter((r) => new Decimal(r.variance).abs().gt(new Decimal(r.billingTotal).abs().mul(MAX_RELATIVE_VARIANCE)));

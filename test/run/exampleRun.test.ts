@@ -185,4 +185,32 @@ describe('attributionRun on examples/krispcall-small', () => {
       assert.match(error.cause.cause.message, /usage_share USD: billing 4464\.8200, attributed 4414\.8200 \+ excluded 1049\.0000 = 5463\.8200; variance -999\.0000/);
     }
   });
+
+  it('a ledger entry whose lines do not sum to it fails the run, naming the first such book in the run\'s order', async () => {
+    // The books are checked side by side (activities/run/reconcileRun.ts); two are broken here, and
+    // the one reported is the first of the run's books, whichever check ends first.
+    const ruleset = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ruleset-')), 'unbalanced.yaml');
+    fs.writeFileSync(ruleset, fs.readFileSync(DEFAULT_RULESET, 'utf8').replace('version: "krispcall-1"', 'version: "krispcall-unbalanced"'));
+    const plan = planRun({ ruleset, asOf: AS_OF }, 'run');
+    const basis = `as_of:${new Date(AS_OF).toISOString()}`;
+    for (const book of ['position_based', 'usage_share']) {
+      const entry = [plan.input.modelVersion, basis, book, `unbalanced-${book}`];
+      await db.pool.query(
+        `INSERT INTO ledger_entries (model_version, basis, book, kind, transaction_id, account_id, user_id, currency, amount, event_at, status, reason, run_id)
+         VALUES ($1, $2, $3, 'payment', $4, NULL, 'nobody', 'USD', 10.0000, '2024-03-01T00:00:00Z', 'attributed', 'attributed', 'manual')`, entry);
+      await db.pool.query(
+        `INSERT INTO ledger_lines (model_version, basis, book, kind, transaction_id, channel, amount, currency, account_id, event_at, run_id)
+         VALUES ($1, $2, $3, 'payment', $4, 'zapier', 4.0000, 'USD', NULL, '2024-03-01T00:00:00Z', 'manual')`, entry);
+    }
+    try {
+      await run(null, { ruleset, suffix: '-unbalanced' });
+      assert.fail('the run should fail');
+    } catch (error) {
+      assert.ok(error instanceof WorkflowFailedError);
+      assert.ok(error.cause instanceof ActivityFailure);
+      assert.ok(error.cause.cause instanceof ApplicationFailure);
+      assert.equal(error.cause.cause.type, 'InvariantViolated');
+      assert.match(error.cause.cause.message, /^Ledger lines do not sum to their entry \(model version krispcall-unbalanced#[0-9a-f]{8}, basis as_of:2024-07-01T00:00:00\.000Z, book usage_share\):\n {2}payment unbalanced-usage_share: entry 10\.0000, lines 4\.0000$/);
+    }
+  });
 });
