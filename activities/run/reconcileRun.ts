@@ -22,8 +22,9 @@ export async function reconcileRun(pool: pg.Pool, input: { runId: string }): Pro
   // The shards have just written many rows; without fresh statistics the planner joins them with
   // nested loops (seconds instead of milliseconds). ANALYZE samples, so it stays cheap.
   await analyzeLedger(pool);
-  // The books read apart parts of the ledger: side by side, one connection each. A broken book
-  // fails the run as the first one in the run's order, whichever finished first.
+  // Each book reads its own part of the ledger, so the books are checked side by side, one
+  // connection each. A broken book fails the run as the first one in the run's order of books,
+  // whichever check finished first; the books before it are recorded.
   const checked = await Promise.allSettled(run.books.map(async (book) => {
     const key = { modelVersion: run.modelVersion, basis: run.basis, book };
     await assertLinesSumToEntries(pool, key, from, to);

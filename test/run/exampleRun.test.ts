@@ -59,6 +59,22 @@ async function run(outDir: string | null, options: { ruleset?: string; suffix?: 
   return result;
 }
 
+/** The default ruleset under another version (a model version of its own), as a file. */
+function rulesetVersion(version: string): string {
+  const ruleset = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ruleset-')), `${version}.yaml`);
+  fs.writeFileSync(ruleset, fs.readFileSync(DEFAULT_RULESET, 'utf8').replace('version: "krispcall-1"', `version: "${version}"`));
+  return ruleset;
+}
+
+/** A run that must fail in an activity: the activity's failure, as the client sees it. */
+async function failedRun(ruleset: string, suffix: string): Promise<ApplicationFailure> {
+  const error = await run(null, { ruleset, suffix }).then(() => undefined, (e: unknown) => e);
+  assert.ok(error instanceof WorkflowFailedError, 'the run should fail');
+  assert.ok(error.cause instanceof ActivityFailure);
+  assert.ok(error.cause.cause instanceof ApplicationFailure);
+  return error.cause.cause;
+}
+
 describe('attributionRun on examples/krispcall-small', () => {
   it('writes the expected CSVs byte for byte, and they match the hand-computed expectations', async () => {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'attribution-out-'));
@@ -165,32 +181,23 @@ describe('attributionRun on examples/krispcall-small', () => {
 
   it('a run whose reconciliation cannot balance fails loudly, naming the book, currency and variance', async () => {
     // A ruleset edit gives a new model version; a stray entry for a transaction billing does not know breaks its balance.
-    const ruleset = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ruleset-')), 'tampered.yaml');
-    fs.writeFileSync(ruleset, fs.readFileSync(DEFAULT_RULESET, 'utf8').replace('version: "krispcall-1"', 'version: "krispcall-tampered"'));
+    const ruleset = rulesetVersion('krispcall-tampered');
     const plan = planRun({ ruleset, asOf: AS_OF }, 'run');
     await db.pool.query(
       `INSERT INTO ledger_entries (model_version, basis, book, kind, transaction_id, account_id, user_id, currency, amount, event_at, status, reason, run_id)
        VALUES ($1, $2, 'usage_share', 'payment', 'not-in-billing', NULL, 'nobody', 'USD', 999.0000, '2024-03-01T00:00:00Z', 'excluded', 'tampered', 'manual')`,
       [plan.input.modelVersion, `as_of:${new Date(AS_OF).toISOString()}`],
     );
-    try {
-      await run(null, { ruleset, suffix: '-tampered' });
-      assert.fail('the run should fail');
-    } catch (error) {
-      assert.ok(error instanceof WorkflowFailedError);
-      assert.ok(error.cause instanceof ActivityFailure);
-      assert.ok(error.cause.cause instanceof ApplicationFailure);
-      assert.equal(error.cause.cause.type, 'ReconciliationFailed');
-      assert.match(error.cause.cause.message, /Reconciliation failed for run .* \(model version krispcall-tampered#[0-9a-f]{8}\)/);
-      assert.match(error.cause.cause.message, /usage_share USD: billing 4464\.8200, attributed 4414\.8200 \+ excluded 1049\.0000 = 5463\.8200; variance -999\.0000/);
-    }
+    const failure = await failedRun(ruleset, '-tampered');
+    assert.equal(failure.type, 'ReconciliationFailed');
+    assert.match(failure.message, /Reconciliation failed for run .* \(model version krispcall-tampered#[0-9a-f]{8}\)/);
+    assert.match(failure.message, /usage_share USD: billing 4464\.8200, attributed 4414\.8200 \+ excluded 1049\.0000 = 5463\.8200; variance -999\.0000/);
   });
 
   it('a ledger entry whose lines do not sum to it fails the run, naming the first such book in the run\'s order', async () => {
     // The books are checked side by side (activities/run/reconcileRun.ts); two are broken here, and
     // the one reported is the first of the run's books, whichever check ends first.
-    const ruleset = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ruleset-')), 'unbalanced.yaml');
-    fs.writeFileSync(ruleset, fs.readFileSync(DEFAULT_RULESET, 'utf8').replace('version: "krispcall-1"', 'version: "krispcall-unbalanced"'));
+    const ruleset = rulesetVersion('krispcall-unbalanced');
     const plan = planRun({ ruleset, asOf: AS_OF }, 'run');
     const basis = `as_of:${new Date(AS_OF).toISOString()}`;
     for (const book of ['position_based', 'usage_share']) {
@@ -202,15 +209,8 @@ describe('attributionRun on examples/krispcall-small', () => {
         `INSERT INTO ledger_lines (model_version, basis, book, kind, transaction_id, channel, amount, currency, account_id, event_at, run_id)
          VALUES ($1, $2, $3, 'payment', $4, 'zapier', 4.0000, 'USD', NULL, '2024-03-01T00:00:00Z', 'manual')`, entry);
     }
-    try {
-      await run(null, { ruleset, suffix: '-unbalanced' });
-      assert.fail('the run should fail');
-    } catch (error) {
-      assert.ok(error instanceof WorkflowFailedError);
-      assert.ok(error.cause instanceof ActivityFailure);
-      assert.ok(error.cause.cause instanceof ApplicationFailure);
-      assert.equal(error.cause.cause.type, 'InvariantViolated');
-      assert.match(error.cause.cause.message, /^Ledger lines do not sum to their entry \(model version krispcall-unbalanced#[0-9a-f]{8}, basis as_of:2024-07-01T00:00:00\.000Z, book usage_share\):\n {2}payment unbalanced-usage_share: entry 10\.0000, lines 4\.0000$/);
-    }
+    const failure = await failedRun(ruleset, '-unbalanced');
+    assert.equal(failure.type, 'InvariantViolated');
+    assert.match(failure.message, /^Ledger lines do not sum to their entry \(model version krispcall-unbalanced#[0-9a-f]{8}, basis as_of:2024-07-01T00:00:00\.000Z, book usage_share\):\n {2}payment unbalanced-usage_share: entry 10\.0000, lines 4\.0000$/);
   });
 });
