@@ -25,11 +25,7 @@ export interface AllocationLine {
  * Zero lines are omitted; the result is sorted by channel name and sums to exactly the amount.
  */
 export function allocateExact(amountUnits: bigint, weights: ReadonlyArray<ChannelWeight>): AllocationLine[] {
-  const integerWeights = toIntegerWeights(weights);
-  const total = integerWeights.reduce((sum, w) => sum + w.weight, 0n);
-  if (total <= 0n) {
-    throw new InvalidInputError(`allocation: the weights must sum to more than 0 (channels: ${describeChannels(weights)})`);
-  }
+  const { integerWeights, total } = scaledWeights(weights);
 
   const negative = amountUnits < 0n;
   const magnitude = negative ? -amountUnits : amountUnits;
@@ -64,6 +60,48 @@ export function allocateExact(amountUnits: bigint, weights: ReadonlyArray<Channe
     throw new InvariantError(`allocation invariant broken: lines sum to ${sum}, expected ${amountUnits}`);
   }
   return lines;
+}
+
+interface ScaledWeights {
+  integerWeights: ReadonlyArray<{ channel: string; weight: bigint }>;
+  total: bigint;
+}
+
+// Weights that carry their integer form: a weights object that a book hands out for many
+// transactions (a Shapley coalition's, a Markov path's), validated and scaled once; and weights a
+// book computed as integers in the first place (time decay's powers of two). Only the ratios
+// matter, so any common multiple of the weights allocates the same lines as the decimals. The
+// integer form is a hidden property: tests comparing weights see only channels and decimals.
+const SCALED = Symbol('the weights as integers');
+type Scalable = ReadonlyArray<ChannelWeight> & { [SCALED]?: ScaledWeights };
+
+/** Marks `weights` as shared by many allocations: validated and scaled now, once. It must not change afterwards. */
+export function reusedWeights<W extends ReadonlyArray<ChannelWeight>>(weights: W): W {
+  if ((weights as Scalable)[SCALED] === undefined) Object.defineProperty(weights, SCALED, { value: scaledNow(weights) });
+  return weights;
+}
+
+/** Weights with their exact integer form: `integer` is the weight times one factor common to all the channels. */
+export function weightsFromIntegers(entries: ReadonlyArray<ChannelWeight & { integer: bigint }>): ReadonlyArray<ChannelWeight> {
+  const weights: Scalable = entries.map(({ channel, weight }) => ({ channel, weight }));
+  const integerWeights = entries.map(({ channel, integer }) => ({ channel, weight: integer }));
+  const total = integerWeights.reduce((sum, w) => sum + w.weight, 0n);
+  if (total <= 0n || integerWeights.some((w) => w.weight < 0n)) {
+    throw new InvalidInputError(`allocation: integer weights must be non-negative and sum to more than 0 (channels: ${describeChannels(weights)})`);
+  }
+  Object.defineProperty(weights, SCALED, { value: { integerWeights, total } });
+  return weights;
+}
+
+const scaledWeights = (weights: Scalable): ScaledWeights => weights[SCALED] ?? scaledNow(weights);
+
+function scaledNow(weights: ReadonlyArray<ChannelWeight>): ScaledWeights {
+  const integerWeights = toIntegerWeights(weights);
+  const total = integerWeights.reduce((sum, w) => sum + w.weight, 0n);
+  if (total <= 0n) {
+    throw new InvalidInputError(`allocation: the weights must sum to more than 0 (channels: ${describeChannels(weights)})`);
+  }
+  return { integerWeights, total };
 }
 
 /** Validates the weights and scales them to bigints over a common power of ten. */

@@ -19,8 +19,20 @@ const LN2 = BigInt('693147180559945309417232121458176568075500134360255254120680
 const TABLE_BITS = 10n;
 const TABLE_MASK = (1 << Number(TABLE_BITS)) - 1;
 
+/** A decimal as coefficient × 10^exponent: what the time-decay book sums in bigints. */
+export interface ScaledDecimal {
+  coefficient: bigint;
+  exponent: number;
+}
+
 /** 2^(−num/den), num ≥ 0, den > 0, rounded half even to 40 significant digits. */
 export function powerOfTwoNegative(num: bigint, den: bigint): Decimal {
+  const { coefficient, exponent } = scaledPowerOfTwoNegative(num, den);
+  return new Decimal(`${coefficient}e${exponent}`);
+}
+
+/** powerOfTwoNegative's value, as a coefficient of at most 40 digits and a power of ten. */
+export function scaledPowerOfTwoNegative(num: bigint, den: bigint): ScaledDecimal {
   if (num < 0n || den <= 0n) throw new InvalidInputError(`powerOfTwoNegative: needs num >= 0 and den > 0 (got ${num}/${den})`);
   const whole = num / den;
   // fraction/den = j / 2^20 + ε: j picks the table entries, ε = rest / (den × 2^20).
@@ -31,19 +43,24 @@ export function powerOfTwoNegative(num: bigint, den: bigint): Decimal {
   const table = Number(j);
   const fraction = (((coarse(table >> Number(TABLE_BITS)) * fine(table & TABLE_MASK)) / SCALE) * expNegative(y)) / SCALE;
   // 2^(−whole) = 5^whole / 10^whole, so the value is exactly fraction × 5^whole × 10^−(WORKING_DIGITS + whole).
-  return roundedDecimal(fraction * powerOfFive(whole), WORKING_DIGITS + Number(whole));
+  return rounded(fraction * powerOfFive(whole), WORKING_DIGITS + Number(whole));
 }
 
 /** exp(−y / SCALE) × SCALE for 0 ≤ y < SCALE, by its series (few terms when y is small). */
 function expNegative(y: bigint): bigint {
   let term = SCALE;
   let sum = SCALE;
-  for (let k = 1n; term !== 0n; k++) {
-    term = -(term * y) / SCALE / k;
+  // One division per term by SCALE × k: the same integer as dividing by SCALE, then by k
+  // (truncating twice toward zero is truncating once by the product).
+  for (let k = 1; term !== 0n; k++) {
+    term = -(term * y) / scaleTimes(k);
     sum += term;
   }
   return sum;
 }
+
+const scaleTimesTable: bigint[] = [];
+const scaleTimes = (k: number) => (scaleTimesTable[k] ??= SCALE * BigInt(k));
 
 const coarseTable: bigint[] = [];
 const fineTable: bigint[] = [];
@@ -65,12 +82,12 @@ const tens: bigint[] = [];
 const powerOfTen = (n: number) => (tens[n] ??= 10n ** BigInt(n));
 
 /** value × 10^−scale rounded half even to DECAY_SIGNIFICANT_DIGITS significant digits. */
-function roundedDecimal(value: bigint, scale: number): Decimal {
+function rounded(value: bigint, scale: number): ScaledDecimal {
   const cut = value.toString().length - DECAY_SIGNIFICANT_DIGITS;
-  if (cut <= 0) return new Decimal(`${value}e-${scale}`);
+  if (cut <= 0) return { coefficient: value, exponent: -scale };
   const unit = powerOfTen(cut);
   let kept = value / unit;
   const twiceRest = (value - kept * unit) * 2n;
   if (twiceRest > unit || (twiceRest === unit && (kept & 1n) === 1n)) kept += 1n;
-  return new Decimal(`${kept}e${cut - scale}`);
+  return { coefficient: kept, exponent: cut - scale };
 }

@@ -131,5 +131,9 @@ function decideAccount(
     priorAttributedPayments: priorPayments,
     priorAttributedCurrencies: new Set([...priorPayments.values()].map((p) => p.currency)),
   });
-  return decided.map((d) => ({ ...d, accountId: ctx.accountId, userId: own.userOf.get(`${d.kind}:${d.transactionId}`)! }));
+  // One literal for every decision, in one property order: the ledger write reads millions of them.
+  return decided.map((d): LedgerDecision => ({
+    transactionId: d.transactionId, kind: d.kind, currency: d.currency, amountUnits: d.amountUnits, at: d.at, status: d.status,
+    reason: d.reason, ruleName: d.ruleName, lines: d.lines, accountId: ctx.accountId, userId: own.userOf.get(`${d.kind}:${d.transactionId}`)!,
+  }));
 }

@@ -1,10 +1,12 @@
 import { z } from 'zod';
+import type { Decimal } from 'decimal.js';
+import { reusedWeights } from '../allocation';
 import { InvariantError } from '../errors';
 import { MAX_MARKOV_ORDER } from '../markov';
 import { strictMapping, unwrapYamlNumber } from '../rulesetValues';
 import { linearOver } from './linearOver';
 import { bookPath, distinctChannels, lookbackDaysParam } from './path';
-import type { BookDefinition } from './types';
+import type { BookDefinition, Weights } from './types';
 
 // Markov removal effects (docs/data-driven-books.md): a transaction's channels weigh their
 // removal effects in the chain learned from the run's journeys (domain/markov.ts); when all of
@@ -24,11 +26,25 @@ export const markov: BookDefinition<MarkovParams> = {
   weights: ({ ctx, tx, params, learned }) => {
     const effects = learned?.removalEffects;
     if (effects === undefined) throw new InvariantError(`markov: transaction ${tx.transactionId} was weighed before the run's removal effects were learned`);
-    const channels = distinctChannels(bookPath(ctx, tx, params.lookback_days));
-    const weights = channels.flatMap((channel) => {
+    return channelWeights(effects, distinctChannels(bookPath(ctx, tx, params.lookback_days)));
+  },
+};
+
+// Many transactions have the same channels: their weights are built once per run's effects.
+const cache = new WeakMap<ReadonlyMap<string, Decimal>, Map<string, Weights>>();
+
+function channelWeights(effects: ReadonlyMap<string, Decimal>, channels: ReadonlyArray<string>): Weights {
+  let memo = cache.get(effects);
+  if (memo === undefined) cache.set(effects, (memo = new Map()));
+  const key = JSON.stringify(channels);
+  let weights = memo.get(key);
+  if (weights === undefined) {
+    const effective = channels.flatMap((channel) => {
       const effect = effects.get(channel);
       return effect === undefined || effect.isZero() ? [] : [{ channel, weight: effect }];
     });
-    return weights.length > 0 ? weights : linearOver(channels);
-  },
-};
+    weights = reusedWeights(effective.length > 0 ? effective : linearOver(channels));
+    memo.set(key, weights);
+  }
+  return weights;
+}

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { reusedWeights } from '../allocation';
 import { InvariantError } from '../errors';
 import { weightDecimal } from '../markov';
 import { strictMapping, unwrapYamlNumber } from '../rulesetValues';
@@ -46,7 +47,7 @@ export function coalitionWeights(v: CharacteristicFunction, coalition: ReadonlyA
     const value = phi.get(channel)!;
     return value.isNegative() || value.isZero() ? [] : [{ channel, weight: weightDecimal(value) }];
   }).filter((w) => !w.weight.isZero());
-  const result = weights.length > 0 ? weights : linearOver(coalition);
+  const result = reusedWeights(weights.length > 0 ? weights : linearOver(coalition));
   memo.set(key, result);
   return result;
 }

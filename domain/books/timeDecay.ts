@@ -1,8 +1,8 @@
 import { Decimal } from 'decimal.js';
 import { z } from 'zod';
 import { NO_INTEGRATION_CHANNEL } from '../channels';
-import { ExactDecimal, toPlainDecimal } from '../exactDecimal';
-import { powerOfTwoNegative } from '../powerOfTwo';
+import { weightsFromIntegers } from '../allocation';
+import { powerOfTwoNegative, scaledPowerOfTwoNegative, type ScaledDecimal } from '../powerOfTwo';
 import { decimalParam, strictMapping } from '../rulesetValues';
 import type { PathTouch } from '../transaction';
 import { bookPath, DAY_MS, lookbackDaysParam } from './path';
@@ -29,6 +29,12 @@ export function decayWeight(deltaMs: number, halfLifeDays: string): Decimal {
   return powerOfTwoNegative(BigInt(Math.abs(deltaMs)) * scale, halfLifeMs);
 }
 
+/** decayWeight as a coefficient and a power of ten. */
+function scaledDecayWeight(deltaMs: number, halfLifeDays: string): ScaledDecimal {
+  const { scale, halfLifeMs } = exponentOf(halfLifeDays);
+  return scaledPowerOfTwoNegative(BigInt(Math.abs(deltaMs)) * scale, halfLifeMs);
+}
+
 /** Per half-life as written: the exponent |Δ| / half-life as the exact fraction |Δ| × 10^s / (half-life × 10^s × 86,400,000). */
 const exponents = new Map<string, { scale: bigint; halfLifeMs: bigint }>();
 function exponentOf(halfLifeDays: string): { scale: bigint; halfLifeMs: bigint } {
@@ -48,9 +54,19 @@ export const timeDecay: BookDefinition<TimeDecayParams> = {
   weights: ({ ctx, tx, params }) => decayWeights(bookPath(ctx, tx, params.lookback_days), tx.at, params.half_life_days),
 };
 
+/**
+ * Each channel's sum of its touches' decay weights, exactly: the 40-digit powers are added as
+ * bigints over the smallest power of ten among them, and handed to the allocation in that
+ * integer form too (the same ratios as the decimals, without parsing them back).
+ */
 export function decayWeights(path: ReadonlyArray<PathTouch>, at: number, halfLifeDays: string): Weights {
   if (path.length === 0) return [{ channel: NO_INTEGRATION_CHANNEL, weight: new Decimal(1) }];
-  const sums = new Map<string, Decimal>();
-  for (const t of path) sums.set(t.channel, (sums.get(t.channel) ?? new ExactDecimal(0)).plus(decayWeight(at - t.at, halfLifeDays)));
-  return [...sums].map(([channel, w]) => ({ channel, weight: toPlainDecimal(w) }));
+  const powers = path.map((t) => ({ channel: t.channel, power: scaledDecayWeight(at - t.at, halfLifeDays) }));
+  const exponent = Math.min(...powers.map((p) => p.power.exponent));
+  const sums = new Map<string, bigint>();
+  for (const { channel, power } of powers) sums.set(channel, (sums.get(channel) ?? 0n) + power.coefficient * powerOfTen(power.exponent - exponent));
+  return weightsFromIntegers([...sums].map(([channel, integer]) => ({ channel, weight: new Decimal(`${integer}e${exponent}`), integer })));
 }
+
+const tens: bigint[] = [];
+const powerOfTen = (n: number) => (tens[n] ??= 10n ** BigInt(n));

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { Decimal } from 'decimal.js';
 import fc from 'fast-check';
-import { allocateExact, type AllocationLine } from '../../domain/allocation';
+import { allocateExact, reusedWeights, weightsFromIntegers, type AllocationLine } from '../../domain/allocation';
 import { InvalidInputError } from '../../domain/errors';
 import { describe, test, weights } from './helpers';
 
@@ -115,5 +115,29 @@ describe('allocateExact: properties', () => {
         assert.deepEqual(allocateExact(-a, w), allocateExact(a, w).map((l) => ({ ...l, amountUnits: -l.amountUnits })));
       }),
     );
+  });
+
+  // Books may hand over weights with their integer form (domain/allocation.ts): a shared weights
+  // object scaled once, or integers a book computed itself. Either must allocate exactly as the
+  // decimals alone do, whatever the common factor of the integers.
+  test('weights with their integer form allocate exactly as the same decimals', () => {
+    const plain = (w: ReadonlyArray<{ channel: string; weight: Decimal }>) => w.map(({ channel, weight }) => ({ channel, weight }));
+    fc.assert(
+      fc.property(amount, weightList, fc.integer({ min: 0, max: 40 }), (a, w, extraDigits) => {
+        const scale = Math.max(...w.map((x) => x.weight.decimalPlaces())) + extraDigits;
+        const integers = w.map((x) => ({ ...x, integer: BigInt(x.weight.times(new Decimal(10).pow(scale)).toFixed(0)) }));
+        const expected = allocateExact(a, plain(w));
+        assert.deepEqual(allocateExact(a, weightsFromIntegers(integers)), expected);
+        const shared = reusedWeights(plain(w));
+        assert.deepEqual(allocateExact(a, shared), expected);
+        assert.deepEqual(allocateExact(a, shared), expected);
+        assert.deepEqual(shared, plain(w), 'the integer form is not part of the weights a reader sees');
+      }),
+    );
+  });
+
+  test('integer weights are refused when negative or all zero', () => {
+    assert.throws(() => weightsFromIntegers([{ channel: 'a', weight: new Decimal(1), integer: -1n }, { channel: 'b', weight: new Decimal(2), integer: 2n }]), /non-negative and sum to more than 0 \(channels: a, b\)/);
+    assert.throws(() => weightsFromIntegers([{ channel: 'a', weight: new Decimal(0), integer: 0n }]), /sum to more than 0/);
   });
 });

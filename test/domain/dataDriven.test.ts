@@ -233,6 +233,20 @@ describe('properties', () => {
     }));
   });
 
+  test('time_decay: each channel weighs the exact sum of its touches\' powers, and allocates as those decimals do', () => {
+    const touch = fc.tuple(channel, fc.integer({ min: -400 * DAY, max: 400 * DAY }));
+    fc.assert(fc.property(fc.array(touch, { minLength: 1, maxLength: 8 }), amount, fc.constantFrom('7', '14', '0.5', '30.25'), (ts, a, half) => {
+      const w = bookWeights('time_decay', ctxAt(ts.map(([c, d]) => [c, REFERENCE_TIME + d])), TX, { half_life_days: half }, RULESET);
+      const Wide = Decimal.clone({ precision: 1000 });
+      for (const { channel: c, weight } of w) {
+        const sum = ts.filter(([x]) => x === c).reduce((acc, [, d]) => acc.plus(decayWeight(d, half)), new Wide(0));
+        assert.equal(weight.toFixed(), sum.toFixed(), c);
+      }
+      const decimalsOnly = w.map(({ channel: c, weight }) => ({ channel: c, weight }));
+      assert.deepEqual(allocateExact(a, w), allocateExact(a, decimalsOnly));
+    }));
+  });
+
   test('markov: a channel on no converting journey gets nothing', () => {
     fc.assert(fc.property(journeys, fc.array(channel, { minLength: 1, maxLength: 6 }), (js, path) => {
       const withX = [...js, journey(['x', ...path], false)]; // x on a non-converting journey...
