@@ -11,6 +11,8 @@ import type pg from 'pg';
 import { copyTextField } from './copyText';
 import type { Decision } from '../domain/decisions';
 import { instantFormatter } from './copyInstant';
+import { inPeriod } from './predicates';
+import type { ReconciliationRow } from './runResults';
 import { copyRows, unlessStoredBefore } from './sql';
 
 type Db = pg.Pool | pg.PoolClient;
@@ -333,6 +335,61 @@ export async function unbalancedEntries(db: Db, key: Omit<LedgerKey, 'runId'>, f
     [key.modelVersion, key.basis, key.book, from, to, limit],
   );
   return r.rows.map((row) => ({ kind: row.kind, transactionId: row.transaction_id, amount: row.amount, lines: row.lines }));
+}
+
+/** One book's reconciliation, and how many of its attributed entries have lines that do not sum to them. */
+export interface BookReconciliation {
+  rows: ReconciliationRow[];
+  unbalancedEntries: number;
+}
+
+/**
+ * Billing of the period [from, to) against the ledger of one book, per currency (docs/decisions.md,
+ * "Ledger and runs"), and the count of unbalanced entries, in one scan of the book's entries of
+ * the period: integer units summed on the raw table, reasons named after grouping. Through the
+ * views, each row was joined to its key, run and reason and converted to numeric; with the
+ * separate scan for unbalanced entries, the reconciliation of a 100k-account lifetime run took
+ * about twice as long.
+ */
+export async function reconcileBook(db: Db, key: Omit<LedgerKey, 'runId'>, from: Date | null, to: Date): Promise<BookReconciliation> {
+  const result = await db.query<{ currency: string; billing_total: string; attributed_total: string; excluded_total: string; excluded_by_reason: Record<string, string>; variance: string; unbalanced: number }>(
+    `WITH billing AS (
+       SELECT currency, sum(amount) AS total FROM (
+         SELECT currency, amount FROM payments WHERE ${inPeriod('paid_at', '$3', '$4')}
+         UNION ALL
+         SELECT currency, -amount FROM refunds WHERE ${inPeriod('refunded_at', '$3', '$4')}) t
+       GROUP BY currency),
+     by_reason AS (
+       SELECT e.currency, e.status, e.reason_id, sum(e.amount_units) AS units,
+              count(*) FILTER (WHERE e.status = 'a' AND e.amount_units IS DISTINCT FROM (SELECT sum(u) FROM unnest(e.line_units) u)) AS unbalanced
+         FROM ledger_entry_rows e
+        WHERE e.key_id = (SELECT key_id FROM ledger_keys WHERE model_version = $1 AND basis = $5 AND book = $2)
+          AND ${inPeriod('e.event_at', '$3', '$4')}
+        GROUP BY e.currency, e.status, e.reason_id),
+     ledger AS (
+       SELECT b.currency,
+              coalesce(sum(b.units) FILTER (WHERE b.status = 'a'), 0) * 0.0001 AS attributed,
+              coalesce(sum(b.units) FILTER (WHERE b.status = 'e'), 0) * 0.0001 AS excluded,
+              coalesce(jsonb_object_agg(coalesce(r.reason, 'reason #' || b.reason_id), (b.units * 0.0001)::text) FILTER (WHERE b.status = 'e'), '{}'::jsonb) AS by_reason,
+              sum(b.unbalanced)::int AS unbalanced
+         FROM by_reason b LEFT JOIN ledger_reasons r USING (reason_id)
+        GROUP BY b.currency)
+     SELECT currency::text AS currency,
+            coalesce(b.total, 0)::numeric(18,4)::text AS billing_total,
+            coalesce(l.attributed, 0)::numeric(18,4)::text AS attributed_total,
+            coalesce(l.excluded, 0)::numeric(18,4)::text AS excluded_total,
+            coalesce(l.by_reason, '{}'::jsonb) AS excluded_by_reason,
+            (coalesce(b.total, 0) - coalesce(l.attributed, 0) - coalesce(l.excluded, 0))::numeric(18,4)::text AS variance,
+            coalesce(l.unbalanced, 0) AS unbalanced
+       FROM billing b FULL JOIN ledger l USING (currency)
+      ORDER BY currency`,
+    [key.modelVersion, key.book, from, to, key.basis],
+  );
+  const rows = result.rows.map((r) => ({
+    book: key.book, currency: r.currency, billingTotal: r.billing_total, attributedTotal: r.attributed_total,
+    excludedTotal: r.excluded_total, excludedByReason: r.excluded_by_reason, variance: r.variance,
+  }));
+  return { rows, unbalancedEntries: result.rows.reduce((sum, r) => sum + r.unbalanced, 0) };
 }
 
 /** Fresh statistics after a run's writes: without them the planner joins the new rows with nested loops. */

@@ -1,10 +1,8 @@
 // What runs, the bench and the cross-check read back from the ledger (docs/ledger.md, "Reads"):
 // through the views ledger_entries and ledger_lines, so that the physical layout stays the
 // business of store/ledger.ts. The reports' reads are in store/ledgerReports.ts; the refund
-// cascade's reads of earlier entries are in store/ledger.ts, on the raw table.
+// cascade's reads of earlier entries and the reconciliation's sums are in store/ledger.ts, on the raw table.
 import type pg from 'pg';
-import type { ReconciliationRow } from './runResults';
-import { inPeriod } from './predicates';
 
 type Db = pg.Pool | pg.PoolClient;
 
@@ -13,42 +11,6 @@ export interface BookKey {
   modelVersion: string;
   basis: string;
   book: string;
-}
-
-/** Billing of the period [from, to) against the ledger of one book, per currency (docs/decisions.md, "Ledger and runs"). */
-export async function reconcileBook(db: Db, key: BookKey, from: Date | null, to: Date): Promise<ReconciliationRow[]> {
-  const { book } = key;
-  const result = await db.query<{ currency: string; billing_total: string; attributed_total: string; excluded_total: string; excluded_by_reason: Record<string, string>; variance: string }>(
-    `WITH billing AS (
-       SELECT currency, sum(amount) AS total FROM (
-         SELECT currency, amount FROM payments WHERE ${inPeriod('paid_at', '$3', '$4')}
-         UNION ALL
-         SELECT currency, -amount FROM refunds WHERE ${inPeriod('refunded_at', '$3', '$4')}) t
-       GROUP BY currency),
-     by_reason AS (
-       SELECT currency, status, reason, sum(amount) AS total FROM ledger_entries
-        WHERE model_version = $1 AND book = $2 AND basis = $5 AND ${inPeriod('event_at', '$3', '$4')}
-        GROUP BY currency, status, reason),
-     ledger AS (
-       SELECT currency,
-              coalesce(sum(total) FILTER (WHERE status = 'attributed'), 0) AS attributed,
-              coalesce(sum(total) FILTER (WHERE status = 'excluded'), 0) AS excluded,
-              coalesce(jsonb_object_agg(reason, total::text) FILTER (WHERE status = 'excluded'), '{}'::jsonb) AS by_reason
-         FROM by_reason GROUP BY currency)
-     SELECT currency::text AS currency,
-            coalesce(b.total, 0)::numeric(18,4)::text AS billing_total,
-            coalesce(l.attributed, 0)::numeric(18,4)::text AS attributed_total,
-            coalesce(l.excluded, 0)::numeric(18,4)::text AS excluded_total,
-            coalesce(l.by_reason, '{}'::jsonb) AS excluded_by_reason,
-            (coalesce(b.total, 0) - coalesce(l.attributed, 0) - coalesce(l.excluded, 0))::numeric(18,4)::text AS variance
-       FROM billing b FULL JOIN ledger l USING (currency)
-      ORDER BY currency`,
-    [key.modelVersion, book, from, to, key.basis],
-  );
-  return result.rows.map((r) => ({
-    book, currency: r.currency, billingTotal: r.billing_total, attributedTotal: r.attributed_total,
-    excludedTotal: r.excluded_total, excludedByReason: r.excluded_by_reason, variance: r.variance,
-  }));
 }
 
 /** Revenue per (book, channel, currency) of a model version and basis, every line of it (not the reader view, which folds small cells). */

@@ -5,8 +5,8 @@
 import { Decimal } from 'decimal.js';
 import type pg from 'pg';
 import { ErrorType, inputFailure } from '../../common/errors';
-import { analyzeLedger, unbalancedEntries } from '../../store/ledger';
-import { reconcileBook, type BookKey } from '../../store/ledgerReads';
+import { analyzeLedger, reconcileBook, unbalancedEntries } from '../../store/ledger';
+import type { BookKey } from '../../store/ledgerReads';
 import { readReconciliation, recordReconciliation, type ReconciliationRow } from '../../store/runResults';
 import { loadRun } from '../../store/runs';
 
@@ -27,8 +27,9 @@ export async function reconcileRun(pool: pg.Pool, input: { runId: string }): Pro
   // whichever check finished first; the books before it are recorded.
   const checked = await Promise.allSettled(run.books.map(async (book) => {
     const key = { modelVersion: run.modelVersion, basis: run.basis, book };
-    await assertLinesSumToEntries(pool, key, from, to);
-    return reconcileBook(pool, key, from, to);
+    const reconciled = await reconcileBook(pool, key, from, to);
+    if (reconciled.unbalancedEntries > 0) await failOnUnbalancedEntries(pool, key, from, to);
+    return reconciled.rows;
   }));
   for (const [i, book] of run.books.entries()) {
     const outcome = checked[i]!;
@@ -52,10 +53,9 @@ export async function reconcileRun(pool: pg.Pool, input: { runId: string }): Pro
   return rows;
 }
 
-async function assertLinesSumToEntries(pool: pg.Pool, key: BookKey, from: Date | null, to: Date): Promise<void> {
+/** Names the first few entries of a book whose lines do not sum to them, and fails the run. */
+async function failOnUnbalancedEntries(pool: pg.Pool, key: BookKey, from: Date | null, to: Date): Promise<never> {
   const mismatched = await unbalancedEntries(pool, key, from, to);
-  if (mismatched.length > 0) {
-    const shown = mismatched.map((r) => `  ${r.kind} ${r.transactionId}: entry ${r.amount}, lines ${r.lines ?? 'none'}`);
-    throw inputFailure(ErrorType.InvariantViolated, `Ledger lines do not sum to their entry (model version ${key.modelVersion}, basis ${key.basis}, book ${key.book}):\n${shown.join('\n')}`);
-  }
+  const shown = mismatched.map((r) => `  ${r.kind} ${r.transactionId}: entry ${r.amount}, lines ${r.lines ?? 'none'}`);
+  throw inputFailure(ErrorType.InvariantViolated, `Ledger lines do not sum to their entry (model version ${key.modelVersion}, basis ${key.basis}, book ${key.book}):\n${shown.join('\n')}`);
 }

@@ -13,7 +13,7 @@ import { renderSummary } from '../../reporting/summary';
 import { writeReportFiles, type WrittenReports } from './files';
 import { learnedModelReports } from './learnedModels';
 import { fileVersionsUpTo } from '../../store/inputs';
-import { reconcileBook } from '../../store/ledgerReads';
+import { reconcileBook } from '../../store/ledger';
 import * as ledger from '../../store/ledgerReports';
 import { readReconciliation, type ReconciliationRow } from '../../store/runResults';
 import { dataVersionOf, loadRuleset, runsOf } from '../../store/runs';
@@ -83,7 +83,7 @@ export async function writeRunReport(pool: pg.Pool, input: RunReportInput): Prom
 async function reconciliationOf(pool: pg.Pool, s: ledger.LedgerScope, runId: string | null): Promise<ReconciliationRow[]> {
   if (runId) return readReconciliation(pool, runId);
   const from = s.from === null ? null : new Date(s.from);
-  return (await Promise.all(s.books.map((book) => reconcileBook(pool, { modelVersion: s.modelVersion, basis: s.basis, book }, from, new Date(s.to))))).flat();
+  return (await Promise.all(s.books.map(async (book) => (await reconcileBook(pool, { modelVersion: s.modelVersion, basis: s.basis, book }, from, new Date(s.to))).rows))).flat();
 }
 
 /** Month → the runs recorded for it under the model version (a month is done when it has one). */

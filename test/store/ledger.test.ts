@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type pg from 'pg';
 import { REASONS } from '../../domain/reasons';
-import { unbalancedEntries, writeDecisions, type LedgerDecision, type LedgerKey } from '../../store/ledger';
+import { reconcileBook, unbalancedEntries, writeDecisions, type LedgerDecision, type LedgerKey } from '../../store/ledger';
 import { inTransaction } from '../../store/sql';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 
@@ -94,5 +94,19 @@ describe('the ledger store', () => {
       { kind: 'refund', transactionId: 'x2', amount: '-3.0000', lines: '-2.5000' },
     ]);
     assert.deepEqual(await unbalancedEntries(db.pool, KEY, null, period[0]), []); // outside the period
+  });
+
+  it('reconciles a book in one read: totals by status and reason, and the count of unbalanced entries', async () => {
+    // March holds p1 5.0000, p2 10.0001 and p4 2.0000 attributed, p3 7.0000 excluded, and the two
+    // unbalanced refunds of −3 above; no payment is ingested here, so billing is 0 (the variance is
+    // what the ledger holds beyond billing).
+    const march = await reconcileBook(db.pool, KEY, new Date(Date.UTC(2024, 2, 1)), new Date(Date.UTC(2024, 3, 1)));
+    assert.deepEqual(march, {
+      rows: [{ book: 'first_touch', currency: 'USD', billingTotal: '0.0000', attributedTotal: '11.0001', excludedTotal: '7.0000',
+        excludedByReason: { non_positive_net_revenue: '7.0000' }, variance: '-18.0001' }],
+      unbalancedEntries: 2,
+    });
+    const earlier = await reconcileBook(db.pool, KEY, null, new Date(Date.UTC(2024, 2, 5)));
+    assert.deepEqual(earlier, { rows: [{ book: 'first_touch', currency: 'USD', billingTotal: '0.0000', attributedTotal: '5.0000', excludedTotal: '0.0000', excludedByReason: {}, variance: '-5.0000' }], unbalancedEntries: 0 });
   });
 });
