@@ -73,19 +73,27 @@ export async function registerKeys(db: Db, modelVersion: string, basis: string, 
  * own (committed at once), so that writers running at once do not wait on each other's
  * uncommitted insert of the same dictionary row for the length of their ledger transactions.
  */
-export async function registerSurrogates(pool: pg.Pool, runId: string, decisions: Iterable<LedgerDecision>): Promise<void> {
-  const channels = new Set<string>();
-  const reasons = new Set<string>();
-  for (const d of decisions) {
-    reasons.add(d.reason);
-    for (const l of d.lines) channels.add(l.channel);
-  }
+export async function registerSurrogates(pool: pg.Pool, runId: string, decisionLists: ReadonlyArray<ReadonlyArray<LedgerDecision>>): Promise<void> {
+  const { channels, reasons } = namesOf(...decisionLists);
   await pool.query(
     `SELECT ledger_run_no($1),
             (SELECT count(ledger_channel_id(c)) FROM (SELECT c FROM unnest($2::text[]) c ORDER BY c) s),
             (SELECT count(ledger_reason_id(r)) FROM (SELECT r FROM unnest($3::text[]) r ORDER BY r) s)`,
-    [runId, [...channels], [...reasons]],
+    [runId, channels, reasons],
   );
+}
+
+/** The distinct channels and reasons of some decisions (loops, not flatMap: a shard pass has hundreds of thousands). */
+function namesOf(...decisionLists: ReadonlyArray<ReadonlyArray<LedgerDecision>>): { channels: string[]; reasons: string[] } {
+  const channels = new Set<string>();
+  const reasons = new Set<string>();
+  for (const decisions of decisionLists) {
+    for (const d of decisions) {
+      reasons.add(d.reason);
+      for (const l of d.lines) channels.add(l.channel);
+    }
+  }
+  return { channels: [...channels], reasons: [...reasons] };
 }
 
 /** The integer surrogates a write needs: its key, its run, and the ids of its channels and reasons. */
@@ -98,8 +106,7 @@ interface Surrogates {
 
 /** One round trip; new channels and reasons are inserted sorted, so that two writers adding the same ones lock in the same order. */
 async function surrogatesOf(db: Db, key: LedgerKey, decisions: ReadonlyArray<LedgerDecision>): Promise<Surrogates> {
-  const channels = [...new Set(decisions.flatMap((d) => d.lines.map((l) => l.channel)))];
-  const reasons = [...new Set(decisions.map((d) => d.reason))];
+  const { channels, reasons } = namesOf(decisions);
   const r = await db.query<{ key_id: number; run_no: number; channels: Record<string, number>; reasons: Record<string, number> }>(
     `SELECT ledger_key_id($1, $2, $3) AS key_id, ledger_run_no($4) AS run_no,
             (SELECT coalesce(json_object_agg(c, ledger_channel_id(c)), '{}') FROM (SELECT c FROM unnest($5::text[]) c ORDER BY c) s) AS channels,
@@ -142,13 +149,14 @@ const text = (v: string | null) => (v === null ? '\\N' : copyTextField(v));
 /** An attributed decision's lines as two array literals (channel ids ascending, amounts); NULL for none or when excluded. */
 function lineArrays(d: LedgerDecision, channelIds: Map<string, number>): [string, string] {
   if (d.status !== 'attributed' || d.lines.length === 0) return ['\\N', '\\N'];
+  if (d.lines.length === 1) return [`{${channelIds.get(d.lines[0]!.channel)!}}`, `{${d.lines[0]!.amountUnits}}`]; // most entries: no sort
   const lines = d.lines.map((l) => ({ id: channelIds.get(l.channel)!, units: l.amountUnits })).sort((a, b) => a.id - b.id);
   return [`{${lines.map((l) => l.id).join(',')}}`, `{${lines.map((l) => l.units).join(',')}}`];
 }
 
 async function copyStraight(client: pg.PoolClient, ids: Surrogates, rows: NumberedDecision[]) {
   const tail = `\t${ids.keyId}\t${ids.runNo}\n`;
-  await copyRows(client, `COPY ledger_entry_rows (${ENTRY_COLUMNS}, key_id, run_no) FROM STDIN`, rows.map((n) => `${n.copyLine}${tail}`));
+  await copyRows(client, `COPY ledger_entry_rows (${ENTRY_COLUMNS}, key_id, run_no) FROM STDIN`, rows.map((n) => n.copyLine), tail);
   return { entriesWritten: rows.length, linesWritten: rows.reduce((sum, n) => sum + n.lines, 0), drift: 0 };
 }
 
@@ -156,7 +164,7 @@ async function writeThroughStaging(client: pg.PoolClient, key: LedgerKey, ids: S
   await client.query(`CREATE TEMP TABLE stage_entries (entry_id bigint, amount_units bigint, event_at timestamptz, kind text, status "char",
     reason_id smallint, currency char(3), transaction_id text, account_id text, user_id text, rule_name text, line_channels smallint[],
     line_units bigint[]) ON COMMIT DROP`);
-  await copyRows(client, `COPY stage_entries (${ENTRY_COLUMNS}) FROM STDIN`, rows.map((n) => `${n.copyLine}\n`));
+  await copyRows(client, `COPY stage_entries (${ENTRY_COLUMNS}) FROM STDIN`, rows.map((n) => n.copyLine), '\n');
   // Temp tables have no statistics until analysed; without them the planner scans the ledger.
   await client.query('ANALYZE stage_entries');
   const inserted = await client.query<{ entries: number; lines: number }>(

@@ -63,13 +63,14 @@ export async function unlessStoredBefore<T>(client: pg.PoolClient, name: string,
 /** Rows per write to the COPY stream: keeps single writes small; COPY buffers them. */
 const ROWS_PER_CHUNK = 5000;
 
-/** Streams `rows` (each already in COPY text format, ending in '\n') through `sql` (a COPY … FROM STDIN). */
-export function copyRows(client: pg.PoolClient | pg.Client, sql: string, rows: ReadonlyArray<string>): Promise<void> {
+/** Streams `rows` through `sql` (a COPY … FROM STDIN): each row in COPY text format, followed by `suffix` (its end, such as '\n', when the row lacks it). */
+export function copyRows(client: pg.PoolClient | pg.Client, sql: string, rows: ReadonlyArray<string>, suffix = ''): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const copy = client.query(copyFrom(sql));
     copy.once('finish', resolve);
     copy.once('error', reject);
-    for (let i = 0; i < rows.length; i += ROWS_PER_CHUNK) copy.write(rows.slice(i, i + ROWS_PER_CHUNK).join(''));
+    // Each chunk is one join: no intermediate string per row for its suffix.
+    for (let i = 0; i < rows.length; i += ROWS_PER_CHUNK) copy.write(rows.slice(i, i + ROWS_PER_CHUNK).join(suffix) + suffix);
     copy.end();
   });
 }

@@ -52,7 +52,7 @@ export async function attributeShard(pool: pg.Pool, input: ShardInput, progress:
   let ledgerWrite: LedgerWriteTiming | undefined;
   if (books.length > 0) {
     const decided = await decideShard(pool, { ...input, books }, run, progress);
-    await registerSurrogates(pool, run.runId, decided.flatMap((d) => d.decisions));
+    await registerSurrogates(pool, run.runId, decided.map((d) => d.decisions));
     const startedAt = Date.now();
     // The ledger rows and the results commit together: a book's result marks it done on the shard.
     const lines = await inTransaction(pool, async (client) => {
