@@ -1,9 +1,9 @@
 // attributeShard: every book of the run over the accounts of one shard, in one pass
 // (docs/decisions.md, "Books and allocation" and "Decisions"; docs/cli-and-worker.md, "The run
 // sequence"). The stored contexts, the shard's transactions of the period, the earlier entries
-// and the learned models are read once; each book decides every transaction; then the ledger rows
-// of every book and each book's shard result commit in one transaction. Idempotent: a book with a
-// result for the shard is done, and only the books without one are decided.
+// and the learned models are read once; then, in one transaction, each book in turn decides every
+// transaction and writes its ledger rows and shard result, and every book commits together.
+// Idempotent: a book with a result for the shard is done, and only the books without one are decided.
 import type pg from 'pg';
 import { ErrorType, inputFailure } from '../../common/errors';
 import { isBookName, weighTransaction, type BookName, type LearnedModels } from '../../domain/books';
@@ -12,7 +12,7 @@ import type { Ruleset } from '../../domain/ruleset';
 import type { AccountContext } from '../../domain/context';
 import { pacer } from '../heartbeat';
 import { contextFromRow, type AccountContextRow } from './contextRows';
-import { readPriorAttributedPayments, readShardTransactions, type AccountTransactions } from './shardTransactions';
+import { readPriorAttributedPayments, readShardTransactions, type AccountTransactions, type PriorPayments } from './shardTransactions';
 import { registerSurrogates, writeDecisions, type LedgerDecision, type LedgerWriteTiming } from '../../store/ledger';
 import { readLearnedModels } from '../../store/learnedModelReads';
 import { readShardContexts } from '../../store/contexts';
@@ -48,25 +48,34 @@ export interface ShardPassResult {
 export async function attributeShard(pool: pg.Pool, input: ShardInput, progress: (accounts: number) => void): Promise<ShardPassResult> {
   const run = await loadRun(pool, input.runId);
   const done = await storedShardResults(pool, run.runId, input.shard, input.books);
-  const books = input.books.filter((b) => !done.has(b));
+  const books = input.books.filter((b) => !done.has(b)).map((book) => {
+    if (!isBookName(book)) throw inputFailure(ErrorType.InvalidRun, `Unknown book "${book}".`);
+    return book;
+  });
   let ledgerWrite: LedgerWriteTiming | undefined;
   if (books.length > 0) {
-    const decided = await decideShard(pool, { ...input, books }, run, progress);
-    await registerSurrogates(pool, run.runId, decided.map((d) => d.decisions));
-    const startedAt = Date.now();
+    const shard = await readShard(pool, run, input.shard, books);
+    const decide = bookDecider(run, shard, progress);
     // The ledger rows and the results commit together: a book's result marks it done on the shard.
-    const lines = await inTransaction(pool, async (client) => {
-      let written = 0;
-      for (const { book, accounts, decisions } of decided) {
-        const { ledgerWrite: _timing, ...counts } = await writeDecisions(client, { runId: run.runId, modelVersion: run.modelVersion, basis: run.basis, book }, decisions);
-        const result: ShardResult = { runId: run.runId, book, shard: input.shard, accounts, ...counts };
+    // Each book is decided and written before the next is decided, so that only one book's
+    // decisions are held at a time (four shard passes side by side held six books each, and the
+    // garbage collector took a third of the worker's time copying them).
+    ledgerWrite = await inTransaction(pool, async (client) => {
+      const timing = { startedAt: 0, seconds: 0, lines: 0 };
+      for (const book of books) {
+        const decisions = await decide(book);
+        // On a connection of its own, committed at once (the worker's pool has room: docs/cli-and-worker.md).
+        await registerSurrogates(pool, run.runId, [decisions]);
+        const { ledgerWrite: written, ...counts } = await writeDecisions(client, { runId: run.runId, modelVersion: run.modelVersion, basis: run.basis, book }, decisions);
+        const result: ShardResult = { runId: run.runId, book, shard: input.shard, accounts: shard.accounts.length, ...counts };
         await recordShardResult(client, result);
         done.set(book, result);
-        written += counts.linesWritten;
+        timing.startedAt ||= written.startedAt;
+        timing.seconds += written.seconds;
+        timing.lines += counts.linesWritten;
       }
-      return written;
+      return timing;
     });
-    ledgerWrite = { startedAt, seconds: (Date.now() - startedAt) / 1000, lines };
   }
   return { shard: input.shard, books: input.books.map((book) => resultOf(done.get(book)!)), ...(ledgerWrite ? { ledgerWrite } : {}) };
 }
@@ -80,41 +89,40 @@ export async function storedResult(pool: pg.Pool, key: { runId: string; book: st
   return r && resultOf(r);
 }
 
-interface BookDecisions {
-  book: BookName;
-  accounts: number;
-  decisions: LedgerDecision[];
+/** What a shard pass reads once for all its books. */
+interface ShardReads {
+  accounts: AccountContext[];
+  transactions: Map<string, AccountTransactions>;
+  learned: LearnedModels | undefined;
+  prior: PriorPayments;
 }
 
-/** Reads the shard once and decides it under every book. */
-async function decideShard(pool: pg.Pool, input: ShardInput, run: RunRecord, progress: (accounts: number) => void): Promise<BookDecisions[]> {
-  const books = input.books.map((book) => {
-    if (!isBookName(book)) throw inputFailure(ErrorType.InvalidRun, `Unknown book "${book}".`);
-    return book;
-  });
+async function readShard(pool: pg.Pool, run: RunRecord, shard: number, books: ReadonlyArray<BookName>): Promise<ShardReads> {
   const [rows, transactions, learned] = await Promise.all([
-    readShardContexts<AccountContextRow>(pool, run.contextId, input.shard),
-    readShardTransactions(pool, run, input.shard),
+    readShardContexts<AccountContextRow>(pool, run.contextId, shard),
+    readShardTransactions(pool, run, shard),
     readLearnedModels(pool, run.runId),
   ]);
   const withRefunds = [...transactions].filter(([, t]) => t.refunds.length > 0).map(([accountId]) => accountId);
   const prior = await readPriorAttributedPayments(pool, run, books, withRefunds);
   const accounts = rows.map((row) => contextFromRow(row, run.asOf)).filter((ctx) => transactions.has(ctx.accountId));
+  return { accounts, transactions, learned, prior };
+}
 
-  const decided: BookDecisions[] = [];
+/** Decides the shard under one book at a time, reporting the accounts done over all books. */
+function bookDecider(run: RunRecord, shard: ShardReads, progress: (accounts: number) => void): (book: BookName) => Promise<LedgerDecision[]> {
   let accountsDone = 0;
   const pace = pacer(); // a book over a thousand accounts is seconds of CPU: let heartbeats out
-  for (const book of books) {
+  return async (book) => {
     const decisions: LedgerDecision[] = [];
-    for (const ctx of accounts) {
+    for (const ctx of shard.accounts) {
       await pace();
-      decisions.push(...decideAccount(run.ruleset, book, learned, ctx, transactions.get(ctx.accountId)!, prior.get(book)!.get(ctx.accountId)));
+      decisions.push(...decideAccount(run.ruleset, book, shard.learned, ctx, shard.transactions.get(ctx.accountId)!, shard.prior.get(book)!.get(ctx.accountId)));
       if (++accountsDone % 100 === 0) progress(accountsDone);
     }
-    decided.push({ book, accounts: accounts.length, decisions });
-  }
-  progress(accountsDone);
-  return decided;
+    progress(accountsDone);
+    return decisions;
+  };
 }
 
 /** One account's transactions of the period under one book, as ledger decisions. */
