@@ -125,8 +125,8 @@ function bookDecider(run: RunRecord, shard: ShardReads, progress: (accounts: num
   };
 }
 
-/** One account's transactions of the period under one book, as ledger decisions. */
-function decideAccount(
+/** One account's transactions of the period under one book, as ledger decisions (exported for bench/probes/bookCosts.ts). */
+export function decideAccount(
   ruleset: Ruleset, book: BookName, learned: LearnedModels | undefined, ctx: AccountContext, own: AccountTransactions,
   priorPayments: Map<string, AttributedPayment> = new Map(),
 ): LedgerDecision[] {
