@@ -39,6 +39,7 @@ await withThrowawayStack(async (stack) => {
     const started = Date.now();
     const result = await temporal.client.workflow.execute('attributionRun', { workflowId: `crosscheck/${q}`, taskQueue: q, args: [input] }) as AttributionRunResult;
     console.log(`run ${result.runId}: ${result.progress.accounts} accounts, ${result.progress.linesWritten} lines in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    fs.mkdirSync(out, { recursive: true }); // the run writes no reports here: it may not exist
     const dump = (file: string, lines: ReadonlyArray<string>) => fs.writeFileSync(path.join(out, file), lines.join('\n') + '\n');
     const learned = await learnedModelsOf(db.pool, result.runId, input.modelVersion);
     dump('engine_removal_effects_exact.tsv', (await removalEffectsOf(db.pool, result.runId)).map((r) => `${r.channel}\t${r.exact}`));
