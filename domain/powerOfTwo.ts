@@ -79,7 +79,8 @@ function tableEntry(i: number, bits: bigint): bigint {
 const fives: bigint[] = [];
 const powerOfFive = (n: bigint) => (fives[Number(n)] ??= 5n ** n);
 const tens: bigint[] = [];
-const powerOfTen = (n: number) => (tens[n] ??= 10n ** BigInt(n));
+/** 10^n as a bigint, each computed once. */
+export const powerOfTen = (n: number) => (tens[n] ??= 10n ** BigInt(n));
 
 /** value × 10^−scale rounded half even to DECAY_SIGNIFICANT_DIGITS significant digits. */
 function rounded(value: bigint, scale: number): ScaledDecimal {

@@ -59,7 +59,7 @@ export async function attributeShard(pool: pg.Pool, input: ShardInput, progress:
     // The ledger rows and the results commit together: a book's result marks it done on the shard.
     // Each book is decided and written before the next is decided, so that only one book's
     // decisions are held at a time (four shard passes side by side held six books each, and the
-    // garbage collector took a third of the worker's time copying them).
+    // garbage collector took over a quarter of the worker's CPU time copying them).
     ledgerWrite = await inTransaction(pool, async (client) => {
       const timing = { startedAt: 0, seconds: 0, lines: 0 };
       for (const book of books) {

@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import type { Decimal } from 'decimal.js';
-import { reusedWeights } from '../allocation';
 import { InvariantError } from '../errors';
 import { MAX_MARKOV_ORDER } from '../markov';
 import { strictMapping, unwrapYamlNumber } from '../rulesetValues';
 import { linearOver } from './linearOver';
 import { bookPath, distinctChannels, lookbackDaysParam } from './path';
+import { sharedWeightsOf } from './sharedWeights';
 import type { BookDefinition, Weights } from './types';
 
 // Markov removal effects (docs/data-driven-books.md): a transaction's channels weigh their
@@ -31,20 +31,14 @@ export const markov: BookDefinition<MarkovParams> = {
 };
 
 // Many transactions have the same channels: their weights are built once per run's effects.
-const cache = new WeakMap<ReadonlyMap<string, Decimal>, Map<string, Weights>>();
+const shared = sharedWeightsOf<ReadonlyMap<string, Decimal>>();
 
 function channelWeights(effects: ReadonlyMap<string, Decimal>, channels: ReadonlyArray<string>): Weights {
-  let memo = cache.get(effects);
-  if (memo === undefined) cache.set(effects, (memo = new Map()));
-  const key = JSON.stringify(channels);
-  let weights = memo.get(key);
-  if (weights === undefined) {
+  return shared(effects, channels, () => {
     const effective = channels.flatMap((channel) => {
       const effect = effects.get(channel);
       return effect === undefined || effect.isZero() ? [] : [{ channel, weight: effect }];
     });
-    weights = reusedWeights(effective.length > 0 ? effective : linearOver(channels));
-    memo.set(key, weights);
-  }
-  return weights;
+    return effective.length > 0 ? effective : linearOver(channels);
+  });
 }

@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import { reusedWeights } from '../allocation';
 import { InvariantError } from '../errors';
 import { weightDecimal } from '../markov';
 import { strictMapping, unwrapYamlNumber } from '../rulesetValues';
 import { coalitionOfPath, DEFAULT_MAX_CHANNELS, MAX_MAX_CHANNELS, shapleyValues, type CharacteristicFunction } from '../shapley';
 import { linearOver } from './linearOver';
 import { bookPath, lookbackDaysParam } from './path';
+import { sharedWeightsOf } from './sharedWeights';
 import type { BookDefinition, Weights } from './types';
 
 // Shapley values (docs/data-driven-books.md): a transaction's coalition (the distinct channels of
@@ -23,7 +23,7 @@ export const shapleyParams = strictMapping({
 export type ShapleyParams = z.output<typeof shapleyParams>;
 
 // Many transactions share a coalition: its weights are computed once per characteristic function.
-const cache = new WeakMap<CharacteristicFunction, Map<string, Weights>>();
+const shared = sharedWeightsOf<CharacteristicFunction>();
 
 export const shapley: BookDefinition<ShapleyParams> = {
   params: shapleyParams,
@@ -36,18 +36,13 @@ export const shapley: BookDefinition<ShapleyParams> = {
 };
 
 export function coalitionWeights(v: CharacteristicFunction, coalition: ReadonlyArray<string>): Weights {
-  let memo = cache.get(v);
-  if (memo === undefined) cache.set(v, (memo = new Map()));
-  const key = JSON.stringify(coalition);
-  const known = memo.get(key);
-  if (known !== undefined) return known;
-  const phi = shapleyValues(v, coalition);
-  // In the coalition's order of first appearance, as the other path books list their channels.
-  const weights = coalition.flatMap((channel) => {
-    const value = phi.get(channel)!;
-    return value.isNegative() || value.isZero() ? [] : [{ channel, weight: weightDecimal(value) }];
-  }).filter((w) => !w.weight.isZero());
-  const result = reusedWeights(weights.length > 0 ? weights : linearOver(coalition));
-  memo.set(key, result);
-  return result;
+  return shared(v, coalition, () => {
+    const phi = shapleyValues(v, coalition);
+    // In the coalition's order of first appearance, as the other path books list their channels.
+    const weights = coalition.flatMap((channel) => {
+      const value = phi.get(channel)!;
+      return value.isNegative() || value.isZero() ? [] : [{ channel, weight: weightDecimal(value) }];
+    }).filter((w) => !w.weight.isZero());
+    return weights.length > 0 ? weights : linearOver(coalition);
+  });
 }

@@ -2,7 +2,7 @@ import { Decimal } from 'decimal.js';
 import { z } from 'zod';
 import { NO_INTEGRATION_CHANNEL } from '../channels';
 import { weightsFromIntegers } from '../allocation';
-import { powerOfTwoNegative, scaledPowerOfTwoNegative, type ScaledDecimal } from '../powerOfTwo';
+import { powerOfTen, powerOfTwoNegative, scaledPowerOfTwoNegative, type ScaledDecimal } from '../powerOfTwo';
 import { decimalParam, strictMapping } from '../rulesetValues';
 import type { PathTouch } from '../transaction';
 import { bookPath, DAY_MS, lookbackDaysParam } from './path';
@@ -67,6 +67,3 @@ export function decayWeights(path: ReadonlyArray<PathTouch>, at: number, halfLif
   for (const { channel, power } of powers) sums.set(channel, (sums.get(channel) ?? 0n) + power.coefficient * powerOfTen(power.exponent - exponent));
   return weightsFromIntegers([...sums].map(([channel, integer]) => ({ channel, weight: new Decimal(`${integer}e${exponent}`), integer })));
 }
-
-const tens: bigint[] = [];
-const powerOfTen = (n: number) => (tens[n] ??= 10n ** BigInt(n));

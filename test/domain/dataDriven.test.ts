@@ -247,6 +247,19 @@ describe('properties', () => {
     }));
   });
 
+  test('markov and shapley: transactions with the same channels share one weights object per learned model', () => {
+    fc.assert(fc.property(journeys, fc.array(channel, { maxLength: 6 }), (js, path) => {
+      for (const [book, params, learned] of [['markov', { order: 1 }, markovLearned(js)], ['shapley', { max_channels: 12 }, shapleyLearned(js)]] as const) {
+        const first = bookWeights(book, pathCtx(path), TX, params, RULESET, learned);
+        assert.equal(bookWeights(book, pathCtx(path), { ...TX, transactionId: 'another' }, params, RULESET, learned), first);
+        // Another model (another run) builds its own, with the same values here.
+        const other = bookWeights(book, pathCtx(path), TX, params, RULESET, book === 'markov' ? markovLearned(js) : shapleyLearned(js));
+        assert.notEqual(other, first);
+        assert.deepEqual(other, first);
+      }
+    }));
+  });
+
   test('markov: a channel on no converting journey gets nothing', () => {
     fc.assert(fc.property(journeys, fc.array(channel, { minLength: 1, maxLength: 6 }), (js, path) => {
       const withX = [...js, journey(['x', ...path], false)]; // x on a non-converting journey...
